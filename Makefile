@@ -1,0 +1,52 @@
+# Two set-up commands for a fresh machine: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+RUN_STAMP := $(VENV)/.installed
+
+export PORT ?= 8080
+export CDS_AUTH ?= off
+export CDS_ALLOWED_FHIR_SERVERS ?= http://127.0.0.1,http://localhost
+export CDS_DB_PATH ?= var/coverage-hooks.sqlite3
+
+.PHONY: run test lint check bench fuzz conformance clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
+	@mkdir -p var
+	$(PY) -m cds_service serve --host 127.0.0.1 --port $(PORT)
+
+test: $(STAMP)
+	$(PY) -m ruff check cql_like cds_service tests bench
+	$(PY) -m mypy
+	$(PY) -m cql_like check policies/
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check cql_like cds_service tests bench
+	$(PY) -m ruff format --check cql_like cds_service tests bench
+	$(PY) -m mypy
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+fuzz: $(STAMP)
+	FUZZ_CASES=10000 $(PY) -m pytest -m slow tests/cds_service/test_fuzz.py -q -s
+
+conformance: $(STAMP)
+	$(PY) -m pytest tests/conformance -q -s
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache
