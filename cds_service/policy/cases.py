@@ -1,0 +1,157 @@
+"""A policy's own test cases (tests/cases.yaml beside the policy): load, run, compare with expectations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cql_like import PatientRecord
+
+from .decision import OrderDecision
+from .evaluate import evaluate_order
+from .registry import Policy
+
+CASES_FILE = Path("tests") / "cases.yaml"
+
+
+@dataclass(frozen=True)
+class PolicyCase:
+    policy: Policy
+    note: str
+    data_files: tuple[Path, ...]
+    order_id: str
+    now: date
+    line_of_business: str
+    expect: dict[str, Any]
+    source: Path
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.policy.id}/{self.note}"
+
+
+@dataclass
+class CaseOutcome:
+    case: PolicyCase
+    decision: OrderDecision
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches
+
+
+def load_cases(policy: Policy) -> list[PolicyCase]:
+    source = policy.folder / CASES_FILE
+    if not source.is_file():
+        return []
+    raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    cases = []
+    for index, entry in enumerate(raw.get("cases", [])):
+        where = f"{source}: case #{index + 1}"
+        try:
+            data = entry["data"]
+            data_files = tuple(source.parent / name for name in ([data] if isinstance(data, str) else data))
+            cases.append(
+                PolicyCase(
+                    policy=policy,
+                    note=str(entry["note"]),
+                    data_files=data_files,
+                    order_id=str(entry["order"]),
+                    now=date.fromisoformat(str(entry.get("now", "2026-11-23"))),
+                    line_of_business=str(entry.get("line_of_business", policy.metadata.lines_of_business[0])),
+                    expect=dict(entry.get("expect") or {}),
+                    source=source,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: malformed case ({exc})") from exc
+    return cases
+
+
+def case_resources(case: PolicyCase) -> list[dict[str, Any]]:
+    """Every resource of the case's data files (Bundles of any type, single resources, or NDJSON)."""
+    resources: list[dict[str, Any]] = []
+    for path in case.data_files:
+        resources.extend(read_resources(path))
+    return resources
+
+
+def read_resources(path: Path) -> Iterator[dict[str, Any]]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ndjson":
+        for line in text.splitlines():
+            if line.strip():
+                yield json.loads(line)
+        return
+    document = json.loads(text)
+    if document.get("resourceType") == "Bundle":
+        for entry in document.get("entry", []):
+            resource = entry.get("resource")
+            if isinstance(resource, dict):
+                yield resource
+    else:
+        yield document
+
+
+def run_case(case: PolicyCase) -> CaseOutcome:
+    resources = case_resources(case)
+    order = next(
+        (
+            r
+            for r in resources
+            if r.get("resourceType") == "MedicationRequest" and r.get("id") == case.order_id
+        ),
+        None,
+    )
+    now = datetime(case.now.year, case.now.month, case.now.day, 12, tzinfo=UTC)
+    decision = evaluate_order(
+        case.policy,
+        PatientRecord.from_resources(resources),
+        case.order_id,
+        now=now,
+        line_of_business=case.line_of_business,
+        order_resource=order,
+    )
+    outcome = CaseOutcome(case=case, decision=decision)
+    if order is None:
+        outcome.mismatches.append(f"no MedicationRequest/{case.order_id} in the case data")
+    expect = case.expect
+    if "decision" in expect and decision.decision != expect["decision"]:
+        outcome.mismatches.append(f"decision: expected {expect['decision']}, got {decision.decision}")
+    if "path" in expect and decision.path.id != expect["path"]:
+        outcome.mismatches.append(f"path: expected {expect['path']}, got {decision.path.id}")
+    statuses = {c.id: c.status for p in decision.paths for c in p.criteria}
+    for criterion_id, wanted in (expect.get("criteria") or {}).items():
+        got = statuses.get(str(criterion_id))
+        if got is None:
+            outcome.mismatches.append(f"criterion {criterion_id}: not declared by the policy")
+        elif got != wanted:
+            outcome.mismatches.append(f"criterion {criterion_id}: expected {wanted}, got {got}")
+    if "expiry" in expect:
+        got_expiry = decision.expiry.isoformat() if decision.expiry else None
+        if got_expiry != (str(expect["expiry"]) if expect["expiry"] else None):
+            outcome.mismatches.append(f"expiry: expected {expect['expiry']}, got {got_expiry}")
+    if "other_use_policy" in expect and decision.other_use_policy != expect["other_use_policy"]:
+        outcome.mismatches.append(
+            f"other_use_policy: expected {expect['other_use_policy']}, got {decision.other_use_policy}"
+        )
+    return outcome
+
+
+def describe(outcome: CaseOutcome) -> str:
+    """A readable trace of every criterion, for failing-case reports."""
+    lines = [f"{outcome.case.test_id}: {outcome.decision.decision} via {outcome.decision.path.id}"]
+    for path in outcome.decision.paths:
+        lines.append(f"  {path.id} {path.title}: {path.status}")
+        for criterion in path.criteria:
+            evidence = ", ".join(criterion.evidence)
+            lines.append(f"    {criterion.id:<10} {criterion.status:<8} {evidence}")
+    lines.extend(f"  MISMATCH {m}" for m in outcome.mismatches)
+    return "\n".join(lines)

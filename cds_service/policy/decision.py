@@ -1,0 +1,90 @@
+"""Criteria statuses -> path statuses -> one decision per order. Pure functions, no CQL, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from .metadata import CriterionStatus, PathKind
+
+Decision = Literal["approved", "needs-info", "not-met"]
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    id: str
+    description: str
+    status: CriterionStatus
+    evidence: tuple[str, ...]
+    submit: str
+    question: str
+    define: str
+
+
+@dataclass(frozen=True)
+class PathResult:
+    id: str
+    title: str
+    kind: PathKind
+    criteria: tuple[CriterionResult, ...]
+
+    @property
+    def status(self) -> CriterionStatus:
+        """A path is met when every criterion is met, not met when any is not met, else unknown."""
+        statuses = {criterion.status for criterion in self.criteria}
+        if "not-met" in statuses:
+            return "not-met"
+        if statuses == {"met"}:
+            return "met"
+        return "unknown"
+
+    def with_status(self, status: CriterionStatus) -> tuple[CriterionResult, ...]:
+        return tuple(c for c in self.criteria if c.status == status)
+
+
+@dataclass(frozen=True)
+class OrderDecision:
+    """What the policy decided for one draft order, and why."""
+
+    policy_id: str
+    policy_version: str
+    order_ref: str
+    decision: Decision
+    path: PathResult
+    paths: tuple[PathResult, ...]
+    expiry: date | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    other_use_policy: str | None = None
+    evaluation_ms: float = 0.0
+
+    @property
+    def criteria(self) -> tuple[CriterionResult, ...]:
+        return self.path.criteria
+
+
+def decide(paths: Sequence[PathResult]) -> tuple[Decision, PathResult]:
+    """approved: some path fully met; needs-info: none met, some path without a not-met criterion;
+    not-met: every path has a not-met criterion. The returned path is the one a clinician should see."""
+    if not paths:
+        raise ValueError("a policy needs at least one indication path")
+    met = [p for p in paths if p.status == "met"]
+    if met:
+        return "approved", met[0]
+    open_paths = [p for p in paths if p.status == "unknown"]
+    if open_paths:
+        return "needs-info", min(open_paths, key=lambda p: len(p.with_status("unknown")))
+    closest = min(paths, key=lambda p: (len(p.with_status("not-met")), -len(p.with_status("met"))))
+    return "not-met", closest
+
+
+def status_of(value: object, define: str) -> CriterionStatus:
+    """A criterion define is Boolean: true met, false not met, null unknown. Anything else is a policy bug."""
+    if value is True:
+        return "met"
+    if value is False:
+        return "not-met"
+    if value is None:
+        return "unknown"
+    raise TypeError(f"criterion define {define!r} returned {type(value).__name__}, not Boolean")

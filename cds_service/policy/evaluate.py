@@ -1,0 +1,126 @@
+"""Run one policy's compiled library for one draft order and turn define values into an OrderDecision."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cql_like import PatientRecord
+
+from .decision import CriterionResult, OrderDecision, PathResult, decide, status_of
+from .metadata import add_duration
+from .registry import Policy
+
+ORDER_PARAMETER = "OrderId"
+
+
+def evaluate_order(
+    policy: Policy,
+    record: PatientRecord,
+    order_id: str,
+    now: datetime,
+    line_of_business: str,
+    order_resource: Mapping[str, Any] | None = None,
+) -> OrderDecision:
+    """Evaluate `policy` for the draft MedicationRequest `order_id` held in `record`.
+
+    `order_resource` (the draft order itself) lets commercial approvals be capped by the requested duration.
+    """
+    started = time.perf_counter()
+    results = policy.library.evaluate(record, now=now, parameters={ORDER_PARAMETER: order_id})
+    paths = tuple(
+        PathResult(
+            id=path.id,
+            title=path.title,
+            kind=path.kind,
+            criteria=tuple(
+                CriterionResult(
+                    id=criterion.id,
+                    description=criterion.description,
+                    status=status_of(results.values.get(criterion.define), criterion.define),
+                    evidence=tuple(results.evidence.get(criterion.define, ())),
+                    submit=criterion.submit,
+                    question=criterion.question,
+                    define=criterion.define,
+                )
+                for criterion in path.criteria
+            ),
+        )
+        for path in policy.metadata.paths
+    )
+    decision, deciding_path = decide(paths)
+    metadata = policy.metadata
+    expiry = None
+    if decision == "approved":
+        expiry = approval_expiry(policy, deciding_path.kind, line_of_business, now.date(), order_resource)
+    other_use = metadata.other_uses.get(line_of_business) if decision == "not-met" else None
+    values = {label: results.values.get(define) for label, define in metadata.display_values.items()}
+    return OrderDecision(
+        policy_id=metadata.id,
+        policy_version=metadata.version,
+        order_ref=f"MedicationRequest/{order_id}",
+        decision=decision,
+        path=deciding_path,
+        paths=paths,
+        expiry=expiry,
+        values=values,
+        other_use_policy=other_use,
+        evaluation_ms=(time.perf_counter() - started) * 1000.0,
+    )
+
+
+def approval_expiry(
+    policy: Policy,
+    path_kind: str,
+    line_of_business: str,
+    start: date,
+    order_resource: Mapping[str, Any] | None,
+) -> date | None:
+    durations = policy.metadata.approval_duration
+    by_line = durations.continued if path_kind == "continued" else durations.initial
+    duration = by_line.get(line_of_business)
+    if duration is None:
+        return None
+    expiry = add_duration(start, duration)
+    if line_of_business in durations.cap_by_request and order_resource is not None:
+        requested_end = requested_end_date(order_resource, start)
+        if requested_end is not None and requested_end < expiry:
+            return requested_end
+    return expiry
+
+
+def requested_end_date(order: Mapping[str, Any], start: date) -> date | None:
+    """The end of what the prescriber asked for: validityPeriod.end, else supply duration x fills."""
+    dispense = order.get("dispenseRequest")
+    if not isinstance(dispense, Mapping):
+        return None
+    validity = dispense.get("validityPeriod")
+    if isinstance(validity, Mapping) and isinstance(validity.get("end"), str):
+        try:
+            return date.fromisoformat(validity["end"][:10])
+        except ValueError:
+            pass
+    supply = dispense.get("expectedSupplyDuration")
+    if not isinstance(supply, Mapping):
+        return None
+    days = _duration_days(supply)
+    if days is None:
+        return None
+    repeats = dispense.get("numberOfRepeatsAllowed", 0)
+    fills = 1 + (repeats if isinstance(repeats, int) and repeats >= 0 else 0)
+
+    return start + timedelta(days=round(days * fills))
+
+
+_DAYS_PER_UNIT = {"d": 1.0, "day": 1.0, "days": 1.0, "wk": 7.0, "mo": 30.0, "a": 365.0, "h": 1 / 24}
+
+
+def _duration_days(quantity: Mapping[str, Any]) -> float | None:
+    value = quantity.get("value")
+    unit = quantity.get("code") or quantity.get("unit")
+    if not isinstance(value, int | float) or not isinstance(unit, str):
+        return None
+    factor = _DAYS_PER_UNIT.get(unit)
+    return None if factor is None else float(value) * factor

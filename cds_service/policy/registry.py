@@ -1,0 +1,128 @@
+"""Load every policy folder once, compile its CQL, and index it by (payer, drug code) for O(1) routing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cql_like import Library, LocalTerminology, load_library
+
+from .metadata import PolicyMetadata, PolicyMetadataError, load_metadata
+
+SHARED_FOLDER = "_shared"
+METADATA_FILE = "policy.yaml"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One payer policy: its metadata, its compiled library and the files it ships."""
+
+    metadata: PolicyMetadata
+    library: Library
+    folder: Path
+    questionnaire: dict[str, Any] | None = None
+    template_dir: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return self.metadata.id
+
+    @property
+    def version(self) -> str:
+        return self.metadata.version
+
+    @property
+    def questionnaire_url(self) -> str | None:
+        if self.questionnaire is None:
+            return None
+        url = self.questionnaire.get("url")
+        return str(url) if url else None
+
+
+@dataclass
+class PolicyRegistry:
+    """All loaded policies, routed by payer and drug coding."""
+
+    policies: dict[str, Policy] = field(default_factory=dict)
+    _by_drug: dict[tuple[str, str, str], Policy] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, policies_dir: Path) -> PolicyRegistry:
+        registry = cls()
+        for metadata_path in sorted(policies_dir.rglob(METADATA_FILE)):
+            if SHARED_FOLDER in metadata_path.relative_to(policies_dir).parts:
+                continue
+            registry.add(load_policy(metadata_path.parent))
+        return registry
+
+    def add(self, policy: Policy) -> None:
+        if policy.id in self.policies:
+            raise PolicyMetadataError(f"{policy.folder}: policy id {policy.id} is already loaded")
+        self.policies[policy.id] = policy
+        for product in policy.metadata.drugs:
+            key = (policy.metadata.payer, product.system, product.code)
+            other = self._by_drug.get(key)
+            if other is not None:
+                raise PolicyMetadataError(
+                    f"{policy.folder}: {product.system}|{product.code} for payer "
+                    f"{policy.metadata.payer} is already governed by {other.id}"
+                )
+            self._by_drug[key] = policy
+
+    def find(self, payer: str, codings: Iterable[tuple[str, str]]) -> Policy | None:
+        """The payer's policy for the first of the order's (system, code) codings that one governs."""
+        for system, code in codings:
+            policy = self._by_drug.get((payer, system, code))
+            if policy is not None:
+                return policy
+        return None
+
+    def questionnaire(self, questionnaire_id: str) -> dict[str, Any] | None:
+        for policy in self.policies.values():
+            if policy.questionnaire and policy.questionnaire.get("id") == questionnaire_id:
+                return policy.questionnaire
+        return None
+
+    def __iter__(self) -> Iterator[Policy]:
+        return iter(self.policies.values())
+
+    def __len__(self) -> int:
+        return len(self.policies)
+
+
+def shared_dirs(folder: Path) -> list[Path]:
+    """Every `_shared` folder in the policy folder's ancestors, nearest first."""
+    found = []
+    for ancestor in [folder, *folder.parents]:
+        candidate = ancestor / SHARED_FOLDER
+        if candidate.is_dir():
+            found.append(candidate)
+    return found
+
+
+def load_policy(folder: Path) -> Policy:
+    metadata = load_metadata(folder / METADATA_FILE)
+    library_dirs = [folder, *shared_dirs(folder)]
+    valueset_dirs = [d / "valuesets" for d in library_dirs if (d / "valuesets").is_dir()]
+    terminology = LocalTerminology.from_dirs(valueset_dirs)
+    library = load_library(
+        folder / f"{metadata.library}.cql", terminology=terminology, library_paths=library_dirs
+    )
+    questionnaire = None
+    if metadata.questionnaire:
+        questionnaire_path = folder / metadata.questionnaire
+        try:
+            questionnaire = json.loads(questionnaire_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PolicyMetadataError(f"{questionnaire_path}: cannot read questionnaire: {exc}") from exc
+    template_dir = folder / "templates"
+    return Policy(
+        metadata=metadata,
+        library=library,
+        folder=folder,
+        questionnaire=questionnaire,
+        template_dir=template_dir if template_dir.is_dir() else None,
+    )

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cds_service.policy.metadata import PolicyMetadataError, add_duration, load_metadata
+
+MINIMAL = """
+id: test-policy
+version: "1"
+title: Test
+drug: Testdrug
+payer: centene
+document: {number: T.1, title: Test document}
+lines_of_business: [medicaid]
+library: TestPolicy
+drugs: [{code: "1", display: one}]
+paths:
+  - id: I.A
+    title: Path A
+    criteria:
+      - {id: I.A.1, define: Adult, description: Age 18 or older}
+approval_duration:
+  initial: {medicaid: P6M}
+"""
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "expected"),
+    [
+        (date(2026, 11, 23), "P6M", date(2027, 5, 23)),
+        (date(2024, 1, 31), "P1M", date(2024, 2, 29)),
+        (date(2023, 1, 31), "P1M", date(2023, 2, 28)),
+        (date(2026, 11, 23), "P12M", date(2027, 11, 23)),
+        (date(2024, 2, 29), "P1Y", date(2025, 2, 28)),
+        (date(2026, 1, 1), "P30D", date(2026, 1, 31)),
+    ],
+)
+def test_add_duration_follows_the_calendar(start: date, duration: str, expected: date) -> None:
+    assert add_duration(start, duration) == expected
+
+
+def test_minimal_metadata_loads(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(MINIMAL)
+    metadata = load_metadata(path)
+    assert metadata.paths[0].criteria[0].define == "Adult"
+    assert metadata.criterion("I.A.1") is not None
+
+
+def test_errors_name_the_file_and_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(MINIMAL.replace("P6M", "six months"))
+    with pytest.raises(PolicyMetadataError, match=r"policy.yaml: approval_duration.initial"):
+        load_metadata(path)
+
+
+def test_duplicate_criterion_ids_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(MINIMAL + "      - {id: I.A.1, define: Other, description: again}\n")
+    with pytest.raises(PolicyMetadataError, match="I.A.1 appears twice"):
+        load_metadata(path)
