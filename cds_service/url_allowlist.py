@@ -7,8 +7,10 @@ scheme, host and port must be equal and the path must match on a segment boundar
 
 Prefix rules:
 
-- ``http://127.0.0.1`` (no port) admits any port on that host; ``http://127.0.0.1:8080`` only 8080
-  (a default port written out, ``http://h:80``, equals ``http://h``'s port 80 only).
+- What a plain ``startswith`` would admit on the port: a bare origin ``http://127.0.0.1`` (no port,
+  no path) admits any port on that host, since ``http://127.0.0.1:8080/...`` starts with it; a
+  prefix with a path (``https://ehr.example.org/fhir``, even ``http://h/``) admits only the
+  default port; ``http://127.0.0.1:8080`` only 8080 (``http://h:80`` equals ``http://h/``).
 - ``https://ehr.example.org/fhir`` admits ``/fhir`` and ``/fhir/...``, never ``/fhirx``.
 - URLs with userinfo, backslashes, control characters, dot segments or a non-http(s) scheme are
   never admitted.
@@ -70,7 +72,7 @@ def parse_url(url: str) -> ParsedUrl | None:
 
 
 def _normalized_host(parts: SplitResult) -> str | None:
-    host = (parts.hostname or "").removesuffix(".")
+    host = parts.hostname or ""
     if ":" in host:
         try:
             return str(ipaddress.IPv6Address(host))
@@ -89,12 +91,13 @@ def _has_dot_segment(path: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class _AllowedPrefix:
     parsed: ParsedUrl
+    any_port: bool
 
     def admits(self, target: ParsedUrl) -> bool:
         prefix = self.parsed
         if (prefix.scheme, prefix.host) != (target.scheme, target.host):
             return False
-        if prefix.port_explicit and prefix.port != target.port:
+        if not self.any_port and prefix.port != target.port:
             return False
         base = prefix.path.rstrip("/")
         return base == "" or target.path == base or target.path.startswith(base + "/")
@@ -115,7 +118,8 @@ class UrlAllowlist:
                     f"Allowed URL prefix {stripped!r} is not an absolute http(s) URL without "
                     "userinfo, query or fragment"
                 )
-            allowed.append(_AllowedPrefix(parsed))
+            bare_origin = not parsed.port_explicit and not urlsplit(stripped).path
+            allowed.append(_AllowedPrefix(parsed, any_port=bare_origin))
         self._allowed = tuple(allowed)
 
     def __bool__(self) -> bool:

@@ -1,0 +1,122 @@
+"""fetch_queries against a real FHIR server on 127.0.0.1: data, headers, paging, query hygiene."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from cds_service.fhir_client import FailureReason, FetchOutcome, FhirFetcher, fetch_queries
+from tests.fakes.fhir_server import FakeFhirServer
+
+TOKEN = "ehr-access-token-7f3a"
+LOINC_KRAS = "http://loinc.org|69548-6"
+
+PATIENT = {"resourceType": "Patient", "id": "123", "birthDate": "1960-01-01"}
+KRAS = {
+    "resourceType": "Observation",
+    "id": "kras-1",
+    "status": "final",
+    "subject": {"reference": "Patient/123"},
+    "code": {"coding": [{"system": "http://loinc.org", "code": "69548-6"}]},
+}
+OTHER_PATIENT_KRAS = {**KRAS, "id": "kras-2", "subject": {"reference": "Patient/999"}}
+A1C = {**KRAS, "id": "a1c-1", "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]}}
+
+
+def fetch(server: FakeFhirServer, queries: dict[str, str], **kwargs: Any) -> FetchOutcome:
+    kwargs.setdefault("allowed_prefixes", [server.url])
+    return asyncio.run(fetch_queries(server.url, kwargs.pop("token", TOKEN), queries, **kwargs))
+
+
+def entry_ids(bundle: dict[str, Any]) -> list[str]:
+    return [entry["resource"]["id"] for entry in bundle["entry"]]
+
+
+def test_fetches_reads_and_searches_with_bearer_token_and_fhir_accept() -> None:
+    with FakeFhirServer([PATIENT, KRAS, OTHER_PATIENT_KRAS, A1C]) as server:
+        outcome = fetch(
+            server,
+            {"patient": "Patient/123", "kras": f"Observation?patient=123&code={LOINC_KRAS}"},
+        )
+    assert outcome == FetchOutcome(
+        resources={"patient": PATIENT, "kras": outcome.resources["kras"]}, failures={}, blocked=False
+    )
+    assert entry_ids(outcome.resources["kras"]) == ["kras-1"]
+    assert sorted(r.path for r in server.requests) == ["/fhir/Observation", "/fhir/Patient/123"]
+    assert server.authorizations == [f"Bearer {TOKEN}"] * 2
+    assert {r.accept for r in server.requests} == {"application/fhir+json"}
+
+
+def test_sends_no_authorization_header_without_a_token() -> None:
+    with FakeFhirServer([PATIENT]) as server:
+        outcome = fetch(server, {"patient": "Patient/123"}, token=None)
+    assert outcome.resources["patient"] == PATIENT
+    assert server.authorizations == [None]
+
+
+def test_follows_next_links_and_merges_pages() -> None:
+    observations = [{**KRAS, "id": f"obs-{index}"} for index in range(7)]
+    with FakeFhirServer(observations, page_size=3) as server:
+        outcome = fetch(server, {"labs": "Observation?patient=123"})
+    bundle = outcome.resources["labs"]
+    assert entry_ids(bundle) == [f"obs-{index}" for index in range(7)]
+    assert all(link["relation"] != "next" for link in bundle["link"])
+    assert outcome.failures == {}
+    assert len(server.requests) == 3
+    assert server.authorizations == [f"Bearer {TOKEN}"] * 3
+
+
+def test_stops_paging_at_the_page_cap_and_keeps_what_it_has() -> None:
+    observations = [{**KRAS, "id": f"obs-{index}"} for index in range(30)]
+
+    async def capped() -> FetchOutcome:
+        from cds_service.fhir_client import FetchLimits
+
+        async with FhirFetcher(allowed_prefixes=[server.url], limits=FetchLimits(max_pages=2)) as fetcher:
+            return await fetcher.fetch(server.url, TOKEN, {"labs": "Observation?patient=123"})
+
+    with FakeFhirServer(observations, page_size=5) as server:
+        outcome = asyncio.run(capped())
+    assert len(outcome.resources["labs"]["entry"]) == 10
+    assert outcome.failures == {"labs": FailureReason.PAGE_LIMIT}
+    assert len(server.requests) == 2
+
+
+def test_missing_resource_is_recorded_as_http_404() -> None:
+    with FakeFhirServer([PATIENT]) as server:
+        outcome = fetch(server, {"patient": "Patient/123", "ghost": "Patient/nobody"})
+    assert outcome.resources == {"patient": PATIENT}
+    assert outcome.failures == {"ghost": "http-404"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "http://169.254.169.254/latest/meta-data",
+        "//169.254.169.254/latest",
+        "/Patient/123",
+        "Patient/../../admin",
+        "Patient/123#frag",
+        "Patient/1 23",
+        "Patient\\123",
+        "",
+    ],
+)
+def test_rejects_queries_that_are_not_relative_fhir_urls_without_sending_them(query: str) -> None:
+    with FakeFhirServer([PATIENT]) as server:
+        outcome = fetch(server, {"bad": query, "patient": "Patient/123"})
+    assert outcome.failures == {"bad": FailureReason.INVALID_QUERY}
+    assert [r.path for r in server.requests] == ["/fhir/Patient/123"]
+
+
+def test_a_shared_fetcher_serves_several_calls() -> None:
+    async def twice() -> list[FetchOutcome]:
+        async with FhirFetcher(allowed_prefixes=[server.url]) as fetcher:
+            return [await fetcher.fetch(server.url, TOKEN, {"p": "Patient/123"}) for _ in range(2)]
+
+    with FakeFhirServer([PATIENT]) as server:
+        outcomes = asyncio.run(twice())
+    assert [o.resources for o in outcomes] == [{"p": PATIENT}] * 2
+    assert len(server.requests) == 2
