@@ -14,11 +14,11 @@ all causes; the cause goes to one structured log line (no token, no claims beyon
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 import time
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -87,13 +87,16 @@ class JtiCache(Protocol):
 class MemoryJtiCache:
     """In-process JtiCache: expiring and bounded; good for one worker and for tests.
 
-    When full, the entry closest to expiry is dropped first. The authenticator caps token lifetime,
-    so ``max_entries`` bounds memory at a known request rate.
+    Expired entries are purged through a min-heap on expiry, so each call costs O(log n). When
+    still full, the entry closest to expiry is dropped (logged): the authenticator caps token
+    lifetime, so ``max_entries`` only overflows above ``max_entries / max_lifetime`` requests per
+    second; deployments beyond that use the shared SQL cache from ``store.py``.
     """
 
-    def __init__(self, *, max_entries: int = 100_000) -> None:
+    def __init__(self, *, max_entries: int = 200_000) -> None:
         self._max_entries = max_entries
-        self._expiry_by_jti: OrderedDict[str, float] = OrderedDict()
+        self._expiry_by_jti: dict[str, float] = {}
+        self._by_expiry: list[tuple[float, str]] = []
 
     def __len__(self) -> int:
         return len(self._expiry_by_jti)
@@ -101,23 +104,21 @@ class MemoryJtiCache:
     async def seen_before(self, jti: str, expires_at: float) -> bool:
         # No await inside: on one event loop this check-and-insert cannot interleave.
         now = time.time()
-        known_until = self._expiry_by_jti.get(jti)
-        if known_until is not None and known_until > now:
+        self._pop_while(lambda until: until <= now)
+        if jti in self._expiry_by_jti:
             return True
-        self._purge_expired(now)
-        while len(self._expiry_by_jti) >= self._max_entries:
-            self._drop_soonest_expiring()
+        if len(self._expiry_by_jti) >= self._max_entries:
+            logger.warning("jti_cache_full max_entries=%d", self._max_entries)
+            self._pop_while(lambda _: len(self._expiry_by_jti) >= self._max_entries)
         self._expiry_by_jti[jti] = expires_at
+        heapq.heappush(self._by_expiry, (expires_at, jti))
         return False
 
-    def _purge_expired(self, now: float) -> None:
-        expired = [jti for jti, until in self._expiry_by_jti.items() if until <= now]
-        for jti in expired:
-            del self._expiry_by_jti[jti]
-
-    def _drop_soonest_expiring(self) -> None:
-        soonest = min(self._expiry_by_jti, key=self._expiry_by_jti.__getitem__)
-        del self._expiry_by_jti[soonest]
+    def _pop_while(self, condition: Callable[[float], bool]) -> None:
+        while self._by_expiry and condition(self._by_expiry[0][0]):
+            until, jti = heapq.heappop(self._by_expiry)
+            if self._expiry_by_jti.get(jti) == until:
+                del self._expiry_by_jti[jti]
 
 
 @dataclass(frozen=True, slots=True)

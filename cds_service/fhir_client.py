@@ -153,7 +153,7 @@ class FhirFetcher:
         budget_s: float = 2.0,
     ) -> FetchOutcome:
         """Run ``queries`` (relative FHIR URLs by prefetch key) against ``fhir_server``."""
-        if not self._allowlist.allows(fhir_server) or not _httpx_agrees(self._allowlist, fhir_server):
+        if not _acceptable_base(self._allowlist, fhir_server):
             logger.warning("fhir_fetch_blocked keys=%d", len(queries))
             return FetchOutcome({}, {key: FailureReason.BLOCKED for key in queries}, blocked=True)
         loop = asyncio.get_running_loop()
@@ -271,6 +271,13 @@ async def fetch_queries(
     """Run ``queries`` against ``fhir_server`` with a one-off connection pool (see module doc)."""
     async with FhirFetcher(allowed_prefixes=allowed_prefixes, transport=transport) as fetcher:
         return await fetcher.fetch(fhir_server, access_token, queries, budget_s=budget_s)
+
+
+def _acceptable_base(allowlist: UrlAllowlist, fhir_server: str) -> bool:
+    # A base URL with a query or fragment would swallow the relative paths appended to it.
+    if "?" in fhir_server or "#" in fhir_server:
+        return False
+    return allowlist.allows(fhir_server) and _httpx_agrees(allowlist, fhir_server)
 
 
 def _httpx_agrees(allowlist: UrlAllowlist, url: str) -> bool:

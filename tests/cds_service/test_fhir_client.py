@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from cds_service.fhir_client import FailureReason, FetchOutcome, FhirFetcher, fetch_queries
-from tests.fakes.fhir_server import FakeFhirServer
+from cds_service.fhir_client import FailureReason, FetchLimits, FetchOutcome, FhirFetcher, fetch_queries
+from tests.fakes.fhir_server import FakeFhirServer, Fault
 
 TOKEN = "ehr-access-token-7f3a"
 LOINC_KRAS = "http://loinc.org|69548-6"
@@ -72,8 +72,6 @@ def test_stops_paging_at_the_page_cap_and_keeps_what_it_has() -> None:
     observations = [{**KRAS, "id": f"obs-{index}"} for index in range(30)]
 
     async def capped() -> FetchOutcome:
-        from cds_service.fhir_client import FetchLimits
-
         async with FhirFetcher(allowed_prefixes=[server.url], limits=FetchLimits(max_pages=2)) as fetcher:
             return await fetcher.fetch(server.url, TOKEN, {"labs": "Observation?patient=123"})
 
@@ -120,3 +118,22 @@ def test_a_shared_fetcher_serves_several_calls() -> None:
         outcomes = asyncio.run(twice())
     assert [o.resources for o in outcomes] == [{"p": PATIENT}] * 2
     assert len(server.requests) == 2
+
+
+def test_queries_run_in_parallel() -> None:
+    patients = [{"resourceType": "Patient", "id": str(n)} for n in range(3)]
+    with FakeFhirServer(patients, slow_seconds=0.5) as server:
+        server.set_fault(Fault.SLOW)
+        outcome = fetch(server, {f"p{n}": f"Patient/{n}" for n in range(3)}, budget_s=5.0)
+    assert outcome.failures == {}
+    assert server.max_in_flight == 3
+
+
+@pytest.mark.parametrize("suffix", ["?_format=json", "#top"])
+def test_base_url_with_query_or_fragment_is_blocked(suffix: str) -> None:
+    with FakeFhirServer([PATIENT]) as server:
+        outcome = asyncio.run(
+            fetch_queries(server.url + suffix, TOKEN, {"p": "Patient/123"}, allowed_prefixes=[server.url])
+        )
+    assert outcome.blocked is True
+    assert server.requests == []

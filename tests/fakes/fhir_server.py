@@ -5,6 +5,7 @@
         ...                                       # point the code under test at fhir.url
         fhir.requests[0].authorization            # "Bearer <token>" as received
         fhir.requests[0].path, .query             # "/fhir/Observation", {"patient": ["123"]}
+        fhir.max_in_flight                        # most requests answered at once
 
 Interactions (JSON only, ``application/fhir+json``):
 
@@ -99,6 +100,8 @@ class FakeFhirServer:
         self._documents: dict[str, bytes] = {}
         self._faults: dict[str, tuple[Fault, str | None]] = {}
         self._requests: list[RecordedRequest] = []
+        self._in_flight = 0
+        self._max_in_flight = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd = _HttpServer(("127.0.0.1", 0), _Handler)
@@ -152,6 +155,12 @@ class FakeFhirServer:
             return list(self._requests)
 
     @property
+    def max_in_flight(self) -> int:
+        """The most requests this server was answering at the same time (parallelism proof)."""
+        with self._lock:
+            return self._max_in_flight
+
+    @property
     def authorizations(self) -> list[str | None]:
         return [request.authorization for request in self.requests]
 
@@ -185,6 +194,12 @@ class FakeFhirServer:
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def _finished(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def _answer(self, path: str, query: dict[str, list[str]], raw_query: str) -> _Response:
         with self._lock:
@@ -283,7 +298,10 @@ class _Handler(BaseHTTPRequestHandler):
                 accept=self.headers.get("Accept"),
             )
         )
-        response = fake._answer(parts.path, query, parts.query)
+        try:
+            response = fake._answer(parts.path, query, parts.query)
+        finally:
+            fake._finished()
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)

@@ -83,10 +83,11 @@ def mint_token(
     jti: str | None = None,
     jku: str | None = None,
     omit: Iterable[str] = (),
+    omit_headers: Iterable[str] = (),
     extra_claims: Mapping[str, Any] | None = None,
     extra_headers: Mapping[str, Any] | None = None,
 ) -> str:
-    """A signed client JWT; ``omit`` drops named claims (e.g. ``("iat",)``) after defaults are set."""
+    """A signed client JWT; ``omit`` / ``omit_headers`` drop named claims / header fields."""
     now = time.time()
     claims: dict[str, Any] = {
         "iss": iss,
@@ -101,6 +102,10 @@ def mint_token(
     headers: dict[str, Any] = {"kid": key.kid, "typ": "JWT", **(extra_headers or {})}
     if jku is not None:
         headers["jku"] = jku
+    for name in omit_headers:
+        headers.pop(name, None)
+    if "typ" in set(omit_headers):
+        headers["typ"] = None  # PyJWT adds typ unless told None
     return jwt.encode(claims, key.private_key, algorithm=key.alg, headers=headers)
 
 
