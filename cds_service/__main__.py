@@ -1,0 +1,41 @@
+"""`python -m cds_service serve --host 127.0.0.1 --port 8080`."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import typer
+import uvicorn
+
+cli = typer.Typer(add_completion=False, help="coverage-hooks: a CRD 2.2 CDS Hooks service for drug PA.")
+
+
+@cli.callback()
+def main() -> None:
+    """coverage-hooks command line."""
+
+
+@cli.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="interface to bind"),
+    port: int = typer.Option(None, help="port (default: $PORT or 8080)"),
+    workers: int = typer.Option(1, help="worker processes"),
+    log_level: str = typer.Option("info", help="log level"),
+) -> None:
+    """Serve the CDS Hooks endpoints, configured from the environment (see README)."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    chosen_port = port if port is not None else int(os.environ.get("PORT") or 8080)
+    uvicorn.run(
+        "cds_service.app:app_from_env",
+        factory=True,
+        host=host,
+        port=chosen_port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,183 @@
+"""Lenient parsing of a CDS Hooks 2.0 / CRD 2.2 hook request into the few facts the pipeline needs.
+
+Lenient where real clients differ (the public CDS Hooks sandbox sends draftOrders without Bundle.type,
+`category` as an object and no `intent`; unknown fields are ignored, CRD found-33 / hook-23), strict
+where the answer would otherwise be wrong: 400 when it is not a CDS Hooks request, 422 when it is one
+but breaks a CRD constraint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .errors import BadRequestError, PayloadTooLargeError, UnprocessableError
+
+ORDER_TYPES = frozenset(
+    {
+        "MedicationRequest",
+        "ServiceRequest",
+        "DeviceRequest",
+        "NutritionOrder",
+        "VisionPrescription",
+        "CommunicationRequest",
+    }
+)
+CONFIGURATION_KEY = "davinci-crd.configuration"
+
+
+@dataclass(frozen=True)
+class HookRequest:
+    hook: str
+    hook_instance: str
+    context: Mapping[str, Any]
+    patient_id: str
+    user_id: str | None
+    fhir_server: str | None
+    access_token: str | None
+    prefetch: Mapping[str, Any]
+    configuration: Mapping[str, Any]
+    draft_orders: tuple[Mapping[str, Any], ...]
+    in_scope: tuple[str, ...]
+    """`Type/id` of the orders to answer for: selections, dispatched orders or all drafts."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def draft(self, reference: str) -> Mapping[str, Any] | None:
+        for resource in self.draft_orders:
+            if f"{resource.get('resourceType')}/{resource.get('id')}" == reference:
+                return resource
+        return None
+
+
+def load_json(body: bytes, max_bytes: int) -> Any:
+    if len(body) > max_bytes:
+        raise PayloadTooLargeError(f"request body is {len(body)} bytes; the limit is {max_bytes}")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise BadRequestError("request body is not valid JSON") from None
+
+
+def parse_hook_request(payload: Any, expected_hook: str) -> HookRequest:
+    if not isinstance(payload, dict):
+        raise BadRequestError("a CDS Hooks request is a JSON object")
+    hook = _required_string(payload, "hook")
+    if hook != expected_hook:
+        raise BadRequestError(f"this service answers the {expected_hook} hook, not {hook}")
+    hook_instance = _required_string(payload, "hookInstance")
+    context = payload.get("context")
+    if not isinstance(context, dict):
+        raise BadRequestError("'context' must be a JSON object")
+    fhir_server = payload.get("fhirServer")
+    if fhir_server is not None and not isinstance(fhir_server, str):
+        raise BadRequestError("'fhirServer' must be a string")
+    access_token = _access_token(payload.get("fhirAuthorization"), fhir_server)
+    prefetch = payload.get("prefetch")
+    if prefetch is None:
+        prefetch = {}
+    if not isinstance(prefetch, dict):
+        raise BadRequestError("'prefetch' must be a JSON object")
+    extension = payload.get("extension")
+    configuration: Mapping[str, Any] = {}
+    if isinstance(extension, dict) and isinstance(extension.get(CONFIGURATION_KEY), dict):
+        configuration = extension[CONFIGURATION_KEY]
+
+    patient_id = context.get("patientId")
+    if not isinstance(patient_id, str) or not patient_id:
+        raise UnprocessableError("context.patientId is required")
+    user_id = context.get("userId")
+    if user_id is not None and (not isinstance(user_id, str) or "/" not in user_id):
+        raise UnprocessableError("context.userId must be a 'Type/id' reference")
+
+    draft_orders = _draft_orders(context.get("draftOrders"), required=hook in ("order-sign", "order-select"))
+    in_scope = _in_scope(hook, context, draft_orders)
+    return HookRequest(
+        hook=hook,
+        hook_instance=hook_instance,
+        context=context,
+        patient_id=patient_id,
+        user_id=user_id,
+        fhir_server=fhir_server.rstrip("/") if fhir_server else None,
+        access_token=access_token,
+        prefetch=prefetch,
+        configuration=configuration,
+        draft_orders=draft_orders,
+        in_scope=in_scope,
+    )
+
+
+def _required_string(payload: Mapping[str, Any], key: str) -> str:
+    value = payload.get(key)
+    if not isinstance(value, str) or not value:
+        raise BadRequestError(f"'{key}' is required and must be a non-empty string")
+    return value
+
+
+def _access_token(authorization: Any, fhir_server: str | None) -> str | None:
+    if authorization is None:
+        return None
+    if not isinstance(authorization, dict):
+        raise BadRequestError("'fhirAuthorization' must be a JSON object")
+    if fhir_server is None:
+        raise BadRequestError("'fhirAuthorization' requires 'fhirServer'")
+    token = authorization.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise BadRequestError("'fhirAuthorization.access_token' is required")
+    return token
+
+
+def _draft_orders(bundle: Any, *, required: bool) -> tuple[Mapping[str, Any], ...]:
+    if bundle is None:
+        if required:
+            raise UnprocessableError("context.draftOrders is required for this hook")
+        return ()
+    if not isinstance(bundle, dict) or not isinstance(bundle.get("entry", []), list):
+        raise UnprocessableError("context.draftOrders must be a Bundle of request resources")
+    orders = []
+    for index, entry in enumerate(bundle.get("entry", [])):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            raise UnprocessableError(f"context.draftOrders.entry[{index}] has no resource")
+        if not isinstance(resource.get("resourceType"), str) or not isinstance(resource.get("id"), str):
+            raise UnprocessableError(f"context.draftOrders.entry[{index}].resource needs resourceType and id")
+        orders.append(resource)
+    return tuple(orders)
+
+
+def _in_scope(
+    hook: str, context: Mapping[str, Any], drafts: tuple[Mapping[str, Any], ...]
+) -> tuple[str, ...]:
+    draft_refs = [f"{r['resourceType']}/{r['id']}" for r in drafts if r["resourceType"] in ORDER_TYPES]
+    if hook == "order-sign":
+        return tuple(draft_refs)
+    if hook == "order-select":
+        selections = context.get("selections")
+        if not isinstance(selections, list) or not all(isinstance(s, str) for s in selections):
+            raise UnprocessableError("context.selections must be an array of 'Type/id' references")
+        missing = [s for s in selections if s not in draft_refs and s.split("/")[0] in ORDER_TYPES]
+        if missing:
+            raise UnprocessableError("every order-select selection must be an order in context.draftOrders")
+        return tuple(s for s in selections if s.split("/")[0] in ORDER_TYPES)
+    if hook == "order-dispatch":
+        # CRD 2.2 / hook library 1.1 send `dispatchedOrders`; CRD 2.0.1 (what Inferno tests) sends `order`.
+        dispatched = context.get("dispatchedOrders", context.get("order"))
+        if isinstance(dispatched, str):
+            dispatched = [dispatched]
+        if not isinstance(dispatched, list) or not dispatched or not all(_is_ref(d) for d in dispatched):
+            raise UnprocessableError("context.dispatchedOrders (or 2.0.1 context.order) must name the orders")
+        if not isinstance(context.get("performer"), str):
+            raise UnprocessableError("context.performer is required for order-dispatch")
+        return tuple(_relative(d) for d in dispatched if _relative(d).split("/")[0] in ORDER_TYPES)
+    return ()
+
+
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, str) and "/" in value
+
+
+def _relative(reference: str) -> str:
+    parts = reference.rstrip("/").split("/")
+    return "/".join(parts[-2:])

@@ -1,0 +1,25 @@
+"""What the app holds between calls (the `app.state.cds` object)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .metrics import Metrics
+from .pipeline import Engine
+from .settings import Settings
+from .store import AuditStore
+
+if TYPE_CHECKING:
+    from .auth import ClientAuthenticator
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    store: AuditStore
+    metrics: Metrics
+    authenticator: ClientAuthenticator | None
+    policy_count: int
+    closers: tuple[Any, ...] = ()

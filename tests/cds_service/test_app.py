@@ -1,0 +1,73 @@
+"""Operational endpoints: health, metrics, feedback, Questionnaires, and the catch-all error answer."""
+
+from __future__ import annotations
+
+from cds_service.app import EmptyCatalog, create_app
+from cds_service.settings import Settings
+from tests.cds_service.app_client import TestClient
+from tests.cds_service.hook_requests import order_sign
+
+
+def test_healthz_and_metrics_count_requests_and_decisions(client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+    client.post("/cds-services/crd-order-sign", json=order_sign())
+    client.post("/cds-services/crd-order-sign", content=b"{", headers={"content-type": "application/json"})
+    text = client.get("/metrics").text
+    assert 'cds_hook_requests_total{service="crd-order-sign",status="200"} 1' in text
+    assert 'cds_hook_requests_total{service="crd-order-sign",status="400"} 1' in text
+    assert 'cds_decisions_total{outcome="no-policy"} 1' in text
+    assert "cds_hook_request_duration_seconds_count 2" in text
+    assert 'cds_hook_request_duration_seconds_bucket{le="+Inf"} 2' in text
+
+
+def test_feedback_is_stored_by_card_uuid(client: TestClient) -> None:
+    item = {
+        "card": "0b5e9c5e-6d3c-4c1a-9d1e-3f4f0c3b1a11",
+        "outcome": "accepted",
+        "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}],
+        "outcomeTimestamp": "2026-11-23T10:05:31Z",
+    }
+    response = client.post("/cds-services/crd-order-sign/feedback", json={"feedback": [item]})
+    assert response.status_code == 200
+    store = client.app.state.cds.store  # type: ignore[attr-defined]
+    assert store.feedback_for_card(item["card"]) == [item]
+
+
+def test_malformed_feedback_is_400(client: TestClient) -> None:
+    response = client.post("/cds-services/crd-order-sign/feedback", json={"feedback": [{"card": "x"}]})
+    assert response.status_code == 400
+    assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_unknown_questionnaire_is_404_outcome(client: TestClient) -> None:
+    response = client.get("/fhir/Questionnaire/nope")
+    assert response.status_code == 404
+    assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_an_internal_failure_is_a_500_outcome_without_internals(settings: Settings) -> None:
+    class Exploding(EmptyCatalog):
+        def find(self, payer: str, codings: object) -> None:
+            raise RuntimeError("secret internal detail")
+
+    app = create_app(settings, policies=(Exploding(), None))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/cds-services/crd-order-sign", json=order_sign())
+    assert response.status_code == 500
+    assert response.json() == {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "exception", "diagnostics": "internal error"}],
+    }
+    assert "secret" not in response.text
+
+
+def test_jwt_mode_rejects_calls_without_a_token(settings: Settings) -> None:
+    jwt_settings = Settings(**{**settings.__dict__, "auth": "jwt"})
+    with TestClient(create_app(jwt_settings, policies=(EmptyCatalog(), None))) as client:
+        for response in (
+            client.get("/cds-services"),
+            client.post("/cds-services/crd-order-sign", json=order_sign()),
+            client.post("/cds-services/crd-order-sign/feedback", json={"feedback": []}),
+        ):
+            assert response.status_code == 401
+            assert response.json()["issue"][0]["code"] == "login"

@@ -1,0 +1,168 @@
+"""The hook endpoint through the ASGI app: answers, coverage-information, and every error status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from cds_service.app import EmptyCatalog, create_app
+from cds_service.settings import Settings
+from tests.cds_service.app_client import TestClient
+from tests.cds_service.hook_requests import coverage, medication_request, order_sign, organization, searchset
+from tests.cds_service.inferno_checks import check_hook_response, coverage_info_values, coverage_information
+
+SIGN = "/cds-services/crd-order-sign"
+
+
+def _outcome(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert body["issue"][0]["severity"] == "error"
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_drug_without_policy_gets_the_payer_default(client: TestClient) -> None:
+    request = order_sign(medication_request("197361", "amlodipine 5 MG Oral Tablet"))
+    response = client.post(SIGN, json=request)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["cards"] == []
+    actions = check_hook_response("order-sign", request, body)
+    assert len(actions) == 1
+    values = coverage_info_values(coverage_information(actions[0]["resource"])[0])
+    assert values["covered"] == ["covered"]
+    assert values["pa-needed"] == ["no-auth"]
+    assert values["coverage"] == [{"reference": "Coverage/cov-1"}]
+
+
+def test_every_in_scope_order_gets_one_system_action(client: TestClient) -> None:
+    orders = [
+        medication_request(order_id="mr-a"),
+        medication_request("310798", "hydrochlorothiazide", order_id="mr-b"),
+    ]
+    request = order_sign(*orders)
+    body = client.post(SIGN, json=request).json()
+    refs = [f"{a['resource']['resourceType']}/{a['resource']['id']}" for a in body["systemActions"]]
+    assert refs == ["MedicationRequest/mr-a", "MedicationRequest/mr-b"]
+    ids = {
+        coverage_info_values(coverage_information(a["resource"])[0])["coverage-assertion-id"][0]
+        for a in body["systemActions"]
+    }
+    assert len(ids) == 2
+
+
+def test_sandbox_shaped_request_is_accepted(client: TestClient) -> None:
+    order = medication_request(order_id="sandbox-1")
+    del order["intent"]
+    order["category"] = {"coding": [{"code": "outpatient"}]}  # an object where FHIR has an array
+    request = order_sign(order)
+    del request["context"]["draftOrders"]["type"]
+    for entry in request["context"]["draftOrders"]["entry"]:
+        del entry["fullUrl"]
+    request["someFutureField"] = {"x": 1}
+    request["context"]["unknownContext"] = "ignored"
+    response = client.post(SIGN, json=request)
+    assert response.status_code == 200, response.text
+    echoed = response.json()["systemActions"][0]["resource"]
+    assert echoed["category"] == {"coding": [{"code": "outpatient"}]}
+    assert "intent" not in echoed
+
+
+def test_configuration_can_turn_coverage_information_off(client: TestClient) -> None:
+    request = order_sign()
+    request["extension"] = {"davinci-crd.configuration": {"coverage-info": False, "unknown-option": 3}}
+    body = client.post(SIGN, json=request).json()
+    assert body == {"cards": [], "systemActions": []}
+
+
+def test_malformed_json_is_400(client: TestClient) -> None:
+    response = client.post(
+        SIGN, content=b'{"hook": "order-sign",', headers={"content-type": "application/json"}
+    )
+    _outcome(response, 400)
+
+
+def test_not_a_cds_hooks_request_is_400(client: TestClient) -> None:
+    _outcome(client.post(SIGN, json=[1, 2, 3]), 400)
+    _outcome(client.post(SIGN, json={"hook": "order-sign", "context": {}}), 400)
+    wrong_hook = order_sign()
+    wrong_hook["hook"] = "order-select"
+    _outcome(client.post(SIGN, json=wrong_hook), 400)
+
+
+def test_authorization_without_fhir_server_is_400(client: TestClient) -> None:
+    request = order_sign()
+    del request["fhirServer"]
+    _outcome(client.post(SIGN, json=request), 400)
+
+
+def test_crd_violations_are_422(client: TestClient) -> None:
+    no_drafts = order_sign()
+    del no_drafts["context"]["draftOrders"]
+    _outcome(client.post(SIGN, json=no_drafts), 422)
+    no_patient = order_sign()
+    del no_patient["context"]["patientId"]
+    _outcome(client.post(SIGN, json=no_patient), 422)
+    bad_selection = order_sign(hook="order-select")
+    bad_selection["context"]["selections"] = ["MedicationRequest/not-in-drafts"]
+    _outcome(client.post("/cds-services/crd-order-select", json=bad_selection), 422)
+
+
+def test_body_over_the_limit_is_413(settings: Settings) -> None:
+    small = Settings(**{**settings.__dict__, "max_body_bytes": 2000})
+    with TestClient(create_app(small, policies=(EmptyCatalog(), None))) as client:
+        request = order_sign()
+        request["padding"] = "x" * 5000
+        _outcome(
+            client.post(SIGN, content=orjson.dumps(request), headers={"content-type": "application/json"}),
+            413,
+        )
+
+
+def test_coverage_problems_are_400(client: TestClient) -> None:
+    none_active = order_sign(
+        extra_prefetch={"coverage": searchset(coverage(status="cancelled"), organization("centene"))}
+    )
+    assert "Coverage" in _outcome(client.post(SIGN, json=none_active), 400)["issue"][0]["diagnostics"]
+    two = order_sign(
+        extra_prefetch={
+            "coverage": searchset(
+                coverage(),
+                coverage("fep-blue", coverage_id="cov-2"),
+                organization("centene"),
+                organization("fep-blue"),
+            )
+        }
+    )
+    _outcome(client.post(SIGN, json=two), 400)
+    unknown = order_sign(extra_prefetch={"coverage": searchset(coverage("acme"), organization("acme"))})
+    _outcome(client.post(SIGN, json=unknown), 400)
+
+
+def test_missing_coverage_with_no_reachable_server_is_412(client: TestClient) -> None:
+    request = order_sign(with_prefetch=False, fhir_server="https://ehr.elsewhere.example/fhir")
+    _outcome(client.post(SIGN, json=request), 412)
+
+
+def test_unknown_service_and_route_are_404_outcomes(client: TestClient) -> None:
+    _outcome(client.post("/cds-services/nope", json=order_sign()), 404)
+    _outcome(client.get("/not-here"), 404)
+
+
+def test_the_audit_record_is_written_before_the_answer(client: TestClient) -> None:
+    request = order_sign()
+    body = client.post(SIGN, json=request).json()
+    store = client.app.state.cds.store  # type: ignore[attr-defined]
+    [record] = store.invocations(request["hookInstance"])
+    assert record["http_status"] == 200
+    assert record["payer"] == "centene" and record["line_of_business"] == "medicaid"
+    assert orjson.loads(record["response_body"]) == body
+    [decision] = record["decisions"]
+    assertion_id = coverage_info_values(coverage_information(body["systemActions"][0]["resource"])[0])[
+        "coverage-assertion-id"
+    ][0]
+    assert decision["coverage_assertion_id"] == assertion_id
+    assert decision["decision"] == "no-policy"
