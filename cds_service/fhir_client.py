@@ -52,7 +52,7 @@ class FailureReason:
 
     BLOCKED = "blocked"  # fhirServer not on the allowlist; nothing contacted
     BLOCKED_REDIRECT = "blocked-redirect"  # a redirect pointed off the allowlist; not followed
-    BLOCKED_NEXT = "blocked-next"  # a paging link pointed off the fhirServer origin; not followed
+    BLOCKED_NEXT = "blocked-next"  # a paging link left the fhirServer origin or allowlist
     INVALID_QUERY = "invalid-query"  # not a relative FHIR URL; nothing sent
     TIMEOUT = "timeout"
     CONNECTION_FAILED = "connection-failed"
@@ -180,21 +180,22 @@ class FhirFetcher:
             url = _query_url(session.base_url, query)
             resource = await self._get_resource(session, url)
             if _is_searchset(resource):
-                resource = await self._with_later_pages(session, resource, progress)
+                await self._with_later_pages(session, resource, progress)
             else:
                 progress.resource = resource
-            _check_outcome_entries(resource)
         except _FetchError as failure:
             progress.failure = failure.reason
         except Exception as exc:  # the contract is "record, never raise"
             logger.error("fhir_fetch_unexpected_error type=%s", exc.__class__.__name__)
             progress.failure = FailureReason.UNEXPECTED
+        if progress.resource is not None and _strip_outcome_entries(progress.resource):
+            progress.failure = progress.failure or FailureReason.OPERATION_OUTCOME
         # Not in a finally: a task cancelled at the deadline must stay "not done" (a timeout).
         progress.done = True
 
     async def _with_later_pages(
         self, session: _Session, first_page: dict[str, Any], progress: _KeyProgress
-    ) -> dict[str, Any]:
+    ) -> None:
         merged = {**first_page, "entry": _entries(first_page)}
         merged["link"] = [link for link in _links(first_page) if _relation(link) != "next"]
         progress.resource = merged
@@ -204,17 +205,18 @@ class FhirFetcher:
                 raise _FetchError(FailureReason.PAGE_LIMIT)
             if not same_origin(next_url, session.base_url):
                 raise _FetchError(FailureReason.BLOCKED_NEXT)
-            page = await self._get_resource(session, next_url)
+            page = await self._get_resource(session, next_url, off_allowlist=FailureReason.BLOCKED_NEXT)
             if not _is_searchset(page):
                 raise _FetchError(FailureReason.NOT_FHIR)
             merged["entry"].extend(_entries(page))
             pages += 1
-        return merged
 
-    async def _get_resource(self, session: _Session, url: str) -> dict[str, Any]:
-        for _hop in range(self._limits.max_redirects + 1):
+    async def _get_resource(
+        self, session: _Session, url: str, *, off_allowlist: str = FailureReason.BLOCKED
+    ) -> dict[str, Any]:
+        for hop in range(self._limits.max_redirects + 1):
             if not session.allowlist.allows(url) or not _httpx_agrees(session.allowlist, url):
-                raise _FetchError(FailureReason.BLOCKED_REDIRECT)
+                raise _FetchError(off_allowlist if hop == 0 else FailureReason.BLOCKED_REDIRECT)
             status, body, location = await self._get(session, url)
             if status in _REDIRECT_STATUSES:
                 if location is None:
@@ -337,10 +339,10 @@ def _next_link(page: dict[str, Any], base_url: str) -> str | None:
     return None
 
 
-def _check_outcome_entries(resource: dict[str, Any]) -> None:
-    """Strip OperationOutcome entries from a Bundle; fail the key if one reports an error."""
+def _strip_outcome_entries(resource: dict[str, Any]) -> bool:
+    """Drop OperationOutcome entries from a Bundle; True when one of them reported an error."""
     if resource.get("resourceType") != "Bundle" or not isinstance(resource.get("entry"), list):
-        return
+        return False
     kept, errors = [], False
     for entry in resource["entry"]:
         inner = entry.get("resource") if isinstance(entry, dict) else None
@@ -349,8 +351,7 @@ def _check_outcome_entries(resource: dict[str, Any]) -> None:
         else:
             kept.append(entry)
     resource["entry"] = kept
-    if errors:
-        raise _FetchError(FailureReason.OPERATION_OUTCOME)
+    return errors
 
 
 def _has_error_issue(outcome: dict[str, Any]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx
 import pytest
 
 from cds_service.fhir_client import FailureReason, FetchLimits, FetchOutcome, FhirFetcher, fetch_queries
@@ -137,3 +138,69 @@ def test_base_url_with_query_or_fragment_is_blocked(suffix: str) -> None:
         )
     assert outcome.blocked is True
     assert server.requests == []
+
+
+EHR = "https://ehr.example.org/fhir"
+
+
+def fetch_mocked(handler: Any, queries: dict[str, str]) -> FetchOutcome:
+    return asyncio.run(
+        fetch_queries(EHR, TOKEN, queries, allowed_prefixes=[EHR], transport=httpx.MockTransport(handler))
+    )
+
+
+def searchset(ids: list[str], next_url: str | None = None, extra: list[Any] | None = None) -> dict[str, Any]:
+    links = [{"relation": "next", "url": next_url}] if next_url else []
+    entries = [{"resource": {"resourceType": "Observation", "id": i}} for i in ids]
+    return {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries + (extra or [])}
+
+
+def test_a_failing_later_page_keeps_the_earlier_pages_and_records_the_failure() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "page=2" in str(request.url):
+            return httpx.Response(500)
+        return httpx.Response(200, json=searchset(["o1", "o2"], next_url=f"{EHR}/Observation?page=2"))
+
+    outcome = fetch_mocked(handler, {"labs": "Observation?patient=123"})
+    assert entry_ids(outcome.resources["labs"]) == ["o1", "o2"]
+    assert outcome.failures == {"labs": "http-500"}
+
+
+def test_warning_outcome_entries_are_dropped_without_failing_the_key() -> None:
+    warning = {
+        "resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "info"}]},
+        "search": {"mode": "outcome"},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=searchset(["o1"], extra=[warning]))
+
+    outcome = fetch_mocked(handler, {"labs": "Observation?patient=123"})
+    assert entry_ids(outcome.resources["labs"]) == ["o1"]
+    assert outcome.failures == {}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"resourceType": "OperationOutcome", "issue": [{"severity": "error"}]}, "operation-outcome"),
+        ([1, 2, 3], "not-fhir"),
+        ({"no": "resourceType"}, "not-fhir"),
+    ],
+)
+def test_a_read_answered_with_something_other_than_a_resource_fails(body: Any, reason: str) -> None:
+    outcome = fetch_mocked(lambda request: httpx.Response(200, json=body), {"patient": "Patient/123"})
+    assert outcome.failures == {"patient": reason}
+    assert outcome.resources == {}
+
+
+def test_redirect_loops_stop_after_a_few_hops() -> None:
+    hops: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hops.append(str(request.url))
+        return httpx.Response(302, headers={"Location": f"{EHR}/Patient/123?hop={len(hops)}"})
+
+    outcome = fetch_mocked(handler, {"patient": "Patient/123"})
+    assert outcome.failures == {"patient": FailureReason.TOO_MANY_REDIRECTS}
+    assert len(hops) == 4
