@@ -228,6 +228,15 @@ PANCREAS_ICD = icd(
 )
 PANCREAS_SCT = sct([("363418001", "Malignant tumor of pancreas (disorder)")])
 AMPULLA_ICD = icd("C24.1 Malignant neoplasm of ampulla of Vater")
+# SNOMED-only malignancies seen in real data (Synthea, CTM-app; §2.4) that are not sotorasib indications: they let a
+# record "document a different cancer" even when no ICD-10-CM C-code is present.
+OTHER_MALIGNANCY_SCT = sct([
+    ("254837009", "Malignant neoplasm of breast (disorder)"),
+    ("408643008", "Infiltrating duct carcinoma of breast (disorder)"),
+    ("372137005", "Primary malignant neoplasm of breast (disorder)"),
+    ("278054005", "Lobular carcinoma of breast (disorder)"),
+    ("372064008", "Malignant neoplasm of female breast (disorder)"),
+])
 
 # ---- §1 KRAS ------------------------------------------------------------------------------------------------------
 KRAS_SINGLE_TESTS: list[Concept] = [
@@ -389,6 +398,9 @@ def specs(rxnorm_rows: list[dict[str, object]]) -> list[ValueSetSpec]:
                      "pancreas) excluded (terminology.md §2.3).", PANCREAS_ICD + PANCREAS_SCT),
         ValueSetSpec("ampullary-adenocarcinoma", "Ampullary adenocarcinoma", "ICD-10-CM C24.1; SNOMED unverified "
                      "(terminology.md §2.3).", AMPULLA_ICD),
+        ValueSetSpec("other-malignancies", "Other malignancies (SNOMED)", "SNOMED malignancy codes outside the "
+                     "sotorasib indications, used to recognise a documented different cancer (terminology.md §2.4).",
+                     OTHER_MALIGNANCY_SCT),
         ValueSetSpec("genetic-variant-assessment", "Genomics Reporting variant observation code",
                      "LOINC 69548-6 (terminology.md §1.2).", VARIANT_ASSESSMENT),
         ValueSetSpec("molecular-consequence-codes", "Genomics Reporting molecular consequence observation code",
