@@ -209,7 +209,9 @@ class ClientAuthenticator:
         jti, exp, iat = claims["jti"], claims["exp"], claims["iat"]
         if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_CHARS:
             raise AuthenticationError("invalid_jti")
-        if not _is_number(exp) or not _is_number(iat) or exp - time.time() > self._max_lifetime_s:
+        if not _is_number(exp) or not _is_number(iat):
+            raise AuthenticationError("invalid_claims")  # JSON numbers only, not numeric strings
+        if exp - time.time() > self._max_lifetime_s:
             raise AuthenticationError("lifetime_too_long")
         sub, tenant = claims.get("sub"), claims.get("tenant")
         return ClientIdentity(

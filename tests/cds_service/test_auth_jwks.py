@@ -178,3 +178,8 @@ def test_rejects_a_token_that_lives_too_long(authenticator: ClientAuthenticator,
 def test_rejects_a_token_issued_in_the_future(authenticator: ClientAuthenticator, key: SigningKey) -> None:
     token = mint_token(key, iss=ISS, aud=AUD, iat=time.time() + 600, exp=time.time() + 900)
     assert reason_for(authenticator, token) == "not_yet_valid"
+
+
+def test_rejects_numeric_strings_as_times(authenticator: ClientAuthenticator, key: SigningKey) -> None:
+    token = mint_token(key, iss=ISS, aud=AUD, extra_claims={"exp": str(int(time.time()) + 300)})
+    assert reason_for(authenticator, token) == "invalid_claims"
