@@ -275,6 +275,7 @@ class FakeFhirServer:
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # parallel fetches must not overflow the listen backlog (SYN retry = 1 s)
     fake: FakeFhirServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
