@@ -29,6 +29,7 @@ GR_TBD_STU1 = "http://hl7.org/fhir/uv/genomics-reporting/CodeSystem/tbd-codes"
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_OUT = REPO / "policies" / "_shared" / "valuesets"
+CENTENE_549_OUT = REPO / "policies" / "centene" / "CP.PHAR.549" / "valuesets"
 DEFAULT_RXNORM = REPO.parent / "shared" / "terminology" / "rxnorm-subset_mcode-ctm-app_medications.json"
 
 Concept = tuple[str, str, str]  # system, code, display
@@ -267,6 +268,8 @@ NEGATIVE_RESULTS: list[Concept] = [
     (SNOMED, "260415000", "Not detected (qualifier value)"),
 ]
 
+DISEASE_STATUS: list[Concept] = [(LOINC, "97509-4", "Cancer Disease Progression")]
+
 # ---- §4 prescriber ------------------------------------------------------------------------------------------------
 # Radiation oncology (2085R0001X, UNVERIFIED) and hematology without oncology (207RH0000X) are left out: such a
 # prescriber then reads as "unknown" (may be consulting an oncologist), never as "not an oncologist".
@@ -401,6 +404,8 @@ def specs(rxnorm_rows: list[dict[str, object]]) -> list[ValueSetSpec]:
         ValueSetSpec("other-malignancies", "Other malignancies (SNOMED)", "SNOMED malignancy codes outside the "
                      "sotorasib indications, used to recognise a documented different cancer (terminology.md §2.4).",
                      OTHER_MALIGNANCY_SCT),
+        ValueSetSpec("cancer-disease-status-codes", "Cancer disease status observation code",
+                     "mCODE CancerDiseaseStatus, LOINC 97509-4 (terminology.md §2.2).", DISEASE_STATUS),
         ValueSetSpec("genetic-variant-assessment", "Genomics Reporting variant observation code",
                      "LOINC 69548-6 (terminology.md §1.2).", VARIANT_ASSESSMENT),
         ValueSetSpec("molecular-consequence-codes", "Genomics Reporting molecular consequence observation code",
@@ -433,7 +438,8 @@ def specs(rxnorm_rows: list[dict[str, object]]) -> list[ValueSetSpec]:
         "Brand (SBD) sotorasib products with a marketed generic equivalent; empty while none exists. Adding a code "
         "here flips Centene CP.PHAR.549 I.A.7 / I.B.4 for that product.",
         [rx(str(p["code"]), str(p["display"])) for p in SOTORASIB_PRODUCTS
-         if p["code"] in SOTORASIB_BRANDS_WITH_GENERIC]))
+         if p["code"] in SOTORASIB_BRANDS_WITH_GENERIC],
+        out_dir=CENTENE_549_OUT))
     return shared
 
 
@@ -452,7 +458,7 @@ def to_resource(spec: ValueSetSpec) -> dict[str, object]:
     by_system: dict[str, list[dict[str, str]]] = {}
     for system, code, display in concepts:
         by_system.setdefault(system, []).append({"code": code, "display": display})
-    return {
+    resource: dict[str, object] = {
         "resourceType": "ValueSet",
         "id": spec.vs_id,
         "url": BASE + spec.vs_id,
@@ -468,6 +474,12 @@ def to_resource(spec: ValueSetSpec) -> dict[str, object]:
             "contains": [{"system": s, "code": c, "display": d} for s, c, d in concepts],
         },
     }
+    if not concepts:
+        # FHIR forbids empty arrays and a compose.include without concepts would mean "the whole code system":
+        # an intentionally empty value set is an expansion with total 0 and nothing else.
+        del resource["compose"]
+        resource["expansion"] = {"timestamp": EXPANSION_TIMESTAMP, "total": 0}
+    return resource
 
 
 def main() -> None:
