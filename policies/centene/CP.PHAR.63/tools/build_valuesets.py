@@ -285,94 +285,13 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
             "I.H.2.f: D32.x, C70.x, D42.x.",
             icd_leaves("D32", "C70", "D42"),
         ),
-        # --- disease extent (terminology.md §2.2) ---
+        # --- disease extent: the shared CancerCondition library covers stage and metastasis; secondary NETs are not in
+        # its metastatic-disease set ---
         ValueSetSpec(
-            "secondary-malignancy",
-            "Secondary (metastatic) malignant neoplasm",
-            "Metastatic disease for I.A.2, I.B.3, I.C.2: C77-C79, secondary NET C7B, disseminated C80.0, SNOMED "
-            "secondary neoplasm disorders.",
-            icd_leaves("C77", "C78", "C79", "C7B", "C80.0")
-            + [
-                (SNOMED, "128462008", "Secondary malignant neoplastic disease"),
-                (SNOMED, "94225005", "Secondary malignant neoplasm of brain"),
-                (SNOMED, "94381002", "Secondary malignant neoplasm of liver"),
-                (SNOMED, "94222008", "Secondary malignant neoplasm of bone"),
-                (SNOMED, "94391008", "Secondary malignant neoplasm of lung"),
-                (SNOMED, "94392001", "Secondary malignant neoplasm of lymph node"),
-                (SNOMED, "94181007", "Secondary malignant neoplasm of axillary lymph nodes"),
-                (SNOMED, "94253005", "Secondary malignant neoplasm of chest wall"),
-                (SNOMED, "94399005", "Secondary malignant neoplasm of main bronchus"),
-                (SNOMED, "94579000", "Secondary malignant neoplasm of skin"),
-                (SNOMED, "94606003", "Secondary malignant neoplasm of stomach"),
-            ],
-        ),
-        ValueSetSpec(
-            "stage-group-observation",
-            "TNM stage group Observation codes",
-            "mCODE TNM stage group codes (LOINC and SNOMED).",
-            [
-                (LOINC, "21908-9", "Stage group.clinical Cancer"),
-                (LOINC, "21902-2", "Stage group.pathology Cancer"),
-                (LOINC, "21914-7", "Stage group.other Cancer"),
-                (SNOMED, "399537006", "Clinical TNM stage grouping"),
-                (SNOMED, "399588009", "Pathologic TNM stage grouping"),
-                (SNOMED, "399390009", "TNM stage grouping"),
-            ],
-        ),
-        ValueSetSpec(
-            "stage-iv",
-            "Stage IV",
-            "AJCC stage IV values (cancerstaging.org and SNOMED qualifiers; 1222837003 UNVERIFIED).",
-            [
-                (AJCC, "4", "IV"),
-                (AJCC, "4A", "IVA"),
-                (AJCC, "4B", "IVB"),
-                (AJCC, "4C", "IVC"),
-                (SNOMED, "258228008", "Stage 4"),
-                (SNOMED, "1222837003", "American Joint Committee on Cancer stage IV"),
-            ],
-        ),
-        ValueSetSpec(
-            "stage-iii",
-            "Stage III (locally advanced)",
-            "AJCC stage III values.",
-            [
-                (AJCC, "3", "III"),
-                (AJCC, "3A", "IIIA"),
-                (AJCC, "3B", "IIIB"),
-                (AJCC, "3C", "IIIC"),
-                (SNOMED, "258224005", "Stage 3"),
-                (SNOMED, "261638004", "Stage 3A"),
-                (SNOMED, "261639007", "Stage 3B"),
-                (SNOMED, "261640009", "Stage 3C"),
-                (SNOMED, "1222806003", "American Joint Committee on Cancer stage IIIC"),
-            ],
-        ),
-        ValueSetSpec(
-            "stage-i-ii",
-            "Stage 0-II (early)",
-            "AJCC stage 0, I and II values.",
-            [
-                (AJCC, c, d)
-                for c, d in [("0", "0"), ("1", "I"), ("1A", "IA"), ("1B", "IB"), ("1C", "IC"), ("2", "II"), ("2A", "IIA"), ("2B", "IIB"), ("2C", "IIC")]
-            ]
-            + [(SNOMED, "1222769001", "American Joint Committee on Cancer stage IIB")],
-        ),
-        ValueSetSpec(
-            "distant-metastasis-category",
-            "Distant metastasis (M) category Observation codes",
-            "cM/pM category observation codes.",
-            [
-                (LOINC, "21907-1", "Distant metastases.clinical [Class] Cancer"),
-                (LOINC, "21901-4", "Distant metastases.pathology [Class] Cancer"),
-                (SNOMED, "399387003", "cM category"),
-            ],
-        ),
-        ValueSetSpec(
-            "m1-category",
-            "M1 (distant metastasis present)",
-            "AJCC cM1 / pM1 values.",
-            [(SNOMED, "1229903009", "AJCC cM1"), (SNOMED, "1229916009", "AJCC pM1"), (AJCC, "cM1", "cM1"), (AJCC, "pM1", "pM1")],
+            "secondary-neuroendocrine-tumor",
+            "Secondary neuroendocrine tumour",
+            "I.B.3: secondary carcinoid / neuroendocrine tumours C7B.x (metastatic NET).",
+            icd_leaves("C7B"),
         ),
         # --- receptor status (I.A.5) ---
         ValueSetSpec(
@@ -463,19 +382,6 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
             [(SNOMED, "271299001", "Patient's condition worsened")],
         ),
         # --- prescriber specialties (terminology.md §4) ---
-        ValueSetSpec(
-            "oncologist-specialty",
-            "Oncologist (NUCC)",
-            "Prescriber criteria I.A.3, I.B.4, I.C.3, I.D.3, I.E.3, I.F.3, I.H.3.",
-            [
-                (NUCC, "207RX0202X", "Internal Medicine, Medical Oncology"),
-                (NUCC, "207RH0003X", "Internal Medicine, Hematology & Oncology"),
-                (NUCC, "2080P0207X", "Pediatrics, Pediatric Hematology-Oncology"),
-                (NUCC, "2086X0206X", "Surgery, Surgical Oncology"),
-                (NUCC, "207VX0201X", "Obstetrics & Gynecology, Gynecologic Oncology"),
-                (NUCC, "2085R0001X", "Radiation Oncology"),
-            ],
-        ),
         ValueSetSpec(
             "neurologist-specialty",
             "Neurologist (NUCC)",
