@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cds_service.app import EmptyCatalog, create_app
 from cds_service.settings import Settings
 from tests.cds_service.app_client import TestClient
 from tests.cds_service.hook_requests import order_sign
+from tests.fakes.jwt_minter import generate_key, mint_token, write_jwks_file
 
 
 def test_healthz_and_metrics_count_requests_and_decisions(client: TestClient) -> None:
@@ -71,3 +74,33 @@ def test_jwt_mode_rejects_calls_without_a_token(settings: Settings) -> None:
         ):
             assert response.status_code == 401
             assert response.json()["issue"][0]["code"] == "login"
+
+
+def test_jwt_mode_accepts_a_signed_client_token_once(settings: Settings, tmp_path: Path) -> None:
+    key = generate_key("ES384")
+    issuer = "https://ehr.example.org"
+    jwt_settings = Settings(
+        **{
+            **settings.__dict__,
+            "auth": "jwt",
+            "trusted_jwks": write_jwks_file(tmp_path / "jwks.json", key),
+            "trusted_issuers": (issuer,),
+        }
+    )
+    with TestClient(create_app(jwt_settings, policies=(EmptyCatalog(), None))) as client:
+        audience = "http://testserver/cds-services/crd-order-sign"
+        headers = {"Authorization": f"Bearer {mint_token(key, iss=issuer, aud=audience)}"}
+        assert (
+            client.post("/cds-services/crd-order-sign", json=order_sign(), headers=headers).status_code == 200
+        )
+        replay = client.post("/cds-services/crd-order-sign", json=order_sign(), headers=headers)
+        assert replay.status_code == 401  # the jti is remembered in the audit store
+        wrong_audience = {"Authorization": f"Bearer {mint_token(key, iss=issuer, aud=audience + 'x')}"}
+        assert (
+            client.post("/cds-services/crd-order-sign", json=order_sign(), headers=wrong_audience).status_code
+            == 401
+        )
+        discovery = {
+            "Authorization": f"Bearer {mint_token(key, iss=issuer, aud='http://testserver/cds-services')}"
+        }
+        assert client.get("/cds-services", headers=discovery).status_code == 200

@@ -86,7 +86,7 @@ def test_metrics_over_http(server: LiveServer) -> None:
 
 def test_log_carries_no_patient_data(server: LiveServer, tmp_path: Path) -> None:
     request = order_sign()
-    request["prefetch"]["patient"]["name"] = [{"family": "Zyxwvutsrq", "given": ["Qwertyuiop"]}]  # type: ignore[index]
+    request["prefetch"]["patient"]["name"] = [{"family": "Zyxwvutsrq", "given": ["Qwertyuiop"]}]
     assert _post(server, "crd-order-sign", request).status_code == 200
     log = server.log()
     for secret in ("Zyxwvutsrq", "Qwertyuiop", "1960-04-02", "M123456", "opaque-token"):
