@@ -1,0 +1,349 @@
+"""Compile a parsed library in named stages, collecting every error before reporting.
+
+Stages: includes -> terminology (code systems, value sets, codes, concepts) -> parameters ->
+defines and functions (compiled on demand, so a reference cycle is found where it closes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import nodes as n
+from .context import EvaluationContext
+from .emit import ExprCompiler, to_sys
+from .emit_types import resolve_type
+from .errors import ErrorSink, SourceLocation
+from .runtime.clinical import Code, Concept
+from .static_types import Compiled, Fn
+from .terminology import LocalTerminology, ValueSet
+
+FHIRHELPERS = "FHIRHelpers"
+_MISSING = object()
+
+
+def positive(value: Any) -> bool:
+    """A result that evidence can support: true, or a non-empty value."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, list):
+        return any(v is not None for v in value)
+    return True
+
+
+@dataclass
+class CompiledDefine:
+    name: str
+    loc: SourceLocation
+    private: bool
+    type: str = "Any"
+    fn: Fn | None = None
+
+
+@dataclass
+class CompiledFunction:
+    name: str
+    loc: SourceLocation
+    private: bool
+    params: tuple[tuple[str, str], ...]
+    type: str = "Any"
+    body: Fn | None = None
+
+
+@dataclass
+class CompiledLibrary:
+    name: str
+    version: str | None
+    file: str
+    defines: dict[str, CompiledDefine] = field(default_factory=dict)
+    functions: dict[str, list[CompiledFunction]] = field(default_factory=dict)
+    parameters: dict[str, tuple[str, Fn | None]] = field(default_factory=dict)
+    value_sets: dict[str, ValueSet] = field(default_factory=dict)
+    codes: dict[str, Code] = field(default_factory=dict)
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    code_systems: dict[str, str] = field(default_factory=dict)
+    includes: dict[str, CompiledLibrary] = field(default_factory=dict)
+    private_names: set[str] = field(default_factory=set)
+    is_fhirhelpers: bool = False
+
+
+Loader = Callable[[str, str | None, SourceLocation], "CompiledLibrary | None"]
+
+
+def fhirhelpers_library() -> CompiledLibrary:
+    return CompiledLibrary(FHIRHELPERS, "4.0.1", "<built-in FHIRHelpers>", is_fhirhelpers=True)
+
+
+class LibraryCompiler:
+    """Turns one LibrarySource into a CompiledLibrary; `loader` compiles included libraries."""
+
+    def __init__(self, source: n.LibrarySource, sink: ErrorSink, terminology: LocalTerminology,
+                 loader: Loader, main: bool) -> None:  # fmt: skip
+        self.source = source
+        self.sink = sink
+        self.terminology = terminology
+        self.loader = loader
+        self.main = main
+        self.out = CompiledLibrary(source.name or "Anonymous", source.version, source.file)
+        self.exprs = ExprCompiler(self)
+        self._define_nodes = {d.name: d for d in source.defines}
+        self._function_nodes: dict[str, list[n.FunctionDef]] = {}
+        self._in_progress: list[str] = []
+        self.context = source.contexts[0].name if source.contexts else "Unfiltered"
+
+    def error(self, loc: SourceLocation, code: str, message: str) -> None:
+        self.sink.error(loc, code, message)
+
+    # ---- stages
+    def compile(self) -> CompiledLibrary:
+        for stage in (self.stage_header, self.stage_includes, self.stage_terminology,
+                      self.stage_parameters, self.stage_defines):  # fmt: skip
+            stage()
+        return self.out
+
+    def stage_header(self) -> None:
+        for using in self.source.usings:
+            if using.model not in ("FHIR", "System"):
+                self.error(using.loc, "unknown-model", f"model {using.model!r} is not supported (use FHIR)")
+            elif using.model == "FHIR" and using.version not in (None, "4.0.1"):
+                self.error(using.loc, "unknown-model", f"FHIR version {using.version!r} is not supported (use '4.0.1')")
+        for ctx in self.source.contexts:
+            if ctx.name not in ("Patient", "Unfiltered"):
+                self.error(ctx.loc, "unsupported", f"context {ctx.name!r} is not supported (use Patient)")
+        seen: dict[str, SourceLocation] = {}
+        decls: list[tuple[str, SourceLocation]] = [
+            *((d.name, d.loc) for d in self.source.defines),
+            *((d.name, d.loc) for d in self.source.parameters),
+            *((d.name, d.loc) for d in self.source.valuesets),
+            *((d.name, d.loc) for d in self.source.codes),
+            *((d.name, d.loc) for d in self.source.concepts),
+            *((d.name, d.loc) for d in self.source.codesystems),
+        ]
+        for name, loc in decls:
+            if name in seen:
+                self.error(loc, "duplicate-definition", f"{name!r} is already defined at line {seen[name].line}")
+            else:
+                seen[name] = loc
+        for f in self.source.functions:
+            self._function_nodes.setdefault(f.name, []).append(f)
+        for d in (*self.source.defines, *self.source.valuesets, *self.source.codes, *self.source.concepts,
+                  *self.source.codesystems, *self.source.parameters):  # fmt: skip
+            if d.private:
+                self.out.private_names.add(d.name)
+
+    def stage_includes(self) -> None:
+        for inc in self.source.includes:
+            if inc.name == FHIRHELPERS:
+                if inc.version not in (None, "4.0.1"):
+                    self.error(inc.loc, "unknown-library", f"FHIRHelpers version {inc.version!r} is not built in (use '4.0.1')")
+                self.out.includes[inc.alias] = fhirhelpers_library()
+                continue
+            lib = self.loader(inc.name, inc.version, inc.loc)
+            if lib is not None:
+                self.out.includes[inc.alias] = lib
+
+    def stage_terminology(self) -> None:
+        for cs in self.source.codesystems:
+            self.out.code_systems[cs.name] = cs.url
+        for vs_def in self.source.valuesets:
+            vs = self.terminology.find(vs_def.url, vs_def.version)
+            if vs is None:
+                self.error(vs_def.loc, "unknown-valueset", f"value set {vs_def.url} ({vs_def.name!r}) was not found in the terminology directories")
+                vs = ValueSet(vs_def.url, vs_def.version, frozenset(), {})
+            elif vs.problem:
+                self.error(vs_def.loc, "unexpandable-valueset", vs.problem)
+            self.out.value_sets[vs_def.name] = vs
+        for code in self.source.codes:
+            url = self.code_system_url(code.system, code.loc)
+            self.out.codes[code.name] = Code(code.code, url, None, code.display)
+        for concept in self.source.concepts:
+            codes = []
+            for name in concept.codes:
+                if name in self.out.codes:
+                    codes.append(self.out.codes[name])
+                else:
+                    self.error(concept.loc, "unknown-identifier", f"concept {concept.name!r} refers to unknown code {name!r}")
+            self.out.concepts[concept.name] = Concept(tuple(codes), concept.display)
+
+    def stage_parameters(self) -> None:
+        for p in self.source.parameters:
+            typ = resolve_type(p.type) if p.type else "Any"
+            default = self.exprs.compile(p.default, {}) if p.default is not None else None
+            if default is not None and typ == "Any":
+                typ = default.type
+            self.out.parameters[p.name] = (typ, default.fn if default else None)
+
+    def stage_defines(self) -> None:
+        for d in self.source.defines:
+            self.define(d.name)
+        for name, overloads in self._function_nodes.items():
+            for f in overloads:
+                self.function(name, f)
+
+    # ---- on-demand compilation of defines and functions
+    def define(self, name: str) -> CompiledDefine | None:
+        done = self.out.defines.get(name)
+        if done is not None and done.fn is not None:
+            return done
+        node = self._define_nodes.get(name)
+        if node is None:
+            return None
+        if name in self._in_progress:
+            cycle = " -> ".join([*self._in_progress[self._in_progress.index(name):], name])
+            self.error(node.loc, "cycle", f"definitions refer to each other in a cycle: {cycle}")
+            return CompiledDefine(name, node.loc, node.private, "Any", lambda ctx: None)
+        self._in_progress.append(name)
+        try:
+            body = self.exprs.compile(node.expression, {})
+        finally:
+            self._in_progress.pop()
+        compiled = CompiledDefine(name, node.loc, node.private, body.type, _cached(self.out, name, body.fn))
+        self.out.defines[name] = compiled
+        return compiled
+
+    def function(self, name: str, node: n.FunctionDef) -> CompiledFunction:
+        for done in self.out.functions.get(name, []):
+            if done.loc == node.loc and done.body is not None:
+                return done
+        params = tuple((o.name, resolve_type(o.type)) for o in node.operands)
+        key = f"function {name}"
+        if key in self._in_progress:
+            self.error(node.loc, "cycle", f"function {name!r} calls itself; recursion is not supported")
+            return CompiledFunction(name, node.loc, node.private, params, "Any", lambda ctx: None)
+        self._in_progress.append(key)
+        try:
+            body = self.exprs.compile(node.body, dict(params))
+        finally:
+            self._in_progress.pop()
+        compiled = CompiledFunction(name, node.loc, node.private, params, body.type, body.fn)
+        self.out.functions.setdefault(name, []).append(compiled)
+        return compiled
+
+    # ---- name resolution used by the expression compiler
+    def is_library_alias(self, name: str) -> bool:
+        return name in self.out.includes
+
+    def is_fhirhelpers(self, alias: str) -> bool:
+        return self.out.includes[alias].is_fhirhelpers
+
+    def code_system_url(self, name: str, loc: SourceLocation) -> str | None:
+        url = self.out.code_systems.get(name)
+        if url is None:
+            self.error(loc, "unknown-codesystem", f"code system {name!r} is not declared (add `codesystem \"{name}\": 'url'`)")
+        return url
+
+    def resolve_identifier(self, name: str, loc: SourceLocation) -> Compiled | None:
+        if name in self._define_nodes:
+            d = self.define(name)
+            if d is None or d.fn is None:
+                return None
+            return Compiled(d.fn, d.type)
+        return self._resolve_in(self.out, name, local=True) or self._context_identifier(name)
+
+    def _context_identifier(self, name: str) -> Compiled | None:
+        if name == "Patient" and self.context == "Patient":
+            return Compiled(lambda ctx: ctx.record.patient, "FHIR.Patient")
+        return None
+
+    def _resolve_in(self, lib: CompiledLibrary, name: str, local: bool) -> Compiled | None:
+        if not local and name in lib.private_names:
+            return None
+        if name in lib.parameters:
+            typ, default = lib.parameters[name]
+            return Compiled(_parameter(lib, name, default, self.main and local), typ)
+        if name in lib.value_sets:
+            vs = lib.value_sets[name]
+            return Compiled(lambda ctx: vs, "ValueSet", True)
+        if name in lib.codes:
+            code = lib.codes[name]
+            return Compiled(lambda ctx: code, "Code", True)
+        if name in lib.concepts:
+            concept = lib.concepts[name]
+            return Compiled(lambda ctx: concept, "Concept", True)
+        if name in lib.code_systems:
+            url = lib.code_systems[name]
+            return Compiled(lambda ctx: url, "CodeSystem", True)
+        if not local and name in lib.defines:
+            d = lib.defines[name]
+            if d.fn is not None:
+                return Compiled(d.fn, d.type)
+        return None
+
+    def resolve_qualified(self, alias: str, name: str, loc: SourceLocation) -> Compiled | None:
+        return self._resolve_in(self.out.includes[alias], name, local=False)
+
+    def call_user(self, name: str, args: list[Compiled], loc: SourceLocation, qualifier: str | None) -> Compiled | None:
+        if qualifier is None:
+            candidates = [f for f in self._function_nodes.get(name, []) if len(f.operands) == len(args)]
+            if not candidates:
+                return None
+            target = self.function(name, candidates[0])
+        else:
+            lib = self.out.includes[qualifier]
+            overloads = [f for f in lib.functions.get(name, []) if len(f.params) == len(args) and not f.private]
+            if not overloads:
+                return None
+            target = overloads[0]
+        arg_fns = [(to_sys(a) if not p[1].startswith("FHIR.") else a).fn for a, p in zip(args, target.params, strict=True)]
+        return Compiled(_invoke(target, arg_fns), target.type)
+
+
+def _cached(lib: CompiledLibrary, name: str, body: Fn) -> Fn:
+    key = (lib.file, name)
+
+    def define_ref(ctx: EvaluationContext) -> Any:
+        hit = ctx.cache.get(key)
+        if hit is None:
+            saved_env = ctx.env
+            ctx.env = {}  # a define never sees the aliases of the query that refers to it
+            ctx.evidence.append(set())
+            try:
+                value = body(ctx)
+            finally:
+                found = ctx.evidence.pop()
+                ctx.env = saved_env
+            hit = (value, frozenset(found) if positive(value) else frozenset())
+            ctx.cache[key] = hit
+        if hit[1]:
+            ctx.evidence[-1].update(hit[1])
+        return hit[0]
+
+    return define_ref
+
+
+def _parameter(lib: CompiledLibrary, name: str, default: Fn | None, overridable: bool) -> Fn:
+    key = (lib.file, "parameter " + name)
+
+    def parameter(ctx: EvaluationContext) -> Any:
+        if overridable and name in ctx.parameters:
+            return ctx.parameters[name]
+        hit = ctx.cache.get(key)
+        if hit is None:
+            hit = (default(ctx) if default is not None else None, frozenset())
+            ctx.cache[key] = hit
+        return hit[0]
+
+    return parameter
+
+
+def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
+    names = [p for p, _ in target.params]
+
+    def call(ctx: EvaluationContext) -> Any:
+        values = [f(ctx) for f in arg_fns]
+        env = ctx.env
+        saved = [env.get(p, _MISSING) for p in names]
+        for p, v in zip(names, values, strict=True):
+            env[p] = v
+        try:
+            assert target.body is not None
+            return target.body(ctx)
+        finally:
+            for p, old in zip(names, saved, strict=True):
+                if old is _MISSING:
+                    env.pop(p, None)
+                else:
+                    env[p] = old
+
+    return call

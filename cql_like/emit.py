@@ -1,0 +1,505 @@
+"""Expression nodes -> closures `Callable[[EvaluationContext], Value]` with a static type.
+
+Scopes map alias/let/argument names to static types at compile time; at run time their values
+live in `ctx.env`. FHIR values get the FHIRHelpers implicit conversion (`to_sys`) wherever an
+operator needs a System value.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from . import nodes as n
+from .context import EvaluationContext
+from .emit_members import MemberResolver
+from .emit_query import QueryEmitter
+from .emit_types import TypeEmitter
+from .fhir import model
+from .ops import arithmetic, comparison, lists, logical, temporal
+from .ops import interval as interval_ops
+from .registry import FHIRHELPERS_FUNCTIONS, SYSTEM_FUNCTIONS, FunctionSpec
+from .runtime import temporal as t
+from .runtime.clinical import Code, Concept
+from .runtime.interval import Interval
+from .runtime.quantity import CALENDAR_WORDS, Quantity
+from .static_types import Compiled, Fn, comparable, element_of, is_fhir, is_list, list_of
+
+if TYPE_CHECKING:
+    from .compiler import LibraryCompiler
+
+Scope = dict[str, str]
+
+_BINARY: dict[str, Any] = {
+    "equal": comparison.equal, "not_equal": comparison.not_equal,
+    "equivalent": comparison.equivalent, "not_equivalent": comparison.not_equivalent,
+    "less": comparison.less, "less_or_equal": comparison.less_or_equal,
+    "greater": comparison.greater, "greater_or_equal": comparison.greater_or_equal,
+    "add": arithmetic.add, "subtract": arithmetic.subtract, "multiply": arithmetic.multiply,
+    "divide": arithmetic.divide, "truncated_divide": arithmetic.truncated_divide,
+    "modulo": arithmetic.modulo, "power": arithmetic.power, "concatenate": arithmetic.concatenate,
+    "union": lists.union, "intersect": lists.intersect, "except": lists.except_,
+}  # fmt: skip
+_COMPARISONS = frozenset({"equal", "not_equal", "less", "less_or_equal", "greater", "greater_or_equal"})
+_RAW_LIST_OPS = frozenset({"union", "intersect", "except"})
+_RAW_ARG_FUNCTIONS = frozenset({
+    "Exists", "Count", "First", "Last", "Flatten", "Distinct", "IndexOf", "Tail", "Skip", "Take",
+    "SingletonFrom", "IsNull", "ToList", "Length",
+})  # fmt: skip
+_UNIT_WORDS = {
+    "year": "year", "years": "year", "month": "month", "months": "month", "week": "week",
+    "weeks": "week", "day": "day", "days": "day", "hour": "hour", "hours": "hour",
+    "minute": "minute", "minutes": "minute", "second": "second", "seconds": "second",
+    "millisecond": "millisecond", "milliseconds": "millisecond",
+}  # fmt: skip
+
+
+def _guess(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value if "resourceType" in value else model.guess_system(value)
+    if isinstance(value, list):
+        return [_guess(v) for v in value]
+    return value
+
+
+def to_sys(c: Compiled) -> Compiled:
+    """Apply FHIRHelpers' implicit conversion to a FHIR-typed operand."""
+    fn = c.fn
+    many = is_list(c.type)
+    base = element_of(c.type) if many else c.type
+    if is_fhir(base):
+        name = base[5:]
+        target = model.CONVERTIBLE.get(name)
+        if target is None:
+            return c
+        if many:
+            return Compiled(lambda ctx: model.to_system(fn(ctx), name), list_of(target))
+        return Compiled(lambda ctx: model.to_system(fn(ctx), name), target)
+    if base == "Any":
+        return Compiled(lambda ctx: _guess(fn(ctx)), c.type)
+    return c
+
+
+def quantity_of(q: n.QuantityLiteral) -> Quantity:
+    unit = q.unit
+    return Quantity(Decimal(q.value), _UNIT_WORDS.get(unit, unit))
+
+
+class ExprCompiler(QueryEmitter, TypeEmitter):
+    def __init__(self, lib: LibraryCompiler) -> None:
+        self.lib = lib
+        self.members = MemberResolver(lib.error)
+
+    def error(self, loc: n.SourceLocation, code: str, message: str) -> None:
+        self.lib.error(loc, code, message)
+
+    def sys(self, expr: n.Expr, scope: Scope) -> Compiled:
+        return to_sys(self.compile(expr, scope))
+
+    def compile(self, expr: n.Expr, scope: Scope) -> Compiled:
+        method = getattr(self, "_" + type(expr).__name__, None)
+        if method is None:
+            self.error(expr.loc, "unsupported", f"{type(expr).__name__} is not supported")
+            return Compiled(lambda ctx: None, "Any")
+        result: Compiled = method(expr, scope)
+        return result
+
+    # ---- literals and selectors
+    def _Literal(self, e: n.Literal, scope: Scope) -> Compiled:  # noqa: N802
+        value: Any
+        if e.kind == "null":
+            return Compiled(lambda ctx: None, "Any", True)
+        if e.kind == "boolean":
+            value, typ = e.text == "true", "Boolean"
+        elif e.kind == "string":
+            value, typ = e.text, "String"
+        elif e.kind == "number":
+            value, typ = (Decimal(e.text), "Decimal") if "." in e.text else (int(e.text), "Integer")
+        elif e.kind == "datetime":
+            if "T" in e.text:
+                value, typ = t.parse_datetime(e.text), "DateTime"
+            else:
+                value, typ = t.parse_date(e.text), "Date"
+            if value is None:
+                self.error(e.loc, "invalid-literal", f"@{e.text} is not a valid date or time")
+        else:
+            value, typ = e.text, "Time"
+        return Compiled(lambda ctx: value, typ, True)
+
+    def _QuantityLiteral(self, e: n.QuantityLiteral, scope: Scope) -> Compiled:  # noqa: N802
+        value = quantity_of(e)
+        return Compiled(lambda ctx: value, "Quantity", True)
+
+    def _IntervalSelector(self, e: n.IntervalSelector, scope: Scope) -> Compiled:  # noqa: N802
+        low, high = self.sys(e.low, scope), self.sys(e.high, scope)
+        lf, hf, lc, hc = low.fn, high.fn, e.low_closed, e.high_closed
+        return Compiled(lambda ctx: Interval(lf(ctx), hf(ctx), lc, hc), "Interval")
+
+    def _ListSelector(self, e: n.ListSelector, scope: Scope) -> Compiled:  # noqa: N802
+        items = [self.compile(x, scope) for x in e.elements]
+        fns = [c.fn for c in items]
+        types = {c.type for c in items}
+        elem = types.pop() if len(types) == 1 else "Any"
+        return Compiled(lambda ctx: [f(ctx) for f in fns], list_of(elem))
+
+    def _TupleSelector(self, e: n.TupleSelector, scope: Scope) -> Compiled:  # noqa: N802
+        parts = [(name, self.compile(x, scope).fn) for name, x in e.elements]
+        return Compiled(lambda ctx: {name: f(ctx) for name, f in parts}, "Tuple")
+
+    def _InstanceSelector(self, e: n.InstanceSelector, scope: Scope) -> Compiled:  # noqa: N802
+        parts = [(name, self.sys(x, scope).fn) for name, x in e.elements]
+        if e.type_name == "Quantity":
+            def quantity(ctx: EvaluationContext) -> Any:
+                vals = {k: f(ctx) for k, f in parts}
+                v = vals.get("value")
+                return None if v is None else Quantity(Decimal(v), vals.get("unit") or "1")
+            return Compiled(quantity, "Quantity")
+        if e.type_name == "Code":
+            def code(ctx: EvaluationContext) -> Any:
+                vals = {k: f(ctx) for k, f in parts}
+                return Code(vals["code"], vals.get("system"), vals.get("version"), vals.get("display")) if vals.get("code") else None
+            return Compiled(code, "Code")
+        if e.type_name == "Concept":
+            def concept(ctx: EvaluationContext) -> Any:
+                vals = {k: f(ctx) for k, f in parts}
+                return Concept(tuple(vals.get("codes") or ()), vals.get("display"))
+            return Compiled(concept, "Concept")
+        self.error(e.loc, "unsupported", f"instance selector for {e.type_name} is not supported")
+        return Compiled(lambda ctx: None, "Any")
+
+    def _CodeSelector(self, e: n.CodeSelector, scope: Scope) -> Compiled:  # noqa: N802
+        system = self.lib.code_system_url(e.system, e.loc)
+        value = Code(e.code, system, None, e.display)
+        return Compiled(lambda ctx: value, "Code", True)
+
+    def _ConceptSelector(self, e: n.ConceptSelector, scope: Scope) -> Compiled:  # noqa: N802
+        fns = [self.compile(c, scope).fn for c in e.codes]
+        display = e.display
+        return Compiled(lambda ctx: Concept(tuple(f(ctx) for f in fns), display), "Concept")
+
+    # ---- names
+    def _Identifier(self, e: n.Identifier, scope: Scope) -> Compiled:  # noqa: N802
+        name = e.name
+        if name in scope:
+            return Compiled(lambda ctx: ctx.env.get(name), scope[name])
+        if "$this" in scope and is_fhir(scope["$this"]):
+            if model.element(scope["$this"][5:], name) is not None:
+                this = Compiled(lambda ctx: ctx.env.get("$this"), scope["$this"])
+                return self.members.member(this, name, e.loc)
+        found = self.lib.resolve_identifier(name, e.loc)
+        if found is None:
+            self.error(e.loc, "unknown-identifier", f"could not resolve identifier {name!r}")
+            return Compiled(lambda ctx: None, "Any")
+        return found
+
+    def _Member(self, e: n.Member, scope: Scope) -> Compiled:  # noqa: N802
+        src = e.source
+        if isinstance(src, n.Identifier) and src.name not in scope and self.lib.is_library_alias(src.name):
+            found = self.lib.resolve_qualified(src.name, e.name, e.loc)
+            if found is None:
+                self.error(e.loc, "unknown-identifier", f"library {src.name} has no public definition {e.name!r}")
+                return Compiled(lambda ctx: None, "Any")
+            return found
+        return self.members.member(self.compile(src, scope), e.name, e.loc)
+
+    def _Indexer(self, e: n.Indexer, scope: Scope) -> Compiled:  # noqa: N802
+        src, idx = self.compile(e.source, scope), self.compile(e.index, scope)
+        sf, xf = src.fn, idx.fn
+
+        def index(ctx: EvaluationContext) -> Any:
+            xs, i = sf(ctx), xf(ctx)
+            if xs is None or i is None or not 0 <= i < len(xs):
+                return None
+            return xs[i]
+        return Compiled(index, element_of(src.type) if is_list(src.type) else "Any")
+
+    # ---- calls
+    def _Call(self, e: n.Call, scope: Scope) -> Compiled:  # noqa: N802
+        qualifier: str | None = None
+        if e.qualifier is not None:
+            if isinstance(e.qualifier, n.Identifier) and self.lib.is_library_alias(e.qualifier.name):
+                qualifier = e.qualifier.name
+            else:
+                self.error(e.loc, "unsupported", f"fluent function call .{e.name}() is not supported")
+                return Compiled(lambda ctx: None, "Any")
+        if qualifier is not None and self.lib.is_fhirhelpers(qualifier):
+            spec = FHIRHELPERS_FUNCTIONS.get(e.name)
+            if spec is None:
+                self.error(e.loc, "unknown-function", f"FHIRHelpers has no function {e.name!r}")
+                return Compiled(lambda ctx: None, "Any")
+            return self._system_call(spec, e, scope, convert=True)
+        raw_args = [self.compile(a, scope) for a in e.args]
+        user = self.lib.call_user(e.name, raw_args, e.loc, qualifier)
+        if user is not None:
+            return user
+        if qualifier is None and e.name in SYSTEM_FUNCTIONS:
+            spec = SYSTEM_FUNCTIONS[e.name]
+            return self._system_call(spec, e, scope, convert=e.name not in _RAW_ARG_FUNCTIONS, compiled=raw_args)
+        where = f"library {qualifier}" if qualifier else "this library or the system library"
+        self.error(e.loc, "unknown-function", f"no function {e.name!r} with {len(e.args)} argument(s) in {where}")
+        return Compiled(lambda ctx: None, "Any")
+
+    def _system_call(self, spec: FunctionSpec, e: n.Call, scope: Scope, *, convert: bool,
+                     compiled: list[Compiled] | None = None) -> Compiled:  # fmt: skip
+        count = len(e.args)
+        if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
+            expected = spec.min_args if spec.min_args == spec.max_args else f"{spec.min_args}..{spec.max_args or 'n'}"
+            self.error(e.loc, "wrong-arity", f"{spec.name} expects {expected} argument(s), got {count}")
+            return Compiled(lambda ctx: None, "Any")
+        args = compiled if compiled is not None else [self.compile(a, scope) for a in e.args]
+        if convert:
+            args = [to_sys(a) for a in args]
+        fns = [a.fn for a in args]
+        impl = spec.impl
+        returns = spec.returns
+        if returns == "arg0":
+            returns = args[0].type if args else "Any"
+        elif returns == "elem0":
+            returns = element_of(args[0].type) if args and is_list(args[0].type) else "Any"
+        if spec.needs_context:
+            if not fns:
+                return Compiled(impl, returns)
+            if spec.propagate_null:
+                def ctx_call(ctx: EvaluationContext) -> Any:
+                    vals = [f(ctx) for f in fns]
+                    return None if any(v is None for v in vals) else impl(ctx, *vals)
+                return Compiled(ctx_call, returns)
+            return Compiled(lambda ctx: impl(ctx, *[f(ctx) for f in fns]), returns)
+        if len(fns) == 1:
+            f0 = fns[0]
+            if spec.propagate_null:
+                def call1(ctx: EvaluationContext) -> Any:
+                    v = f0(ctx)
+                    return None if v is None else impl(v)
+                return Compiled(call1, returns)
+            return Compiled(lambda ctx: impl(f0(ctx)), returns)
+        if spec.propagate_null:
+            def call_n(ctx: EvaluationContext) -> Any:
+                vals = [f(ctx) for f in fns]
+                return None if any(v is None for v in vals) else impl(*vals)
+            return Compiled(call_n, returns)
+        return Compiled(lambda ctx: impl(*[f(ctx) for f in fns]), returns)
+
+    # ---- operators
+    def _Unary(self, e: n.Unary, scope: Scope) -> Compiled:  # noqa: N802
+        op = e.op
+        if op in ("exists", "singleton", "distinct", "flatten"):
+            c = self.compile(e.operand, scope)
+        else:
+            c = to_sys(self.compile(e.operand, scope))
+        f = c.fn
+        if op == "not":
+            self._expect_boolean(c, e.operand.loc)
+            return Compiled(lambda ctx: logical.not_(f(ctx)), "Boolean")
+        if op == "exists":
+            return Compiled(lambda ctx: lists.exists(f(ctx)), "Boolean")
+        if op == "singleton":
+            return Compiled(lambda ctx: lists.singleton(f(ctx)), element_of(c.type) if is_list(c.type) else c.type)
+        if op == "distinct":
+            return Compiled(lambda ctx: lists.distinct(f(ctx)), c.type)
+        if op == "flatten":
+            return Compiled(lambda ctx: lists.flatten(f(ctx)), element_of(c.type) if is_list(element_of(c.type)) else c.type)
+        if op == "negate":
+            return Compiled(lambda ctx: arithmetic.negate(f(ctx)), c.type)
+        if op == "component":
+            name = e.component or "year"
+            return Compiled(lambda ctx: temporal.component(f(ctx), name), "Date" if name == "date" else "Integer")
+        table = {"start": interval_ops.start, "end": interval_ops.end, "width": interval_ops.width,
+                 "successor": interval_ops.successor, "predecessor": interval_ops.predecessor,
+                 "point": interval_ops.start}  # fmt: skip
+        impl = table[op]
+        return Compiled(lambda ctx: impl(f(ctx)), "Any" if op in ("start", "end", "point") else c.type)
+
+    def _expect_boolean(self, c: Compiled, loc: n.SourceLocation) -> None:
+        if c.type not in ("Boolean", "Any"):
+            self.error(loc, "type-mismatch", f"expected a Boolean, found {c.type}")
+
+    def _Binary(self, e: n.Binary, scope: Scope) -> Compiled:  # noqa: N802
+        op = e.op
+        if op in ("and", "or", "xor", "implies"):
+            return self._logical(e, scope)
+        if op in ("in", "contains"):
+            return self._membership(e, scope)
+        if op in _RAW_LIST_OPS:
+            left, right = self.compile(e.left, scope), self.compile(e.right, scope)
+        else:
+            left, right = self.sys(e.left, scope), self.sys(e.right, scope)
+        if op in _COMPARISONS or op in ("equivalent", "not_equivalent"):
+            if not comparable(left.type, right.type):
+                self.error(e.loc, "type-mismatch", f"cannot compare {left.type} with {right.type}")
+        impl = _BINARY[op]
+        lf, rf = left.fn, right.fn
+        if op in _COMPARISONS or op in ("equivalent", "not_equivalent"):
+            result_type = "Boolean"
+        elif op == "concatenate":
+            result_type = "String"
+        elif op == "divide":
+            result_type = "Quantity" if "Quantity" in (left.type, right.type) else "Decimal"
+        else:
+            result_type = left.type if left.type != "Any" else right.type
+        return Compiled(lambda ctx: impl(lf(ctx), rf(ctx)), result_type)
+
+    def _logical(self, e: n.Binary, scope: Scope) -> Compiled:
+        left, right = self.sys(e.left, scope), self.sys(e.right, scope)
+        self._expect_boolean(left, e.left.loc)
+        self._expect_boolean(right, e.right.loc)
+        lf, rf = left.fn, right.fn
+        if e.op == "and":
+            def and_(ctx: EvaluationContext) -> Any:
+                a = lf(ctx)
+                if a is False:
+                    return False  # the result is fixed; CQL allows skipping the other operand
+                return logical.and_(a, rf(ctx))
+            return Compiled(and_, "Boolean")
+        if e.op == "or":
+            def or_(ctx: EvaluationContext) -> Any:
+                a = lf(ctx)
+                if a is True:
+                    return True
+                return logical.or_(a, rf(ctx))
+            return Compiled(or_, "Boolean")
+        impl = logical.xor if e.op == "xor" else logical.implies
+        return Compiled(lambda ctx: impl(lf(ctx), rf(ctx)), "Boolean")
+
+    def _NullTest(self, e: n.NullTest, scope: Scope) -> Compiled:  # noqa: N802
+        f = self.sys(e.operand, scope).fn
+        neg = e.negated
+        if e.test == "null":
+            return Compiled(lambda ctx: (f(ctx) is None) != neg, "Boolean")
+        want = e.test == "true"
+        return Compiled(lambda ctx: (f(ctx) is want) != neg, "Boolean")
+
+    def _Between(self, e: n.Between, scope: Scope) -> Compiled:  # noqa: N802
+        x, lo, hi = (self.sys(v, scope).fn for v in (e.operand, e.low, e.high))
+        properly = e.properly
+        return Compiled(lambda ctx: comparison.between(x(ctx), lo(ctx), hi(ctx), properly), "Boolean")
+
+    def _DurationBetween(self, e: n.DurationBetween, scope: Scope) -> Compiled:  # noqa: N802
+        a, b = self.sys(e.low, scope).fn, self.sys(e.high, scope).fn
+        unit = e.precision
+        impl = temporal.difference_between if e.difference else temporal.duration_between
+
+        def between(ctx: EvaluationContext) -> Any:
+            x, y = a(ctx), b(ctx)
+            return None if x is None or y is None else impl(x, y, unit)
+        return Compiled(between, "Integer")
+
+    def _IfThenElse(self, e: n.IfThenElse, scope: Scope) -> Compiled:  # noqa: N802
+        cond = self.sys(e.condition, scope)
+        self._expect_boolean(cond, e.condition.loc)
+        then, other = self.compile(e.then, scope), self.compile(e.otherwise, scope)
+        cf, tf, of = cond.fn, then.fn, other.fn
+        typ = then.type if then.type == other.type or other.type == "Any" else ("Any" if then.type != "Any" else other.type)
+        return Compiled(lambda ctx: tf(ctx) if cf(ctx) is True else of(ctx), typ)
+
+    def _Case(self, e: n.Case, scope: Scope) -> Compiled:  # noqa: N802
+        comparand = self.sys(e.comparand, scope).fn if e.comparand is not None else None
+        items: list[tuple[Fn, Fn]] = []
+        types: set[str] = set()
+        for when, then in e.items:
+            w = self.sys(when, scope) if comparand is not None else self.sys(when, scope)
+            th = self.compile(then, scope)
+            types.add(th.type)
+            items.append((w.fn, th.fn))
+        other = self.compile(e.otherwise, scope)
+        types.add(other.type)
+        types.discard("Any")
+        typ = types.pop() if len(types) == 1 else "Any"
+        of = other.fn
+
+        if comparand is None:
+            def case(ctx: EvaluationContext) -> Any:
+                for w, th in items:
+                    if w(ctx) is True:
+                        return th(ctx)
+                return of(ctx)
+            return Compiled(case, typ)
+        cmp_fn = comparand
+
+        def case_of(ctx: EvaluationContext) -> Any:
+            value = cmp_fn(ctx)
+            for w, th in items:
+                if comparison.equal(value, w(ctx)) is True:
+                    return th(ctx)
+            return of(ctx)
+        return Compiled(case_of, typ)
+
+    def _Timing(self, e: n.Timing, scope: Scope) -> Compiled:  # noqa: N802
+        left, right = self.sys(e.left, scope).fn, self.sys(e.right, scope).fn
+        p = e.phrase
+        precision = p.precision
+        kind = p.kind
+        if kind == "during":
+            if p.boundary in ("starts", "ends"):
+                which = interval_ops.start if p.boundary == "starts" else interval_ops.end
+                return Compiled(lambda ctx: interval_ops.included_in(which(left(ctx)), right(ctx), precision, p.properly), "Boolean")
+            properly = p.properly
+            return Compiled(lambda ctx: interval_ops.included_in(left(ctx), right(ctx), precision, properly), "Boolean")
+        if kind == "includes":
+            properly = p.properly
+            return Compiled(lambda ctx: interval_ops.includes(left(ctx), right(ctx), precision, properly), "Boolean")
+        if kind == "before_after":
+            offset = quantity_of(p.offset) if p.offset else None
+            relation, or_on, boundary, mode = p.relation or "before", p.or_on, p.boundary, p.offset_mode
+            return Compiled(lambda ctx: interval_ops.before_after(
+                left(ctx), right(ctx), relation=relation, or_on=or_on, boundary=boundary,
+                precision=precision, offset=offset, offset_mode=mode), "Boolean")  # fmt: skip
+        if kind == "within":
+            assert p.offset is not None
+            q = quantity_of(p.offset)
+            boundary, properly = p.boundary, p.properly
+            return Compiled(lambda ctx: interval_ops.within(left(ctx), right(ctx), q, boundary, properly), "Boolean")
+        if kind == "same":
+            relation, boundary = p.relation, p.boundary
+            return Compiled(lambda ctx: interval_ops.same_as(
+                left(ctx), right(ctx), precision=precision, relation=relation, boundary=boundary), "Boolean")  # fmt: skip
+        if kind == "overlaps":
+            relation = p.relation
+            return Compiled(lambda ctx: interval_ops.overlaps(left(ctx), right(ctx), precision, relation), "Boolean")
+        if kind == "meets":
+            relation = p.relation
+            return Compiled(lambda ctx: interval_ops.meets(left(ctx), right(ctx), precision, relation), "Boolean")
+        if kind == "starts":
+            return Compiled(lambda ctx: interval_ops.starts(left(ctx), right(ctx), precision), "Boolean")
+        if kind == "ends":
+            return Compiled(lambda ctx: interval_ops.ends(left(ctx), right(ctx), precision), "Boolean")
+        self.error(p.loc, "unsupported", f"timing phrase {kind!r} is not supported")
+        return Compiled(lambda ctx: None, "Boolean")
+
+    def _membership(self, e: n.Binary, scope: Scope) -> Compiled:
+        element_expr, container_expr = (e.left, e.right) if e.op == "in" else (e.right, e.left)
+        container = self.compile(container_expr, scope)
+        if container.type == "ValueSet":
+            return self.value_set_membership(self.sys(element_expr, scope), container, e.loc)
+        if container.type == "CodeSystem":
+            item = self.sys(element_expr, scope).fn
+            url_fn = container.fn
+            return Compiled(lambda ctx: _in_code_system(item(ctx), url_fn(ctx)), "Boolean")
+        item_c = self.compile(element_expr, scope) if is_list(container.type) and is_fhir(element_of(container.type)) else self.sys(element_expr, scope)
+        if not is_list(container.type) or not is_fhir(element_of(container.type)):
+            container = to_sys(container)
+        cf, xf = container.fn, item_c.fn
+        precision = e.precision
+        null_container: Any = False if is_list(container.type) else None
+
+        def member(ctx: EvaluationContext) -> Any:
+            c = cf(ctx)
+            if c is None:
+                return null_container
+            if isinstance(c, list):
+                return lists.in_list(xf(ctx), c)
+            return interval_ops.included_in(xf(ctx), c, precision)
+        return Compiled(member, "Boolean")
+
+
+def _in_code_system(value: Any, url: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, Code):
+        return value.system == url
+    if isinstance(value, Concept):
+        return any(c.system == url for c in value.codes)
+    return False
+
+
+__all__ = ["ExprCompiler", "Scope", "to_sys", "CALENDAR_WORDS"]

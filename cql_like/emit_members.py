@@ -1,0 +1,167 @@
+"""Property navigation over FHIR dicts and System values, with choice types resolved by the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .context import EvaluationContext
+from .errors import SourceLocation
+from .fhir import model
+from .fhir.retrieve import medication_concept
+from .runtime.clinical import Code, Concept
+from .runtime.interval import Interval
+from .runtime.quantity import Quantity
+from .static_types import Compiled, element_of, is_fhir, is_list, list_of
+
+_SYSTEM_PROPERTIES: dict[str, dict[str, str]] = {
+    "Quantity": {"value": "Decimal", "unit": "String"},
+    "Code": {"code": "String", "system": "String", "display": "String", "version": "String"},
+    "Concept": {"codes": "List<Code>", "display": "String"},
+    "Interval": {"low": "Any", "high": "Any", "lowClosed": "Boolean", "highClosed": "Boolean"},
+}
+_PRIMITIVE_SYSTEM = frozenset({"Boolean", "Integer", "Decimal", "String", "Date", "DateTime", "Time"})
+
+
+def _system_attr(value: Any, name: str) -> Any:
+    if isinstance(value, Quantity):
+        return {"value": value.value, "unit": value.unit}.get(name)
+    if isinstance(value, Code):
+        return getattr(value, name, None) if name in ("code", "system", "display", "version") else None
+    if isinstance(value, Concept):
+        return list(value.codes) if name == "codes" else (value.display if name == "display" else None)
+    if isinstance(value, Interval):
+        return {"low": value.low, "high": value.high, "lowClosed": value.low_closed,
+                "highClosed": value.high_closed}.get(name)  # fmt: skip
+    return None
+
+
+def choice_getter(name: str, types: tuple[str, ...]) -> Any:
+    fields = [(model.choice_field(name, t), model.choice_type_name(t)) for t in types]
+    resolves_medication = name == "medication"
+
+    def get(ctx: EvaluationContext, d: dict[str, Any]) -> Any:
+        for field, fhir_type in fields:
+            if field in d:
+                raw = d[field]
+                if resolves_medication and fhir_type == "Reference":
+                    return model.to_concept(medication_concept(ctx.record, d))
+                return model.to_system(raw, fhir_type)
+        return None
+
+    return get
+
+
+def element_getter(name: str, el: model.Element) -> Any:
+    if el.is_choice:
+        return choice_getter(name, el.types)
+    fhir_type = el.types[0]
+    if fhir_type in model.PRIMITIVE_TO_SYSTEM:
+        if model.PRIMITIVE_TO_SYSTEM[fhir_type] in ("String", "Boolean", "Integer"):
+            return lambda ctx, d: d.get(name)
+        return lambda ctx, d: model.to_system(d.get(name), fhir_type)
+    return lambda ctx, d: d.get(name)
+
+
+def dynamic_get(ctx: EvaluationContext, value: Any, name: str) -> Any:
+    """Property access when the type was not known at compile time."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        out: list[Any] = []
+        for v in value:
+            got = dynamic_get(ctx, v, name)
+            if isinstance(got, list):
+                out.extend(got)
+            elif got is not None:
+                out.append(got)
+        return out
+    if isinstance(value, dict):
+        rtype = value.get("resourceType")
+        if isinstance(rtype, str):
+            el = model.element(rtype, name)
+            if el is not None:
+                return element_getter(name, el)(ctx, value)
+        if name in value:
+            return value[name]
+        for key, v in value.items():
+            if key.startswith(name) and len(key) > len(name) and key[len(name)].isupper():
+                return model.to_system(v, model.choice_type_name(key[len(name):]))
+        return None
+    if name == "value" and not isinstance(value, Quantity | Code | Concept | Interval):
+        return value  # `.value` of a FHIR primitive is the primitive itself
+    return _system_attr(value, name)
+
+
+class MemberResolver:
+    """Compiles `source.name` given the source's static type."""
+
+    def __init__(self, error: Any) -> None:
+        self._error = error
+
+    def member(self, src: Compiled, name: str, loc: SourceLocation) -> Compiled:
+        src_fn = src.fn
+        many = is_list(src.type)
+        base = element_of(src.type) if many else src.type
+        if is_fhir(base):
+            type_name = base[5:]
+            el = model.element(type_name, name)
+            if el is None:
+                self._error(loc, "unknown-property", f"{type_name} has no element {name!r}")
+                return Compiled(lambda ctx: None, "Any")
+            get = element_getter(name, el)
+            if el.is_choice:
+                result_type = "Any"
+            else:
+                t = el.types[0]
+                result_type = model.PRIMITIVE_TO_SYSTEM.get(t) or ("FHIR." + t)
+            if el.is_list or many:
+                result_type = list_of(result_type)
+            return Compiled(self._navigate(src_fn, get, many, el.is_list), result_type)
+        if base in _PRIMITIVE_SYSTEM:
+            if name != "value":
+                self._error(loc, "unknown-property", f"{base} has no property {name!r}")
+            return src
+        props = _SYSTEM_PROPERTIES.get(base)
+        if props is not None:
+            if name not in props:
+                self._error(loc, "unknown-property", f"{base} has no property {name!r}")
+                return Compiled(lambda ctx: None, "Any")
+            t = props[name]
+            if many:
+                return Compiled(lambda ctx: dynamic_get(ctx, src_fn(ctx), name), list_of(t))
+            return Compiled(lambda ctx: _system_attr(src_fn(ctx), name), t)
+        result = "List<Any>" if many else "Any"
+        return Compiled(lambda ctx: dynamic_get(ctx, src_fn(ctx), name), result)
+
+    @staticmethod
+    def _navigate(src_fn: Any, get: Any, many: bool, element_is_list: bool) -> Any:
+        if not many:
+            if element_is_list:
+                def one_to_many(ctx: EvaluationContext) -> Any:
+                    d = src_fn(ctx)
+                    if not isinstance(d, dict):
+                        return [] if d is None else None
+                    got = get(ctx, d)
+                    return [] if got is None else got
+                return one_to_many
+
+            def one(ctx: EvaluationContext) -> Any:
+                d = src_fn(ctx)
+                return get(ctx, d) if isinstance(d, dict) else None
+            return one
+
+        def each(ctx: EvaluationContext) -> Any:
+            items = src_fn(ctx)
+            if items is None:
+                return None
+            out: list[Any] = []
+            for d in items:
+                if not isinstance(d, dict):
+                    continue
+                got = get(ctx, d)
+                if isinstance(got, list):
+                    out.extend(got)
+                elif got is not None:
+                    out.append(got)
+            return out
+        return each

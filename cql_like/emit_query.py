@@ -1,0 +1,278 @@
+"""Retrieves and queries: sources, let, with/without, where, return, sort; evidence collection.
+
+A resource that flows through a non-empty query result (or a retrieve used outside a query) is
+noted as evidence for the define being evaluated.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from . import nodes as n
+from .context import EvaluationContext
+from .fhir import model
+from .fhir.retrieve import DEFAULT_CODE_PATH, codes_at
+from .ops import clinical, lists
+from .runtime import values
+from .runtime.clinical import Code, Concept
+from .static_types import Compiled, element_of, is_list, list_of
+from .terminology import ValueSet
+
+if TYPE_CHECKING:
+    from .emit import ExprCompiler, Scope
+
+_MISSING = object()
+
+
+def _codes_of(value: Any) -> frozenset[tuple[str | None, str]] | None:
+    if isinstance(value, Code):
+        return frozenset({value.key})
+    if isinstance(value, Concept):
+        return frozenset(c.key for c in value.codes)
+    if isinstance(value, list):
+        keys: set[tuple[str | None, str]] = set()
+        for v in value:
+            got = _codes_of(v)
+            if got:
+                keys |= got
+        return frozenset(keys)
+    return None
+
+
+def _note_all(ctx: EvaluationContext, items: Any) -> None:
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, dict) and "resourceType" in item:
+                ctx.note(item)
+    elif isinstance(items, dict) and "resourceType" in items:
+        ctx.note(items)
+
+
+class QueryEmitter:
+    def value_set_membership(self: ExprCompiler, item: Compiled, vs_ref: Compiled, loc: n.SourceLocation) -> Compiled:
+        vs = vs_ref.fn(None)  # type: ignore[arg-type]  # value set refs are constants
+        f = item.fn
+        if item.type not in ("Code", "Concept", "String", "Any", "List<Code>", "List<Concept>", "List<Any>", "List<String>"):
+            self.error(loc, "type-mismatch", f"{item.type} cannot be in a value set")
+        return Compiled(lambda ctx: clinical.in_value_set(f(ctx), vs), "Boolean")
+
+    def _Retrieve(self: ExprCompiler, e: n.Retrieve, scope: Scope, as_source: bool = False) -> Compiled:  # noqa: N802
+        rtype = e.resource_type.name
+        if e.resource_type.namespace not in (None, "FHIR") or rtype not in model.RESOURCE_TYPES:
+            self.error(e.resource_type.loc, "unknown-type", f"unknown FHIR resource type {rtype!r}")
+            return Compiled(lambda ctx: [], "List<Any>")
+        result_type = list_of("FHIR." + rtype)
+        if e.terminology is None:
+            if rtype == "Patient":
+                fetch_all: Any = lambda ctx: [ctx.record.patient] if ctx.record.patient else []  # noqa: E731
+            else:
+                fetch_all = lambda ctx: ctx.record.of_type(rtype)  # noqa: E731
+            return self._noting(fetch_all, result_type, as_source)
+        path = e.code_path or DEFAULT_CODE_PATH.get(rtype)
+        if path is None or (e.code_path and model.element(rtype, e.code_path) is None):
+            self.error(e.loc, "unknown-property", f"{rtype} has no code path {path!r}")
+            return Compiled(lambda ctx: [], result_type)
+        if e.code_op not in (None, "in", "~", "="):
+            self.error(e.loc, "unsupported", f"retrieve operator {e.code_op!r} is not supported")
+        term = self.compile(e.terminology, scope)
+        extract = functools.partial(_path_codes, path)
+        if term.type == "ValueSet":
+            vs: ValueSet = term.fn(None)  # type: ignore[arg-type]
+            wanted = vs.codes
+            fetch = lambda ctx: [r for r, keys in ctx.record.coded(rtype, path, extract) if not keys.isdisjoint(wanted)]  # noqa: E731
+            return self._noting(fetch, result_type, as_source)
+        if term.type not in ("Code", "Concept", "List<Code>", "List<Concept>", "Any", "List<Any>"):
+            self.error(e.terminology.loc, "type-mismatch", f"a retrieve filters on a value set, code or concept, not {term.type}")
+        tf = term.fn
+
+        def fetch_codes(ctx: EvaluationContext) -> Any:
+            keys_wanted = _codes_of(tf(ctx)) or frozenset()
+            return [r for r, keys in ctx.record.coded(rtype, path, extract) if not keys.isdisjoint(keys_wanted)]
+        return self._noting(fetch_codes, result_type, as_source)
+
+    @staticmethod
+    def _noting(fetch: Any, result_type: str, as_source: bool) -> Compiled:
+        if as_source:
+            return Compiled(fetch, result_type)
+
+        def fetch_and_note(ctx: EvaluationContext) -> Any:
+            items = fetch(ctx)
+            _note_all(ctx, items)
+            return items
+        return Compiled(fetch_and_note, result_type)
+
+    def _source(self: ExprCompiler, src: n.AliasedSource, scope: Scope) -> tuple[Compiled, str, bool]:
+        if isinstance(src.source, n.Retrieve):
+            c = self._Retrieve(src.source, scope, as_source=True)
+        else:
+            c = self.compile(src.source, scope)
+        many = is_list(c.type)
+        return c, element_of(c.type) if many else c.type, many
+
+    def _Query(self: ExprCompiler, e: n.Query, scope: Scope) -> Compiled:  # noqa: N802
+        inner = dict(scope)
+        sources: list[tuple[str, Any, bool]] = []
+        single = True
+        for s in e.sources:
+            c, elem, many = self._source(s, inner)
+            single = single and not many
+            inner[s.alias] = elem
+            sources.append((s.alias, c.fn, many))
+        lets = []
+        for name, expr in e.lets:
+            c = self.compile(expr, inner)
+            inner[name] = c.type
+            lets.append((name, c.fn))
+        inclusions = []
+        for inc in e.inclusions:
+            c, elem, many = self._source(inc.source, inner)
+            inc_scope = dict(inner)
+            inc_scope[inc.source.alias] = elem
+            cond = self.sys(inc.condition, inc_scope)
+            self._expect_boolean(cond, inc.condition.loc)
+            inclusions.append((inc.source.alias, c.fn, many, cond.fn, inc.negated))
+        where = None
+        if e.where is not None:
+            w = self.sys(e.where, inner)
+            self._expect_boolean(w, e.where.loc)
+            where = w.fn
+        aliases = [a for a, _, _ in sources]
+        if e.return_expr is not None:
+            r = self.compile(e.return_expr, inner)
+            ret, elem_type = r.fn, r.type
+            distinct = e.return_distinct
+        else:
+            ret = None
+            elem_type = inner[aliases[0]] if len(aliases) == 1 else "Tuple"
+            distinct = False
+        sort = self._sort(e, elem_type, inner)
+        result_type = elem_type if single else list_of(elem_type)
+        plan = _QueryPlan(sources, lets, inclusions, where, ret, distinct, sort, single)
+        return Compiled(plan.run, result_type)
+
+    def _sort(self: ExprCompiler, e: n.Query, elem_type: str, scope: Scope) -> list[tuple[Any, bool]]:
+        keys: list[tuple[Any, bool]] = []
+        for item in e.sort:
+            if item.key is None:
+                keys.append((None, item.descending))
+                continue
+            sort_scope = dict(scope)
+            sort_scope["$this"] = elem_type
+            keys.append((self.sys(item.key, sort_scope).fn, item.descending))
+        return keys
+
+
+def _path_codes(path: str, record: Any, resource: dict[str, Any]) -> frozenset[tuple[str | None, str]]:
+    return codes_at(record, resource, path)
+
+
+class _QueryPlan:
+    __slots__ = ("sources", "lets", "inclusions", "where", "ret", "distinct", "sort", "single")
+
+    def __init__(self, sources: list[tuple[str, Any, bool]], lets: list[tuple[str, Any]],
+                 inclusions: list[tuple[str, Any, bool, Any, bool]], where: Any, ret: Any,
+                 distinct: bool, sort: list[tuple[Any, bool]], single: bool) -> None:  # fmt: skip
+        self.sources, self.lets, self.inclusions = sources, lets, inclusions
+        self.where, self.ret, self.distinct, self.sort, self.single = where, ret, distinct, sort, single
+
+    def run(self, ctx: EvaluationContext) -> Any:
+        env = ctx.env
+        names = [a for a, _, _ in self.sources] + [name for name, _ in self.lets]
+        names += [a for a, _, _, _, _ in self.inclusions]
+        saved = {k: env.get(k, _MISSING) for k in names}
+        try:
+            return self._run(ctx, env)
+        finally:
+            for k, v in saved.items():
+                if v is _MISSING:
+                    env.pop(k, None)
+                else:
+                    env[k] = v
+
+    def _run(self, ctx: EvaluationContext, env: dict[str, Any]) -> Any:
+        lists_in: list[list[Any]] = []
+        for _, fn, many in self.sources:
+            value = fn(ctx)
+            if many:
+                lists_in.append([v for v in (value or ()) if v is not None])
+            else:
+                if value is None:
+                    return None if self.single else []
+                lists_in.append([value])
+        out: list[Any] = []
+        noted: list[Any] = []
+        aliases = [a for a, _, _ in self.sources]
+        combos = itertools.product(*lists_in) if len(lists_in) > 1 else ((x,) for x in lists_in[0])
+        for combo in combos:
+            for alias, item in zip(aliases, combo, strict=True):
+                env[alias] = item
+            for name, fn in self.lets:
+                env[name] = fn(ctx)
+            matched = self._inclusions(ctx, env)
+            if matched is None:
+                continue
+            if self.where is not None and self.where(ctx) is not True:
+                continue
+            noted.extend(combo)
+            noted.extend(matched)
+            if self.ret is not None:
+                out.append(self.ret(ctx))
+            elif len(aliases) == 1:
+                out.append(combo[0])
+            else:
+                out.append(dict(zip(aliases, combo, strict=True)))
+        if self.sort:
+            out = self._sorted(ctx, env, out)
+        if self.distinct:
+            out = lists.distinct(out)
+        for item in noted:
+            if isinstance(item, dict) and "resourceType" in item:
+                ctx.note(item)
+        if self.single:
+            return out[0] if out else None
+        return out
+
+    def _inclusions(self, ctx: EvaluationContext, env: dict[str, Any]) -> list[Any] | None:
+        matched: list[Any] = []
+        for alias, fn, many, cond, negated in self.inclusions:
+            candidates = fn(ctx)
+            if not many:
+                candidates = [] if candidates is None else [candidates]
+            hit = None
+            for c in candidates or ():
+                env[alias] = c
+                if cond(ctx) is True:
+                    hit = c
+                    break
+            if negated:
+                if hit is not None:
+                    return None
+            else:
+                if hit is None:
+                    return None
+                matched.append(hit)
+        return matched
+
+    def _sorted(self, ctx: EvaluationContext, env: dict[str, Any], items: list[Any]) -> list[Any]:
+        for key_fn, descending in reversed(self.sort):
+            if key_fn is None:
+                keyed = [(x, x) for x in items]
+            else:
+                keyed = []
+                for x in items:
+                    env["$this"] = x
+                    keyed.append((key_fn(ctx), x))
+                env.pop("$this", None)
+            keyed.sort(key=functools.cmp_to_key(_null_first_compare), reverse=descending)
+            items = [x for _, x in keyed]
+        return items
+
+
+def _null_first_compare(a: tuple[Any, Any], b: tuple[Any, Any]) -> int:
+    x, y = a[0], b[0]
+    if x is None or y is None:
+        return (x is not None) - (y is not None)
+    c = values.compare(x, y)
+    return c if c is not None else 0

@@ -1,0 +1,168 @@
+"""`is`, `as`, `cast` and `convert`; on a FHIR choice element (`O.value as Quantity`) they pick
+the matching `value[x]` field directly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from . import nodes as n
+from .context import EvaluationContext
+from .fhir import model
+from .ops import conversion
+from .runtime import temporal as t
+from .runtime.clinical import Code, Concept
+from .runtime.interval import Interval
+from .runtime.quantity import Quantity
+from .static_types import SYSTEM_TYPES, Compiled, element_of, is_fhir, is_list
+
+if TYPE_CHECKING:
+    from .emit import ExprCompiler, Scope
+
+# System type -> name of the matching member of a FHIR choice element
+_SYSTEM_TO_CHOICE = {"Concept": "CodeableConcept", "Code": "Coding"}
+_PY_CHECK: dict[str, Any] = {
+    "Boolean": lambda v: isinstance(v, bool),
+    "Integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "Decimal": lambda v: isinstance(v, Decimal),
+    "String": lambda v: isinstance(v, str),
+    "Date": lambda v: isinstance(v, t.Date),
+    "DateTime": lambda v: isinstance(v, t.DateTime),
+    "Quantity": lambda v: isinstance(v, Quantity),
+    "Code": lambda v: isinstance(v, Code),
+    "Concept": lambda v: isinstance(v, Concept),
+    "Interval": lambda v: isinstance(v, Interval),
+    "Any": lambda v: True,
+}
+_CONVERTERS: dict[str, Any] = {
+    "String": conversion.to_string, "Decimal": conversion.to_decimal, "Integer": conversion.to_integer,
+    "Boolean": conversion.to_boolean, "Date": conversion.to_date, "DateTime": conversion.to_datetime,
+    "Quantity": conversion.to_quantity, "Concept": conversion.to_concept, "Code": conversion.to_code,
+}  # fmt: skip
+
+
+def resolve_type(spec: n.TypeSpec) -> str:
+    if isinstance(spec, n.ListType):
+        return f"List<{resolve_type(spec.element)}>"
+    if isinstance(spec, n.IntervalType):
+        return "Interval"
+    if isinstance(spec, n.TupleType):
+        return "Tuple"
+    if isinstance(spec, n.ChoiceType):
+        return "Any"
+    if spec.namespace == "System":
+        return spec.name
+    if spec.namespace == "FHIR":
+        return "FHIR." + spec.name
+    if spec.name in SYSTEM_TYPES and spec.name != "Quantity":
+        return spec.name
+    return "FHIR." + spec.name if model.has_type(spec.name) else spec.name
+
+
+def _fhir_shape_check(type_name: str) -> Any:
+    if type_name in model.RESOURCE_TYPES:
+        return lambda v: isinstance(v, dict) and v.get("resourceType") == type_name
+    if type_name == "CodeableConcept":
+        return lambda v: isinstance(v, dict) and ("coding" in v or "text" in v)
+    if type_name in model.QUANTITY_TYPES:
+        return lambda v: isinstance(v, dict) and "value" in v
+    if type_name in ("Period",):
+        return lambda v: isinstance(v, dict) and ("start" in v or "end" in v)
+    system = model.PRIMITIVE_TO_SYSTEM.get(type_name)
+    if system is not None:
+        return _PY_CHECK.get(system, lambda v: False)
+    return lambda v: isinstance(v, dict)
+
+
+def runtime_check(type_name: str) -> Any:
+    if type_name.startswith("FHIR."):
+        return _fhir_shape_check(type_name[5:])
+    if is_list(type_name):
+        return lambda v: isinstance(v, list)
+    return _PY_CHECK.get(type_name, lambda v: False)
+
+
+class TypeEmitter:
+    def _TypeOp(self: ExprCompiler, e: n.TypeOp, scope: Scope) -> Compiled:  # noqa: N802
+        target = resolve_type(e.type)
+        if target not in SYSTEM_TYPES and not is_fhir(target) and not is_list(target):
+            self.error(e.type.loc, "unknown-type", f"unknown type {target!r}")
+            return Compiled(lambda ctx: None, "Any")
+        choice = self._choice_member(e, target, scope)
+        if choice is not None:
+            return choice
+        src = self.compile(e.operand, scope)
+        if not is_fhir(target) and target != "Any":
+            from .emit import to_sys
+
+            src = to_sys(src)
+        check = runtime_check(target)
+        f = src.fn
+        if e.op == "is":
+            return Compiled(lambda ctx: (lambda v: v is not None and bool(check(v)))(f(ctx)), "Boolean")
+
+        def as_(ctx: EvaluationContext) -> Any:
+            v = f(ctx)
+            return v if v is not None and check(v) else None
+        return Compiled(as_, target)
+
+    def _choice_member(self: ExprCompiler, e: n.TypeOp, target: str, scope: Scope) -> Compiled | None:
+        operand = e.operand
+        if not isinstance(operand, n.Member):
+            return None
+        if isinstance(operand.source, n.Identifier) and self.lib.is_library_alias(operand.source.name) and operand.source.name not in scope:
+            return None
+        src = self.compile(operand.source, scope)
+        base = element_of(src.type) if is_list(src.type) else src.type
+        if not is_fhir(base):
+            return None
+        el = model.element(base[5:], operand.name)
+        if el is None or not el.is_choice:
+            return None
+        wanted = target[5:] if is_fhir(target) else _SYSTEM_TO_CHOICE.get(target, target)
+        wanted = wanted[0].upper() + wanted[1:]
+        if wanted not in el.types:
+            options = ", ".join(model.choice_type_name(x) for x in el.types)
+            self.error(e.loc, "type-mismatch", f"{base[5:]}.{operand.name} is never a {target} (it is one of {options})")
+            return Compiled(lambda ctx: None, "Any")
+        field = model.choice_field(operand.name, wanted)
+        fhir_type = model.choice_type_name(wanted)
+        system = model.PRIMITIVE_TO_SYSTEM.get(fhir_type)
+        sf = src.fn
+        many = is_list(src.type)
+        if e.op == "is":
+            if many:
+                return Compiled(lambda ctx: None, "Boolean")
+            return Compiled(lambda ctx: (lambda d: isinstance(d, dict) and d.get(field) is not None)(sf(ctx)), "Boolean")
+        if system is not None:
+            def primitive(ctx: EvaluationContext) -> Any:
+                d = sf(ctx)
+                return model.primitive(d.get(field), fhir_type) if isinstance(d, dict) else None
+            return Compiled(primitive, system)
+
+        def raw(ctx: EvaluationContext) -> Any:
+            d = sf(ctx)
+            return d.get(field) if isinstance(d, dict) else None
+        return Compiled(raw, "FHIR." + fhir_type)
+
+    def _Convert(self: ExprCompiler, e: n.Convert, scope: Scope) -> Compiled:  # noqa: N802
+        from .emit import to_sys
+
+        src = to_sys(self.compile(e.operand, scope))
+        f = src.fn
+        if e.unit is not None:
+            unit = e.unit
+
+            def convert_unit(ctx: EvaluationContext) -> Any:
+                from .runtime.quantity import convert
+
+                v = f(ctx)
+                return convert(v, unit) if isinstance(v, Quantity) else None
+            return Compiled(convert_unit, "Quantity")
+        assert e.type is not None
+        target = resolve_type(e.type)
+        converter = _CONVERTERS.get(target)
+        if converter is None:
+            self.error(e.loc, "unsupported", f"convert to {target} is not supported")
+            return Compiled(lambda ctx: None, "Any")
+        return Compiled(lambda ctx: converter(f(ctx)), target)

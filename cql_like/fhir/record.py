@@ -1,0 +1,80 @@
+"""PatientRecord: one patient's FHIR resources (plain dicts), indexed once by type and reference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+Resource = dict[str, Any]
+
+
+class PatientRecord:
+    """Indexes resources by type and by `Type/id` (and bundle fullUrl) for retrieves and references."""
+
+    __slots__ = ("_by_type", "_by_ref", "_ref_of", "_code_cache", "patient")
+
+    def __init__(self, resources: Iterable[Resource], full_urls: Sequence[str | None] = ()) -> None:
+        self._by_type: dict[str, list[Resource]] = {}
+        self._by_ref: dict[str, Resource] = {}
+        self._ref_of: dict[int, str] = {}
+        self._code_cache: dict[tuple[str, str], list[tuple[Resource, frozenset[tuple[str | None, str]]]]] = {}
+        urls = list(full_urls)
+        for index, resource in enumerate(resources):
+            rtype = resource.get("resourceType")
+            if not isinstance(rtype, str):
+                continue
+            self._by_type.setdefault(rtype, []).append(resource)
+            rid = resource.get("id")
+            full_url = urls[index] if index < len(urls) else None
+            ref = f"{rtype}/{rid}" if rid else (full_url or f"{rtype}/#{index}")
+            self._ref_of[id(resource)] = ref
+            self._by_ref[ref] = resource
+            if full_url:
+                self._by_ref[full_url] = resource
+            for contained in resource.get("contained", ()) or ():
+                if isinstance(contained, dict) and contained.get("id"):
+                    self._ref_of[id(contained)] = f"{ref}#{contained['id']}"
+        patients = self._by_type.get("Patient", [])
+        self.patient: Resource | None = patients[0] if patients else None
+
+    @classmethod
+    def from_bundle(cls, bundle: Mapping[str, Any]) -> PatientRecord:
+        entries = [e for e in bundle.get("entry", ()) or () if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+        return cls([e["resource"] for e in entries], [e.get("fullUrl") for e in entries])
+
+    @classmethod
+    def from_resources(cls, resources: Iterable[Resource]) -> PatientRecord:
+        return cls(list(resources))
+
+    def of_type(self, resource_type: str) -> list[Resource]:
+        return self._by_type.get(resource_type, [])
+
+    def ref_of(self, resource: Resource) -> str | None:
+        return self._ref_of.get(id(resource))
+
+    def resolve(self, reference: str | None, container: Resource | None = None) -> Resource | None:
+        if not reference:
+            return None
+        if reference.startswith("#") and container is not None:
+            for contained in container.get("contained", ()) or ():
+                if isinstance(contained, dict) and contained.get("id") == reference[1:]:
+                    found: Resource = contained
+                    return found
+            return None
+        hit = self._by_ref.get(reference)
+        if hit is None and "/" in reference:
+            parts = reference.rstrip("/").split("/")
+            hit = self._by_ref.get("/".join(parts[-2:]))
+        return hit
+
+    def coded(self, resource_type: str, path: str, codes_of: Any) -> list[tuple[Resource, frozenset[tuple[str | None, str]]]]:
+        """Resources of a type with the (system, code) pairs at their code path, computed once."""
+        key = (resource_type, path)
+        cached = self._code_cache.get(key)
+        if cached is None:
+            cached = [(r, codes_of(self, r)) for r in self.of_type(resource_type)]
+            self._code_cache[key] = cached
+        return cached
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_type.values())

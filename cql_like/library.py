@@ -1,0 +1,153 @@
+"""load_library() and Library.evaluate(): the engine's entry points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .compiler import CompiledLibrary, LibraryCompiler
+from .context import EvaluationContext
+from .errors import CqlError, CqlEvaluationError, ErrorSink, SourceLocation
+from .fhir.record import PatientRecord
+from .parser import parse_text
+from .results import Results
+from .runtime import temporal as t
+from .terminology import LocalTerminology
+
+
+class Library:
+    """A compiled CQL library. Immutable after loading; evaluate() is pure and thread-safe."""
+
+    def __init__(self, compiled: CompiledLibrary) -> None:
+        self._compiled = compiled
+        self.name = compiled.name
+        self.version = compiled.version
+        self.file = compiled.file
+
+    @property
+    def define_names(self) -> tuple[str, ...]:
+        return tuple(name for name, d in self._compiled.defines.items() if not d.private)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(self._compiled.parameters)
+
+    @property
+    def value_set_urls(self) -> tuple[str, ...]:
+        urls: set[str] = set()
+        stack = [self._compiled]
+        while stack:
+            lib = stack.pop()
+            urls.update(vs.url for vs in lib.value_sets.values())
+            stack.extend(lib.includes.values())
+        return tuple(sorted(urls))
+
+    def define_type(self, name: str) -> str:
+        return self._compiled.defines[name].type
+
+    def evaluate(self, record: PatientRecord, *, now: dt.datetime,
+                 parameters: Mapping[str, Any] | None = None,
+                 defines: Iterable[str] | None = None) -> Results:  # fmt: skip
+        """Evaluate every public define (or those named) against one patient's record."""
+        params = {k: from_python(v) for k, v in (parameters or {}).items()}
+        ctx = EvaluationContext(record, t.from_python(now), params)
+        names = list(defines) if defines is not None else list(self.define_names)
+        values: dict[str, Any] = {}
+        evidence: dict[str, tuple[str, ...]] = {}
+        for name in names:
+            d = self._compiled.defines.get(name)
+            if d is None or d.fn is None:
+                raise KeyError(f"{self.name} has no define {name!r}")
+            ctx.evidence = [set()]
+            ctx.env = {}
+            try:
+                values[name] = d.fn(ctx)
+            except Exception as exc:  # noqa: BLE001 - re-raised with the define's name
+                raise CqlEvaluationError(self.name, name, exc) from exc
+            evidence[name] = tuple(sorted(ctx.cache[(self._compiled.file, name)][1]))
+        return Results(self.name, values, evidence)
+
+
+def from_python(value: Any) -> Any:
+    """Parameter values as CQL values: dates, datetimes and floats are converted."""
+    if isinstance(value, dt.datetime):
+        return t.from_python(value)
+    if isinstance(value, dt.date):
+        return t.Date(value.year, value.month, value.day)
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, list | tuple):
+        return [from_python(v) for v in value]
+    return value
+
+
+class _Loader:
+    """Compiles a main library and the libraries it includes, each once."""
+
+    def __init__(self, terminology: LocalTerminology, library_paths: Sequence[Path], sink: ErrorSink) -> None:
+        self.terminology = terminology
+        self.paths = list(library_paths)
+        self.sink = sink
+        self.done: dict[str, CompiledLibrary] = {}
+        self.loading: list[str] = []
+
+    def compile_file(self, path: Path, main: bool) -> CompiledLibrary | None:
+        text = path.read_text(encoding="utf-8")
+        self.sink.add_source(str(path), text)
+        try:
+            source = parse_text(text, str(path))
+        except CqlError as err:
+            self.sink.diagnostics.extend(err.diagnostics)
+            return None
+        if main and source.name and source.name_loc and path.stem != source.name:
+            self.sink.error(source.name_loc, "library-name", f"library {source.name} must live in {source.name}.cql, not {path.name}")
+        return LibraryCompiler(source, self.sink, self.terminology, self.include, main).compile()
+
+    def include(self, name: str, version: str | None, loc: SourceLocation) -> CompiledLibrary | None:
+        if name in self.done:
+            return self.done[name]
+        if name in self.loading:
+            self.sink.error(loc, "cycle", f"libraries include each other in a cycle: {' -> '.join([*self.loading, name])}")
+            return None
+        for directory in self.paths:
+            candidate = Path(directory) / f"{name}.cql"
+            if candidate.is_file():
+                self.loading.append(name)
+                try:
+                    lib = self.compile_file(candidate, main=False)
+                finally:
+                    self.loading.pop()
+                if lib is not None:
+                    if version is not None and lib.version is not None and lib.version != version:
+                        self.sink.error(loc, "unknown-library", f"library {name} is version {lib.version}, not {version}")
+                    self.done[name] = lib
+                return lib
+        searched = ", ".join(str(p) for p in self.paths) or "no library paths"
+        self.sink.error(loc, "unknown-library", f"library {name!r} not found (searched {searched})")
+        return None
+
+
+def load_library(path: Path | str, *, terminology: LocalTerminology | None = None,
+                 library_paths: Sequence[Path | str] = ()) -> Library:  # fmt: skip
+    """Parse and compile a .cql file and everything it includes; raises CqlError listing every problem."""
+    path = Path(path)
+    sink = ErrorSink()
+    paths = [Path(p) for p in library_paths]
+    if path.parent not in paths:
+        paths.insert(0, path.parent)
+    loader = _Loader(terminology or LocalTerminology(), paths, sink)
+    if not path.is_file():
+        raise CqlError([_missing(path)])
+    compiled = loader.compile_file(path, main=True)
+    sink.raise_if_any()
+    assert compiled is not None
+    return Library(compiled)
+
+
+def _missing(path: Path) -> Any:
+    from .errors import Diagnostic
+
+    return Diagnostic(SourceLocation(str(path), 1, 1), "file-not-found", f"no such file: {path}")

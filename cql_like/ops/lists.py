@@ -1,0 +1,144 @@
+"""List operators: exists, singleton, first/last, flatten, distinct, union/intersect/except, membership."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..runtime import values
+from ..runtime.logic import Bool3
+
+
+class SingletonError(ValueError):
+    pass
+
+
+def exists(xs: Any) -> bool:
+    if xs is None:
+        return False
+    if not isinstance(xs, list):
+        return True
+    return any(x is not None for x in xs)
+
+
+def singleton(xs: Any) -> Any:
+    if xs is None:
+        return None
+    if not isinstance(xs, list):
+        return xs
+    if len(xs) > 1:
+        raise SingletonError(f"singleton from a list of {len(xs)} elements")
+    return xs[0] if xs else None
+
+
+def first(xs: Any) -> Any:
+    return xs[0] if isinstance(xs, list) and xs else None
+
+
+def last(xs: Any) -> Any:
+    return xs[-1] if isinstance(xs, list) and xs else None
+
+
+def flatten(xs: Any) -> Any:
+    if xs is None:
+        return None
+    out: list[Any] = []
+    for x in xs:
+        if isinstance(x, list):
+            out.extend(x)
+        else:
+            out.append(x)
+    return out
+
+
+def _key(x: Any) -> Any:
+    try:
+        hash(x)
+    except TypeError:
+        return None
+    return (type(x).__name__, x)
+
+
+def distinct(xs: Any) -> Any:
+    """Remove duplicates by CQL equality (two nulls count as duplicates)."""
+    if xs is None:
+        return None
+    out: list[Any] = []
+    seen: set[Any] = set()
+    unhashable: list[Any] = []
+    saw_null = False
+    for x in xs:
+        if x is None:
+            if not saw_null:
+                out.append(None)
+                saw_null = True
+            continue
+        key = _key(x)
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(x)
+            continue
+        if any(u is x or values.equal(u, x) is True for u in unhashable):
+            continue
+        unhashable.append(x)
+        out.append(x)
+    return out
+
+
+def union(a: Any, b: Any) -> Any:
+    if a is None and b is None:
+        return None
+    return distinct(list(a or []) + list(b or []))
+
+
+def _contains(xs: list[Any], x: Any) -> bool:
+    return any(y is x or values.equal(y, x) is True for y in xs)
+
+
+def intersect(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    return distinct([x for x in a if _contains(b, x)])
+
+
+def except_(a: Any, b: Any) -> Any:
+    if a is None:
+        return None
+    if b is None:
+        return distinct(a)
+    return distinct([x for x in a if not _contains(b, x)])
+
+
+def in_list(x: Any, xs: Any) -> Bool3:
+    if xs is None:
+        return False
+    if x is None:
+        return any(y is None for y in xs)
+    result: Bool3 = False
+    for y in xs:
+        e = values.equal(x, y)
+        if e is True:
+            return True
+        if e is None and y is not None:
+            result = None
+    return result
+
+
+def index_of(xs: list[Any], x: Any) -> int:
+    for i, y in enumerate(xs):
+        if values.equal(x, y) is True:
+            return i
+    return -1
+
+
+def tail(xs: list[Any]) -> list[Any]:
+    return xs[1:]
+
+
+def skip(xs: list[Any], n: int) -> list[Any]:
+    return xs[n:]
+
+
+def take(xs: list[Any], n: int) -> list[Any]:
+    return xs[:n]

@@ -1,0 +1,1 @@
+"""Runtime values and their relations; knows nothing of syntax or FHIR."""

@@ -1,0 +1,37 @@
+"""Code and Concept values; equivalence compares system and code only (CQL 1.5 §9.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    system: str | None = None
+    version: str | None = field(default=None, compare=False)
+    display: str | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.system, self.code)
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    codes: tuple[Code, ...]
+    display: str | None = field(default=None, compare=False)
+
+
+def code_equivalent(a: Code, b: Code) -> bool:
+    return a.code == b.code and a.system == b.system
+
+
+def codes_of(value: Code | Concept) -> tuple[Code, ...]:
+    return value.codes if isinstance(value, Concept) else (value,)
+
+
+def clinical_equivalent(a: Code | Concept, b: Code | Concept) -> bool:
+    """Two codes/concepts are equivalent when any code of one is equivalent to any code of the other."""
+    keys = {c.key for c in codes_of(a)}
+    return any(c.key in keys for c in codes_of(b))

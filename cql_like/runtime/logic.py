@@ -1,0 +1,56 @@
+"""Three-valued Boolean logic: the only place Boolean null semantics live.
+
+`None` is the CQL null (unknown). Every helper returns True, False or None.
+"""
+
+from __future__ import annotations
+
+Bool3 = bool | None
+
+
+def and3(a: Bool3, b: Bool3) -> Bool3:
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
+
+
+def or3(a: Bool3, b: Bool3) -> Bool3:
+    if a is True or b is True:
+        return True
+    if a is None or b is None:
+        return None
+    return False
+
+
+def not3(a: Bool3) -> Bool3:
+    return None if a is None else not a
+
+
+def xor3(a: Bool3, b: Bool3) -> Bool3:
+    if a is None or b is None:
+        return None
+    return a != b
+
+
+def implies3(a: Bool3, b: Bool3) -> Bool3:
+    return or3(not3(a), b)
+
+
+def all3(values: list[Bool3]) -> Bool3:
+    result: Bool3 = True
+    for v in values:
+        result = and3(result, v)
+        if result is False:
+            return False
+    return result
+
+
+def any3(values: list[Bool3]) -> Bool3:
+    result: Bool3 = False
+    for v in values:
+        result = or3(result, v)
+        if result is True:
+            return True
+    return result

@@ -1,0 +1,64 @@
+"""Compile-time types, as strings: `Boolean`, `FHIR.Observation`, `List<FHIR.Condition>`, `Any`.
+
+Only as precise as property resolution and obvious-mismatch checks need; `Any` defers to run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .context import EvaluationContext
+
+Fn = Callable[[EvaluationContext], Any]
+
+SYSTEM_TYPES = frozenset({
+    "Any", "Boolean", "Integer", "Long", "Decimal", "String", "Date", "DateTime", "Time",
+    "Quantity", "Ratio", "Code", "Concept", "Interval", "Tuple", "ValueSet", "CodeSystem",
+})  # fmt: skip
+NUMERIC = frozenset({"Integer", "Long", "Decimal"})
+TEMPORAL = frozenset({"Date", "DateTime"})
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    fn: Fn
+    type: str
+    constant: bool = False  # the value never depends on the evaluation (literals, codes)
+
+
+def list_of(t: str) -> str:
+    return f"List<{t}>"
+
+
+def is_list(t: str) -> bool:
+    return t.startswith("List<")
+
+
+def element_of(t: str) -> str:
+    return t[5:-1] if is_list(t) else "Any"
+
+
+def is_fhir(t: str) -> bool:
+    return t.startswith("FHIR.")
+
+
+def base_name(t: str) -> str:
+    return t.split("<", 1)[0]
+
+
+def comparable(a: str, b: str) -> bool:
+    """False only when both types are known and can never be compared or equal."""
+    a, b = base_name(a), base_name(b)
+    if "Any" in (a, b) or a == b:
+        return True
+    if a in NUMERIC and b in NUMERIC:
+        return True
+    if a in TEMPORAL and b in TEMPORAL:
+        return True
+    if a in ("Code", "Concept") and b in ("Code", "Concept"):
+        return True
+    if is_fhir(a) or is_fhir(b) or a in ("List", "Interval", "Tuple") or b in ("List", "Interval", "Tuple"):
+        return True
+    return False
