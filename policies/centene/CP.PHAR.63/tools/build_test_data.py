@@ -39,6 +39,7 @@ EVEROLIMUS = {
     "disperz-5": ("1308432", "everolimus 5 MG Tablet for Oral Suspension"),
     "zortress-0.75": ("977438", "everolimus 0.75 MG Oral Tablet"),
     "zortress-1": ("2056895", "everolimus 1 MG Oral Tablet"),
+    "tablet-no-strength": ("845506", "everolimus Oral Tablet"),
 }
 
 
@@ -50,8 +51,11 @@ def concept(system: str, code: str, display: str) -> dict[str, Any]:
     return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
 
 
-def patient(birth_date: str, gender: str = "female") -> Resource:
-    return {"resourceType": "Patient", "id": PATIENT, "gender": gender, "birthDate": birth_date}
+def patient(birth_date: str | None, gender: str = "female") -> Resource:
+    resource: Resource = {"resourceType": "Patient", "id": PATIENT, "gender": gender}
+    if birth_date:
+        resource["birthDate"] = birth_date
+    return resource
 
 
 def coverage(patient_id: str = PATIENT) -> list[Resource]:
@@ -231,7 +235,7 @@ def bundle(name: str, resources: list[Resource]) -> None:
     (DATA / f"{name}.json").write_text(json.dumps(document, indent=2) + "\n")
 
 
-def base(birth_date: str, specialty: str, gender: str = "female") -> list[Resource]:
+def base(birth_date: str | None, specialty: str, gender: str = "female") -> list[Resource]:
     return [patient(birth_date, gender), *coverage(), *prescriber(specialty)]
 
 
@@ -246,7 +250,7 @@ EXEMESTANE_DRAFT = med_request("mr-exemestane", RXNORM, "310261", "Exemestane 25
 
 
 def breast(name: str, order: Resource, *, extra: list[Resource] | None = None, replace: dict[str, Resource] | None = None,
-           birth_date: str = "1968-04-12", specialty: str = "oncology") -> None:
+           birth_date: str | None = "1968-04-12", specialty: str = "oncology") -> None:
     clinical = {r["id"]: r for r in [BREAST_DX, BONE_METS, ER_POS, PR_POS, HER2_NEG, LETROZOLE_PAST, EXEMESTANE_DRAFT]}
     for rid, resource in (replace or {}).items():
         if resource is None:
@@ -279,6 +283,11 @@ def build() -> None:
     breast("breast-zortress-not-met", everolimus_order("zortress-0.75", tablets(1), 2))
     breast("breast-age-17-not-met", afinitor_10_qd, birth_date="2009-06-01")
     breast("breast-general-practice-needs-info", afinitor_10_qd, specialty="general")
+    breast("breast-no-birth-date-needs-info", afinitor_10_qd, birth_date=None)
+    breast("breast-strengthless-product-needs-info", everolimus_order("tablet-no-strength", tablets(1)))
+    net_comorbidity = condition("cond-net", ICD10CM, "C25.4", "Malignant neoplasm of endocrine pancreas")
+    breast("breast-reason-with-net-comorbidity-approved",
+           everolimus_order("afinitor-10", mg(10), reason=[ref("Condition", "cond-breast")]), extra=[net_comorbidity])
     breast("breast-recurrence-bid-code-approved", everolimus_order("afinitor-5", mg(5), None, timing_code="BID"),
            replace={"cond-bone-mets": None, "cond-breast": condition(
                "cond-breast", ICD10CM, "C50.911", "Malignant neoplasm of unspecified site of right female breast", "recurrence")})
@@ -308,6 +317,7 @@ def build() -> None:
     rcc("rcc-stage-4-after-sunitinib-approved", [stage("obs-stage", "4", "IV"), sunitinib])
     rcc("rcc-no-prior-therapy-needs-info", [stage("obs-stage", "4", "IV")])
     rcc("rcc-stage-2-not-met", [stage("obs-stage", "2", "II"), sunitinib])
+    rcc("rcc-unstaged-needs-info", [sunitinib])
 
     # --- I.D renal angiomyolipoma with TSC ---
     aml = condition("cond-aml", ICD10CM, "D30.01", "Benign neoplasm of right kidney")
@@ -348,6 +358,11 @@ def build() -> None:
     seizures("tsc-seizures-approved", "2019-09-09", [levetiracetam, disperz_medication])
     seizures("tsc-seizures-age-1-not-met", "2025-08-01", [levetiracetam, disperz_medication])
     seizures("tsc-seizures-no-adjunct-needs-info", "2019-09-09", [disperz_medication])
+    unspecified_epilepsy = condition("cond-epilepsy", ICD10CM, "G40.909", "Epilepsy, unspecified, not intractable, without status epilepticus")
+    bundle("tsc-epilepsy-unspecified-type-needs-info", [*base("2019-09-09", "neurology", "male"), unspecified_epilepsy, tsc,
+           levetiracetam, disperz_medication, everolimus_order("disperz-5", tablets(1), medication_reference="med-disperz-5")])
+    bundle("tsc-seizures-general-practice-needs-info", [*base("2019-09-09", "general", "male"), focal, tsc,
+           levetiracetam, disperz_medication, everolimus_order("disperz-5", tablets(1), medication_reference="med-disperz-5")])
     seizures("tsc-seizures-afinitor-tablet-not-met", "2019-09-09", [levetiracetam], everolimus_order("afinitor-5", tablets(1)))
 
     # --- I.G transplant ---
@@ -370,6 +385,7 @@ def build() -> None:
     prednisone = med_request("mr-prednisone", RXNORM, "312617", "predniSONE 5 MG Oral Tablet", status="active", authored="2025-11-02")
     transplant("kidney-transplant-approved", kidney, "nephrology", [tacrolimus_stopped, basiliximab, cyclosporine, prednisone])
     transplant("kidney-transplant-no-tacrolimus-failure-needs-info", kidney, "nephrology", [basiliximab, cyclosporine, prednisone])
+    transplant("kidney-transplant-no-cyclosporine-needs-info", kidney, "nephrology", [tacrolimus_stopped, basiliximab, prednisone])
     transplant("liver-transplant-approved", liver, "hepatology", [tacrolimus_active, prednisone])
     transplant("heart-transplant-not-met", condition("cond-heart-tx", ICD10CM, "Z94.1", "Heart transplant status"), "general",
                [tacrolimus_active, prednisone])
@@ -401,6 +417,11 @@ def build() -> None:
            extra=[prior_everolimus, improved])
     breast("continued-progressing-not-met", afinitor_10_qd, replace={"mr-exemestane": None, "obs-her2": HER2_POS},
            extra=[prior_everolimus, worsened])
+    breast("continued-no-response-assessment-needs-info", everolimus_order("afinitor-10", mg(30)), replace=no_partner,
+           extra=[prior_everolimus])
+    undated_everolimus = med_statement("ms-everolimus", "845507", "everolimus 10 MG Oral Tablet", "active", "2026-01-01")
+    del undated_everolimus["effectivePeriod"]
+    breast("continued-undated-history-needs-info", afinitor_10_qd, replace=no_partner, extra=[undated_everolimus, improved])
     breast("continued-under-30-days-needs-info", afinitor_10_qd, replace=no_partner, extra=[recent_everolimus, improved])
 
 
