@@ -106,9 +106,9 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
         ValueSetSpec(
             "everolimus-afinitor-disperz-products",
             "Everolimus tablets for oral suspension 2-5 mg (Afinitor Disperz family)",
-            "Tablets for oral suspension of 2, 3 or 5 mg (CP.PHAR.63 VI), SCDs and the Afinitor SBDF. "
+            "Tablets for oral suspension of 2, 3 or 5 mg (CP.PHAR.63 VI), SCDs, the SCDF and the Afinitor SBDF: the dose form alone identifies Disperz. "
             "Told apart from Afinitor 5 mg by dose form.",
-            rx_codes(rows, ["1308428", "1308430", "1308432", "1869516"]),
+            rx_codes(rows, ["1308428", "1308430", "1308432", "1869513", "1869516"]),
         ),
         ValueSetSpec(
             "everolimus-zortress-products",
