@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .cards import CardRenderer
+from .demo import allow_browser_clients, install_demo
 from .errors import operation_outcome
 from .hooks import FHIR_JSON, json_response, router
 from .metrics import Metrics
@@ -120,6 +121,8 @@ def create_app(
         policy_count=count,
     )
     app.include_router(router)
+    install_demo(app)  # GET / demo page and its sample requests (issue 3)
+    allow_browser_clients(app)  # CORS so the browser-based CDS Hooks sandbox can call us
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
