@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .audit_writer import GroupCommitWriter
 from .cards import CardRenderer
 from .demo import allow_browser_clients, install_demo
 from .errors import operation_outcome
@@ -69,7 +70,10 @@ def create_app(
         catalog, evaluator = policies
         count = len(catalog) if isinstance(catalog, Sized) else 0
     payers = PayerDirectory.load(settings.payers_file)
-    audit = store or open_store(database_url=settings.database_url, db_path=settings.db_path)
+    audit = store or open_store(
+        database_url=settings.database_url, db_path=settings.db_path, synchronous=settings.audit_synchronous
+    )
+    audit_writer = GroupCommitWriter(audit)
 
     from .fhir_client import FhirFetcher
 
@@ -108,6 +112,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await fetcher.aclose()
+        audit_writer.close()
         if store is None:
             audit.close()
 
@@ -116,6 +121,7 @@ def create_app(
         settings=settings,
         engine=engine,
         store=audit,
+        audit_writer=audit_writer,
         metrics=Metrics(),
         authenticator=authenticator,
         policy_count=count,

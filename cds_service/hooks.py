@@ -99,7 +99,7 @@ async def call_service(service_id: str, request: Request) -> Response:
         answer = await pipeline.answer(hook_request, service, state.engine)
         response_body = orjson.dumps(answer.body)
         elapsed = time.perf_counter() - started
-        state.store.record_invocation(
+        await state.audit_writer.write(
             InvocationRecord(
                 hook_instance=hook_request.hook_instance,
                 service_id=service_id,
@@ -115,7 +115,7 @@ async def call_service(service_id: str, request: Request) -> Response:
             )
         )
     except HookError as error:
-        _record_failure(state, service_id, hook_request, body, error, started)
+        await _record_failure(state, service_id, hook_request, body, error, started)
         return outcome_response(error)
     except Exception as exc:  # never a stack trace to the client; the type name is enough to triage
         log.error("hook %s failed internally: %s", service_id, type(exc).__name__)
@@ -136,7 +136,7 @@ async def call_service(service_id: str, request: Request) -> Response:
     return Response(response_body, media_type="application/json")
 
 
-def _record_failure(
+async def _record_failure(
     state: AppState,
     service_id: str,
     hook_request: HookRequest | None,
@@ -150,7 +150,7 @@ def _record_failure(
     if hook_request is None:
         return
     try:
-        state.store.record_invocation(
+        await state.audit_writer.write(
             InvocationRecord(
                 hook_instance=hook_request.hook_instance,
                 service_id=service_id,

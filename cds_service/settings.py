@@ -57,6 +57,7 @@ class Settings:
     public_base_url: str | None = None
     max_body_bytes: int = 8 * 1024 * 1024
     fetch_budget_s: float = 2.0
+    audit_synchronous: str = "FULL"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -81,7 +82,12 @@ class Settings:
             public_base_url=public_base.rstrip("/") if public_base else None,
             max_body_bytes=_int(env, "CDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
             fetch_budget_s=_float(env, "CDS_FETCH_BUDGET_S", 2.0),
+            audit_synchronous=(env.get("CDS_AUDIT_SYNCHRONOUS") or "FULL").upper(),
         )
+        if settings.audit_synchronous not in ("FULL", "NORMAL"):
+            raise SettingsError(
+                f"CDS_AUDIT_SYNCHRONOUS={settings.audit_synchronous!r} must be FULL or NORMAL"
+            )
         if settings.max_body_bytes <= 0:
             raise SettingsError(f"CDS_MAX_BODY_BYTES={settings.max_body_bytes} must be positive")
         return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .audit_writer import GroupCommitWriter
 from .metrics import Metrics
 from .pipeline import Engine
 from .settings import Settings
@@ -19,6 +20,7 @@ class AppState:
     settings: Settings
     engine: Engine
     store: AuditStore
+    audit_writer: GroupCommitWriter
     metrics: Metrics
     authenticator: ClientAuthenticator | None
     policy_count: int

@@ -96,6 +96,8 @@ class InvocationRecord:
 class AuditStore(Protocol):
     def record_invocation(self, record: InvocationRecord) -> None: ...
 
+    def record_invocations(self, records: Sequence[InvocationRecord]) -> None: ...
+
     def invocations(self, hook_instance: str) -> list[dict[str, Any]]: ...
 
     def record_feedback(self, service_id: str, item: dict[str, Any]) -> None: ...
@@ -146,6 +148,13 @@ class _SqlStore:
         return rows
 
     def record_invocation(self, record: InvocationRecord) -> None:
+        self._execute_many(self._invocation_statements(record))
+
+    def record_invocations(self, records: Sequence[InvocationRecord]) -> None:
+        """Several records in one transaction: one fsync for a whole group (see audit_writer.py)."""
+        self._execute_many([s for record in records for s in self._invocation_statements(record)])
+
+    def _invocation_statements(self, record: InvocationRecord) -> list[tuple[str, Sequence[Any]]]:
         invocation_id = str(uuid.uuid4())
         received = record.received_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         statements: list[tuple[str, Sequence[Any]]] = [
@@ -191,7 +200,7 @@ class _SqlStore:
                     ),
                 )
             )
-        self._execute_many(statements)
+        return statements
 
     def invocations(self, hook_instance: str) -> list[dict[str, Any]]:
         rows = self._query(
@@ -249,11 +258,15 @@ class _SqlStore:
 
 
 class SqliteAuditStore(_SqlStore):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous={synchronous!r} must be FULL or NORMAL")
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level="DEFERRED")
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        # FULL: a committed record survives power loss. NORMAL (opt-in): survives a crash of the process
+        # (kill -9) but not of the machine, and saves the per-commit fsync.
+        connection.execute(f"PRAGMA synchronous={synchronous}")
         connection.execute("PRAGMA busy_timeout=5000")
         super().__init__(connection)
 
@@ -268,7 +281,7 @@ class PostgresAuditStore(_SqlStore):
         super().__init__(psycopg.connect(url))
 
 
-def open_store(*, database_url: str | None, db_path: Path) -> AuditStore:
+def open_store(*, database_url: str | None, db_path: Path, synchronous: str = "FULL") -> AuditStore:
     if database_url:
         return PostgresAuditStore(database_url)
-    return SqliteAuditStore(db_path)
+    return SqliteAuditStore(db_path, synchronous)
