@@ -44,7 +44,7 @@ _COMPARISONS = frozenset({"equal", "not_equal", "less", "less_or_equal", "greate
 _RAW_LIST_OPS = frozenset({"union", "intersect", "except"})
 _RAW_ARG_FUNCTIONS = frozenset({
     "Exists", "Count", "First", "Last", "Flatten", "Distinct", "IndexOf", "Tail", "Skip", "Take",
-    "SingletonFrom", "IsNull", "ToList", "Length",
+    "SingletonFrom", "IsNull", "ToList", "Length", "Coalesce",
 })  # fmt: skip
 _UNIT_WORDS = {
     "year": "year", "years": "year", "month": "month", "months": "month", "week": "week",
@@ -182,9 +182,12 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         name = e.name
         if name in scope:
             return Compiled(lambda ctx: ctx.env.get(name), scope[name])
-        if "$this" in scope and is_fhir(scope["$this"]):
-            if model.element(scope["$this"][5:], name) is not None:
-                this = Compiled(lambda ctx: ctx.env.get("$this"), scope["$this"])
+        this_type = scope.get("$this")
+        if this_type is not None:
+            this = Compiled(lambda ctx: ctx.env.get("$this"), this_type)
+            if is_fhir(this_type) and model.element(this_type[5:], name) is not None:
+                return self.members.member(this, name, e.loc)
+            if this_type in ("Tuple", "Any"):
                 return self.members.member(this, name, e.loc)
         found = self.lib.resolve_identifier(name, e.loc)
         if found is None:
@@ -362,7 +365,8 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         return Compiled(lambda ctx: impl(lf(ctx), rf(ctx)), "Boolean")
 
     def _NullTest(self, e: n.NullTest, scope: Scope) -> Compiled:  # noqa: N802
-        f = self.sys(e.operand, scope).fn
+        # IsNull takes Any: a FHIR element is tested as it is, without a FHIRHelpers conversion
+        f = self.compile(e.operand, scope).fn
         neg = e.negated
         if e.test == "null":
             return Compiled(lambda ctx: (f(ctx) is None) != neg, "Boolean")

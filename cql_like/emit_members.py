@@ -116,7 +116,7 @@ class MemberResolver:
                 result_type = model.PRIMITIVE_TO_SYSTEM.get(t) or ("FHIR." + t)
             if el.is_list or many:
                 result_type = list_of(result_type)
-            return Compiled(self._navigate(src_fn, get, many, el.is_list), result_type)
+            return Compiled(self._navigate(src_fn, get, many, el.is_list, name), result_type)
         if base in _PRIMITIVE_SYSTEM:
             if name != "value":
                 self._error(loc, "unknown-property", f"{base} has no property {name!r}")
@@ -134,7 +134,7 @@ class MemberResolver:
         return Compiled(lambda ctx: dynamic_get(ctx, src_fn(ctx), name), result)
 
     @staticmethod
-    def _navigate(src_fn: Any, get: Any, many: bool, element_is_list: bool) -> Any:
+    def _navigate(src_fn: Any, get: Any, many: bool, element_is_list: bool, name: str) -> Any:
         if not many:
             if element_is_list:
                 def one_to_many(ctx: EvaluationContext) -> Any:
@@ -147,7 +147,10 @@ class MemberResolver:
 
             def one(ctx: EvaluationContext) -> Any:
                 d = src_fn(ctx)
-                return get(ctx, d) if isinstance(d, dict) else None
+                if isinstance(d, dict):
+                    return get(ctx, d)
+                # a System value where a FHIR element was declared (e.g. after a conversion)
+                return None if d is None else dynamic_get(ctx, d, name)
             return one
 
         def each(ctx: EvaluationContext) -> Any:

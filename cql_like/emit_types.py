@@ -121,6 +121,8 @@ class TypeEmitter:
             return None
         wanted = target[5:] if is_fhir(target) else _SYSTEM_TO_CHOICE.get(target, target)
         wanted = wanted[0].upper() + wanted[1:]
+        if wanted in model.QUANTITY_TYPES and "Quantity" in el.types:
+            wanted = "Quantity"  # SimpleQuantity, Age, Duration ... are profiles of Quantity
         if wanted not in el.types:
             options = ", ".join(model.choice_type_name(x) for x in el.types)
             self.error(e.loc, "type-mismatch", f"{base[5:]}.{operand.name} is never a {target} (it is one of {options})")

@@ -63,15 +63,26 @@ def _table() -> dict[str, dict[str, Element]]:
 
 
 def has_type(type_name: str) -> bool:
-    return type_name in _table() or type_name in PRIMITIVE_TO_SYSTEM
+    return (
+        type_name in _table() or type_name in PRIMITIVE_TO_SYSTEM or type_name in QUANTITY_TYPES
+        or type_name in ("Resource", "DomainResource")
+    )  # fmt: skip
+
+
+_RESOURCE_ELEMENTS = {
+    "id": Element(("string",), False), "meta": Element(("Meta",), False),
+    "implicitRules": Element(("uri",), False), "language": Element(("code",), False),
+}  # fmt: skip
 
 
 def element(type_name: str, name: str) -> Element | None:
+    if type_name in ("Resource", "DomainResource"):
+        return _RESOURCE_ELEMENTS.get(name)
     elems = _table().get(type_name)
     if elems is None:
         return None
-    if name in ("id",) and name not in elems:
-        return Element(("string",), False)
+    if name == "id" and name not in elems:
+        return _RESOURCE_ELEMENTS["id"]
     return elems.get(name)
 
 

@@ -231,7 +231,7 @@ def add(value: Temporal, amount: Decimal | int, unit: str) -> Temporal | None:
     if cal is None:
         return None
     n = int(amount)
-    comps = list(value.components)
+    comps = list(value.components) + [None] * (7 - len(value.components))
     prec = _INDEX[value.precision]
     if cal == "week":
         cal, n = "day", n * 7
