@@ -27,6 +27,9 @@ ORDER_TYPES = frozenset(
     }
 )
 CONFIGURATION_KEY = "davinci-crd.configuration"
+# Real FHIR documents nest at most ~13 levels and a hook request adds ~6. orjson parses up to 1024, but the
+# recursive code after parsing (and orjson.dumps at 255) fails far earlier: the limit sits well below both.
+MAX_JSON_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,25 @@ def load_json(body: bytes, max_bytes: int) -> Any:
     if len(body) > max_bytes:
         raise PayloadTooLargeError(f"request body is {len(body)} bytes; the limit is {max_bytes}")
     try:
-        return orjson.loads(body)
+        payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise BadRequestError("request body is not valid JSON") from None
+    if _deeper_than(payload, MAX_JSON_DEPTH):
+        raise BadRequestError(f"request JSON is nested deeper than {MAX_JSON_DEPTH} levels")
+    return payload
+
+
+def _deeper_than(payload: Any, limit: int) -> bool:
+    # Iterative on purpose: the recursive walks downstream (copying, echoing, evaluating) are what a deep
+    # document would crash with RecursionError, so this check must not recurse itself.
+    stack: list[tuple[Any, int]] = [(payload, 1)] if isinstance(payload, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def parse_hook_request(payload: Any, expected_hook: str) -> HookRequest:
