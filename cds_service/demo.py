@@ -43,9 +43,11 @@ def default_samples_dir() -> Path:
 
 
 def list_samples(samples_dir: Path) -> list[SampleSummary]:
-    """Hook requests (files with a `hook` member) at the top of the folder, by name."""
+    """Hook requests (files with a `hook` member) at the top of the folder, by name, described by the
+    folder's index.json when it has one."""
     if not samples_dir.is_dir():
         return []
+    descriptions = _descriptions(samples_dir / "index.json")
     found = []
     for path in sorted(samples_dir.glob("*.json")):
         try:
@@ -53,9 +55,21 @@ def list_samples(samples_dir: Path) -> list[SampleSummary]:
         except (OSError, orjson.JSONDecodeError):
             continue
         if isinstance(document, dict) and isinstance(document.get("hook"), str):
-            description = document.get("extension", {}).get("coverage-hooks.sample", {}).get("description")
-            found.append(SampleSummary(path.stem, document["hook"], str(description or "")))
+            found.append(SampleSummary(path.stem, document["hook"], descriptions.get(path.stem, "")))
     return found
+
+
+def _descriptions(index_file: Path) -> dict[str, str]:
+    try:
+        index = orjson.loads(index_file.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    entries = index.get("samples") if isinstance(index, dict) else None
+    return {
+        str(e["name"]): str(e.get("description", ""))
+        for e in entries or ()
+        if isinstance(e, dict) and "name" in e
+    }
 
 
 def read_sample(samples_dir: Path, name: str) -> bytes | None:
