@@ -27,8 +27,8 @@ def build(policy: dict[str, Any]) -> dict[str, Any]:
         "status": "active",
         "subjectType": ["Patient"],
         "description": (
-            f"Questions for the criteria of {policy['document']['number']} that the record may leave unknown; "
-            "linkId is the policy's own criterion number."
+            f"Questions for the criteria of {policy['document']['number']} that the record may leave "
+            "unknown; linkId is the policy's own criterion number."
         ),
         "item": [
             {

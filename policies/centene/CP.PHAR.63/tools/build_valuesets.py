@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import simple_icd_10_cm as icd  # type: ignore[import-untyped]
+import simple_icd_10_cm as icd
 
 CANONICAL_BASE = "https://coverage-hooks.example.org/fhir/ValueSet/"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -75,7 +75,10 @@ def write(spec: ValueSetSpec) -> None:
         "description": spec.description,
         "compose": {
             "include": [
-                {"system": system, "concept": [{"code": c, "display": d} for s, c, d in concepts if s == system]}
+                {
+                    "system": system,
+                    "concept": [{"code": c, "display": d} for s, c, d in concepts if s == system],
+                }
                 for system in dict.fromkeys(s for s, _, _ in concepts)
             ]
         },
@@ -99,41 +102,48 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
         ValueSetSpec(
             "everolimus-afinitor-tablet-products",
             "Everolimus oral tablets 2.5-10 mg (Afinitor family)",
-            "Oral tablets of 2.5, 5, 7.5 or 10 mg: the Afinitor strengths (CP.PHAR.63 VI), generic SCDs and Afinitor "
-            "SBDs/SBDF. Strength identifies the label family because Afinitor and Zortress strengths do not overlap.",
+            "Oral tablets of 2.5, 5, 7.5 or 10 mg: the Afinitor strengths (CP.PHAR.63 VI), generic SCDs and "
+            "Afinitor "
+            "SBDs/SBDF. Strength identifies the label family because Afinitor and Zortress strengths do not "
+            "overlap.",
             rx_codes(rows, ["998189", "845515", "1119400", "845507", "845511"]) + afinitor_sbd,
         ),
         ValueSetSpec(
             "everolimus-afinitor-disperz-products",
             "Everolimus tablets for oral suspension 2-5 mg (Afinitor Disperz family)",
-            "Tablets for oral suspension of 2, 3 or 5 mg (CP.PHAR.63 VI), SCDs, the SCDF and the Afinitor SBDF: the dose form alone identifies Disperz. "
+            "Tablets for oral suspension of 2, 3 or 5 mg (CP.PHAR.63 VI), SCDs, the SCDF and the Afinitor "
+            "SBDF: the dose form alone identifies Disperz. "
             "Told apart from Afinitor 5 mg by dose form.",
             rx_codes(rows, ["1308428", "1308430", "1308432", "1869513", "1869516"]),
         ),
         ValueSetSpec(
             "everolimus-zortress-products",
             "Everolimus oral tablets 0.25-1 mg (Zortress family)",
-            "Oral tablets of 0.25, 0.5, 0.75 or 1 mg: the Zortress strengths (CP.PHAR.63 VI), generic SCDs and the "
+            "Oral tablets of 0.25, 0.5, 0.75 or 1 mg: the Zortress strengths (CP.PHAR.63 VI), generic SCDs "
+            "and the "
             "Zortress SBDF.",
             rx_codes(rows, ["977427", "977434", "977438", "2056895", "977430"]),
         ),
         ValueSetSpec(
             "everolimus-brand-products",
             "Everolimus brand-name products (Afinitor, Afinitor Disperz, Zortress)",
-            "Branded everolimus products (SBD/SBDF): requests for these fall under the generic redirection criteria.",
+            "Branded everolimus products (SBD/SBDF): requests for these fall under the generic redirection "
+            "criteria.",
             afinitor_sbd + rx_codes(rows, ["845511", "1869516", "977430"]),
         ),
         ValueSetSpec(
             "everolimus-all",
             "Everolimus (any RxNorm term type)",
-            "Every everolimus RxNorm concept of the subset; used to find current or past everolimus therapy (II.A.1).",
+            "Every everolimus RxNorm concept of the subset; used to find current or past everolimus therapy "
+            "(II.A.1).",
             rxnorm_rows(rows, "everolimus") + afinitor_sbd,
         ),
         # --- diagnoses (terminology.md §2.4) ---
         ValueSetSpec(
             "breast-cancer",
             "Malignant neoplasm of breast",
-            "I.A.2: ICD-10-CM C50 leaves (FY2025, incl. C50.A inflammatory) and SNOMED CT breast cancer disorders.",
+            "I.A.2: ICD-10-CM C50 leaves (FY2025, incl. C50.A inflammatory) and SNOMED CT breast cancer "
+            "disorders.",
             icd_leaves("C50")
             + [
                 (SNOMED, "254837009", "Malignant neoplasm of breast"),
@@ -171,7 +181,8 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
         ValueSetSpec(
             "renal-cell-carcinoma",
             "Malignant neoplasm of kidney, except renal pelvis",
-            "I.C.2: ICD-10-CM C64 (renal pelvis C65 is urothelial, not RCC). SNOMED RCC codes unverified, omitted.",
+            "I.C.2: ICD-10-CM C64 (renal pelvis C65 is urothelial, not RCC). SNOMED RCC codes unverified, "
+            "omitted.",
             icd_leaves("C64"),
         ),
         ValueSetSpec(
@@ -189,9 +200,11 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
         ValueSetSpec(
             "sega-brain-neoplasm",
             "Subependymal giant cell astrocytoma / brain neoplasm coded in TSC",
-            "I.E.2: NCIt C3696 SEGA, or a benign / uncertain-behaviour brain neoplasm (D33.0-D33.2, D43.0-D43.2), "
+            "I.E.2: NCIt C3696 SEGA, or a benign / uncertain-behaviour brain neoplasm (D33.0-D33.2, "
+            "D43.0-D43.2), "
             "which in a TSC patient is how SEGA is coded.",
-            [(NCIT, "C3696", "Subependymal Giant Cell Astrocytoma")] + icd_leaves("D33.0", "D33.1", "D33.2", "D43.0", "D43.1", "D43.2"),
+            [(NCIT, "C3696", "Subependymal Giant Cell Astrocytoma")]
+            + icd_leaves("D33.0", "D33.1", "D33.2", "D43.0", "D43.1", "D43.2"),
         ),
         ValueSetSpec(
             "focal-epilepsy",
@@ -208,7 +221,8 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
         ValueSetSpec(
             "kidney-transplant",
             "Kidney transplant status, complication or procedure",
-            "I.G.2: Z94.0, T86.1x; procedures CPT 50360/50365 and SNOMED 70536003 (procedure codes UNVERIFIED, "
+            "I.G.2: Z94.0, T86.1x; procedures CPT 50360/50365 and SNOMED 70536003 (procedure codes "
+            "UNVERIFIED, "
             "ICD-10-CM status codes are the primary route).",
             icd_leaves("Z94.0", "T86.1")
             + [
@@ -227,7 +241,8 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
         ValueSetSpec(
             "other-organ-transplant",
             "Transplant of an organ other than kidney or liver",
-            "I.G.2: heart, lung, heart-lung, intestine, pancreas... transplant status: outside the labelled use.",
+            "I.G.2: heart, lung, heart-lung, intestine, pancreas... transplant status: outside the labelled "
+            "use.",
             icd_leaves("Z94.1", "Z94.2", "Z94.3", "Z94.8", "T86.2", "T86.3", "T86.81", "T86.85", "T86.89"),
         ),
         ValueSetSpec(
@@ -256,21 +271,30 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
         ),
         ValueSetSpec("thymic-malignancy", "Thymoma / thymic carcinoma", "I.H.2.a.i: C37.", icd_leaves("C37")),
         ValueSetSpec(
-            "lymphangioleiomyomatosis", "Lymphangioleiomyomatosis", "I.H.2.a.ii: J84.81.", icd_leaves("J84.81")
+            "lymphangioleiomyomatosis",
+            "Lymphangioleiomyomatosis",
+            "I.H.2.a.ii: J84.81.",
+            icd_leaves("J84.81"),
         ),
         ValueSetSpec(
             "histiocytic-neoplasm",
             "Histiocytic neoplasms",
-            "I.H.2.a.iii: Langerhans cell histiocytosis C96.0/C96.5/C96.6, J84.82; histiocytic sarcoma C96.A; "
+            "I.H.2.a.iii: Langerhans cell histiocytosis C96.0/C96.5/C96.6, J84.82; histiocytic sarcoma "
+            "C96.A; "
             "other histiocytosis syndromes D76.3 (Erdheim-Chester, Rosai-Dorfman; mapping UNVERIFIED).",
             icd_leaves("C96.0", "C96.5", "C96.6", "C96.A", "D76.3", "J84.82"),
         ),
-        ValueSetSpec("endometrial-carcinoma", "Endometrial carcinoma", "I.H.2.b: C54.1.", icd_leaves("C54.1")),
-        ValueSetSpec("gist", "Gastrointestinal stromal tumour", "I.H.2.c: C49.A0-C49.A9.", icd_leaves("C49.A")),
+        ValueSetSpec(
+            "endometrial-carcinoma", "Endometrial carcinoma", "I.H.2.b: C54.1.", icd_leaves("C54.1")
+        ),
+        ValueSetSpec(
+            "gist", "Gastrointestinal stromal tumour", "I.H.2.c: C49.A0-C49.A9.", icd_leaves("C49.A")
+        ),
         ValueSetSpec(
             "thyroid-carcinoma",
             "Malignant neoplasm of thyroid (histology not coded)",
-            "I.H.2.d: C73 covers differentiated, medullary and anaplastic carcinoma; DTC histology must be shown.",
+            "I.H.2.d: C73 covers differentiated, medullary and anaplastic carcinoma; DTC histology must be "
+            "shown.",
             icd_leaves("C73"),
         ),
         ValueSetSpec(
@@ -285,8 +309,8 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
             "I.H.2.f: D32.x, C70.x, D42.x.",
             icd_leaves("D32", "C70", "D42"),
         ),
-        # --- disease extent: the shared CancerCondition library covers stage and metastasis; secondary NETs are not in
-        # its metastatic-disease set ---
+        # --- disease extent: the shared CancerCondition library covers stage and metastasis; secondary NETs
+        # are not in its metastatic-disease set ---
         ValueSetSpec(
             "secondary-neuroendocrine-tumor",
             "Secondary neuroendocrine tumour",
@@ -301,7 +325,11 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
             [
                 (LOINC, "16112-5", "Estrogen receptor [Interpretation] in Tissue"),
                 (LOINC, "40556-3", "Estrogen receptor Ag [Presence] in Tissue by Immune stain"),
-                (LOINC, "85337-4", "Estrogen receptor Ag [Presence] in Breast cancer specimen by Immune stain"),
+                (
+                    LOINC,
+                    "85337-4",
+                    "Estrogen receptor Ag [Presence] in Breast cancer specimen by Immune stain",
+                ),
             ],
         ),
         ValueSetSpec(
@@ -311,7 +339,11 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
             [
                 (LOINC, "16113-3", "Progesterone receptor [Interpretation] in Tissue"),
                 (LOINC, "40557-1", "Progesterone receptor Ag [Presence] in Tissue by Immune stain"),
-                (LOINC, "85339-0", "Progesterone receptor Ag [Presence] in Breast cancer specimen by Immune stain"),
+                (
+                    LOINC,
+                    "85339-0",
+                    "Progesterone receptor Ag [Presence] in Breast cancer specimen by Immune stain",
+                ),
             ],
         ),
         ValueSetSpec(
@@ -336,7 +368,11 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
             "negative-result",
             "Negative result",
             "Qualitative negative answers (LOINC answer LA6577-6 UNVERIFIED).",
-            [(SNOMED, "260385009", "Negative"), (SNOMED, "260415000", "Not detected"), (LOINC, "LA6577-6", "Negative")],
+            [
+                (SNOMED, "260385009", "Negative"),
+                (SNOMED, "260415000", "Not detected"),
+                (LOINC, "LA6577-6", "Negative"),
+            ],
         ),
         ValueSetSpec(
             "hr-positive-status",
@@ -373,7 +409,10 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
             "disease-responding",
             "Disease improved or stable",
             "II.A.2: responding to therapy.",
-            [(SNOMED, "268910001", "Patient's condition improved"), (SNOMED, "359746009", "Patient's condition stable")],
+            [
+                (SNOMED, "268910001", "Patient's condition improved"),
+                (SNOMED, "359746009", "Patient's condition stable"),
+            ],
         ),
         ValueSetSpec(
             "disease-worsening",
@@ -410,7 +449,8 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
         ValueSetSpec(
             "endocrine-therapy",
             "Breast cancer endocrine therapy",
-            "I.A.6 / Appendix B: anastrozole, letrozole, exemestane, tamoxifen, fulvestrant (subset rows, all term "
+            "I.A.6 / Appendix B: anastrozole, letrozole, exemestane, tamoxifen, fulvestrant (subset rows, "
+            "all term "
             "types). Toremifene, megestrol, fluoxymesterone and ethinyl estradiol are matched by name.",
             rxnorm_rows(rows, "anastrozole", "letrozole", "exemestane", "tamoxifen", "fulvestrant"),
         ),
@@ -428,7 +468,10 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
             rxnorm_rows(rows, "sunitinib", "sorafenib", "nivolumab", "ipilimumab"),
         ),
         ValueSetSpec(
-            "letrozole", "Letrozole", "I.H.2.b partner.", rxnorm_rows(rows, "letrozole", exclude=("ribociclib",))
+            "letrozole",
+            "Letrozole",
+            "I.H.2.b partner.",
+            rxnorm_rows(rows, "letrozole", exclude=("ribociclib",)),
         ),
         ValueSetSpec(
             "gist-combination-partner",
@@ -446,7 +489,8 @@ def specs(rows: list[dict[str, Any]]) -> list[ValueSetSpec]:
         ValueSetSpec(
             "antineoplastic-agent",
             "Antineoplastic agents other than everolimus",
-            "I.H.2.a single-agent check: every non-everolimus subset row (platinum, taxanes, antimetabolites, "
+            "I.H.2.a single-agent check: every non-everolimus subset row (platinum, taxanes, "
+            "antimetabolites, "
             "anti-PD-1/PD-L1/CTLA-4, anti-VEGF, TKIs, endocrine agents).",
             [(RXNORM, r["code"], r["display"]) for r in rows if "everolimus" not in r["display"].lower()],
         ),
