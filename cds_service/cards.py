@@ -39,7 +39,9 @@ SUMMARY_LIMIT = 139
 TRACE_KEY = "coverage-hooks.trace"
 ASSOCIATED_KEY = "davinci-crd.associated-resource"
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+# Parentheses, `!` and `+` only mean something next to an (escaped) bracket or at a line start we never emit.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>~#])")
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def markdown_escape(value: object) -> str:
@@ -245,7 +247,7 @@ def _card(
         "uuid": str(uuid.uuid4()),
         "summary": summary,
         "indicator": indicator,
-        "detail": detail.strip(),
+        "detail": _BLANK_RUNS.sub("\n\n", detail.strip()),
         "source": source,
         "extension": {ASSOCIATED_KEY: [{"reference": order_ref}]},
     }

@@ -102,7 +102,7 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
         if record is None:
             from cql_like import PatientRecord
 
-            record = PatientRecord.from_resources(list(data.resources.values()))
+            record = PatientRecord.from_resources(data.all_resources())
         decision = engine.evaluate(
             policy,
             record,

@@ -41,6 +41,7 @@ _TOKEN = re.compile(r"\{\{\s*([^}]+?)\s*\}\}")
 class GatheredData:
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)  # "Type/id" -> resource
     unavailable: dict[str, str] = field(default_factory=dict)  # what could not be read -> why
+    anonymous: list[dict[str, Any]] = field(default_factory=list)  # resources without an id
     fetched_keys: list[str] = field(default_factory=list)
     fetch_ms: float = 0.0
 
@@ -53,7 +54,11 @@ class GatheredData:
                 if isinstance(entry, dict):
                     self.add(entry.get("resource"))
             return
-        if not isinstance(kind, str) or kind == "OperationOutcome" or not isinstance(resource.get("id"), str):
+        if not isinstance(kind, str) or kind == "OperationOutcome":
+            return
+        if not isinstance(resource.get("id"), str):
+            # Real bundles carry id-less resources (fullUrl urn:uuid only); they still count as evidence.
+            self.anonymous.append(resource)
             return
         key = f"{kind}/{resource['id']}"
         if override or key not in self.resources:
@@ -62,6 +67,9 @@ class GatheredData:
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         prefix = kind + "/"
         return [r for k, r in self.resources.items() if k.startswith(prefix)]
+
+    def all_resources(self) -> list[dict[str, Any]]:
+        return [*self.resources.values(), *self.anonymous]
 
 
 def fill_template(template: str, request: HookRequest) -> str | None:

@@ -1,0 +1,145 @@
+"""Policies and decisions built in the test, for renderer and mapping tests that must not depend on the
+CQL engine or the shipped policy content (the real ones are exercised end to end in test_e2e_server.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cds_service.policy.decision import CriterionResult, OrderDecision, PathResult, decide
+from cds_service.policy.metadata import PolicyMetadata
+
+SOTORASIB_METADATA: dict[str, Any] = {
+    "id": "centene-cp-phar-549",
+    "version": "2024.11",
+    "title": "Sotorasib (Lumakras)",
+    "drug": "Lumakras",
+    "payer": "centene",
+    "document": {
+        "number": "CP.PHAR.549",
+        "title": "Clinical Policy: Sotorasib (Lumakras)",
+        "url": "https://www.centene.com/content/dam/centene/policies/pharmacy-policies/CP.PHAR.549.pdf",
+    },
+    "lines_of_business": ["medicaid", "marketplace", "commercial"],
+    "library": "CenteneSotorasib",
+    "drugs": [{"code": "2550725", "display": "sotorasib 120 MG Oral Tablet [Lumakras]"}],
+    "paths": [
+        {
+            "id": "I.A",
+            "title": "Non-small cell lung cancer",
+            "criteria": [
+                {
+                    "id": "I.A.1",
+                    "define": "NSCLC",
+                    "description": "Recurrent, locally advanced or metastatic NSCLC",
+                    "submit": "Pathology naming NSCLC with stage III/IV",
+                },
+                {
+                    "id": "I.A.2",
+                    "define": "KRAS",
+                    "description": "KRAS G12C mutation detected by an FDA-approved test",
+                    "submit": "The KRAS G12C test report",
+                },
+                {
+                    "id": "I.A.8",
+                    "define": "Dose",
+                    "description": "Dose does not exceed 960 mg per day",
+                    "submit": "Literature supporting the dose",
+                },
+            ],
+        }
+    ],
+    "approval_duration": {"initial": {"medicaid": "P6M", "marketplace": "P6M", "commercial": "P12M"}},
+    "other_uses": {"medicaid": "CP.PMN.53"},
+    "display_values": {"Daily dose (mg/day)": "Daily Dose mg"},
+    "suggestions": [
+        {"criterion": "I.A.8", "when": ["not-met", "unknown"], "kind": "adjust-dose", "max_mg_per_day": 960},
+        {
+            "criterion": "I.A.2",
+            "when": ["unknown"],
+            "kind": "add-service",
+            "code": {
+                "system": "http://loinc.org",
+                "code": "82535-2",
+                "display": "KRAS gene mutations tested",
+            },
+        },
+    ],
+}
+
+
+@dataclass(frozen=True)
+class PolicyDouble:
+    """Quacks like cds_service.policy.registry.Policy for everything the service reads."""
+
+    metadata: PolicyMetadata
+    questionnaire: dict[str, Any] | None = None
+    template_dir: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return self.metadata.id
+
+    @property
+    def version(self) -> str:
+        return self.metadata.version
+
+    @property
+    def questionnaire_url(self) -> str | None:
+        return None if self.questionnaire is None else str(self.questionnaire["url"])
+
+
+def sotorasib_policy() -> PolicyDouble:
+    return PolicyDouble(
+        PolicyMetadata.model_validate(SOTORASIB_METADATA),
+        questionnaire={
+            "resourceType": "Questionnaire",
+            "id": "centene-cp-phar-549",
+            "url": "https://coverage-hooks.example.org/fhir/Questionnaire/centene-cp-phar-549",
+        },
+    )
+
+
+def decision(
+    statuses: dict[str, str],
+    *,
+    evidence: dict[str, tuple[str, ...]] | None = None,
+    expiry: date | None = None,
+    order_id: str = "mr-1",
+) -> OrderDecision:
+    """An OrderDecision for the sotorasib double with the given criterion statuses."""
+    meta = sotorasib_policy().metadata
+    paths = tuple(
+        PathResult(
+            id=path.id,
+            title=path.title,
+            kind=path.kind,
+            criteria=tuple(
+                CriterionResult(
+                    id=c.id,
+                    description=c.description,
+                    status=statuses[c.id],  # type: ignore[arg-type]
+                    evidence=(evidence or {}).get(c.id, ()),
+                    submit=c.submit,
+                    question=c.question,
+                    define=c.define,
+                )
+                for c in path.criteria
+            ),
+        )
+        for path in meta.paths
+    )
+    outcome, path = decide(paths)
+    return OrderDecision(
+        policy_id=meta.id,
+        policy_version=meta.version,
+        order_ref=f"MedicationRequest/{order_id}",
+        decision=outcome,
+        path=path,
+        paths=paths,
+        expiry=expiry if outcome == "approved" else None,
+        values={"Daily dose (mg/day)": 1200},
+        other_use_policy="CP.PMN.53" if outcome == "not-met" else None,
+    )

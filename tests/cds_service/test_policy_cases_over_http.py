@@ -1,0 +1,90 @@
+"""Every policy test case, sent as an order-sign hook request through the service: the CRD answer
+(coverage-information codes, expiry, questionnaire, card trace) matches the case's expected decision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cds_service.app import create_app, load_policies
+from cds_service.policy.cases import PolicyCase, load_cases
+from cds_service.settings import Settings
+from tests.cds_service.app_client import TestClient
+from tests.cds_service.inferno_checks import check_hook_response, coverage_info_values, coverage_information
+from tests.cds_service.policy_case_requests import hook_request_for_case
+
+REPO = Path(__file__).resolve().parents[2]
+CATALOG, EVALUATOR, _ = load_policies(Settings(policies_dir=REPO / "policies"))
+CASES: list[PolicyCase] = [case for policy in CATALOG for case in load_cases(policy)]  # type: ignore[attr-defined]
+
+
+class _Clock:
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, _Clock]]:
+    clock = _Clock()
+    settings = Settings(auth="off", db_path=tmp_path_factory.mktemp("cases") / "audit.sqlite3")
+    with TestClient(create_app(settings, policies=(CATALOG, EVALUATOR), clock=clock)) as client:
+        yield client, clock
+
+
+def test_every_policy_has_cases() -> None:
+    assert CASES, "policies ship test cases"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.test_id for c in CASES])
+def test_case_through_the_hook(case: PolicyCase, service: tuple[TestClient, _Clock]) -> None:
+    client, clock = service
+    clock.now = datetime(case.now.year, case.now.month, case.now.day, 12, tzinfo=UTC)
+    request = hook_request_for_case(case)
+    response = client.post("/cds-services/crd-order-sign", json=request)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    actions = check_hook_response("order-sign", request, body)
+    order_ref = f"MedicationRequest/{case.order_id}"
+    [action] = [a for a in actions if f"MedicationRequest/{a['resource']['id']}" == order_ref]
+    values = coverage_info_values(coverage_information(action["resource"])[0])
+    expected = case.expect.get("decision")
+    _assert_codes(expected, values, case)
+    [card] = [
+        c
+        for c in body["cards"]
+        if c["extension"]["davinci-crd.associated-resource"] == [{"reference": order_ref}]
+        and "coverage-hooks.trace" in c["extension"]
+    ]
+    trace = card["extension"]["coverage-hooks.trace"]
+    assert trace["policy"] == case.policy.id and trace["decision"] == expected
+    statuses = {c["id"]: c["status"] for c in trace["criteria"]}
+    for criterion_id, wanted in (case.expect.get("criteria") or {}).items():
+        if str(criterion_id) in statuses:
+            assert statuses[str(criterion_id)] == wanted, criterion_id
+    assert len(card["summary"]) < 140 and case.policy.metadata.drug in card["summary"]
+
+
+def _assert_codes(expected: str | None, values: dict[str, list[Any]], case: PolicyCase) -> None:
+    if expected == "approved":
+        assert (values["covered"], values["pa-needed"]) == (["covered"], ["satisfied"])
+        assert values["satisfied-pa-id"][0].startswith("PA-")
+        if case.expect.get("expiry"):
+            assert values["expiry-date"] == [str(case.expect["expiry"])]
+    elif expected == "needs-info":
+        assert (values["covered"], values["pa-needed"], values["doc-needed"]) == (
+            ["covered"],
+            ["auth-needed"],
+            ["clinical"],
+        )
+        assert values["doc-purpose"] == ["withpa"] and values["reason"]
+        if case.policy.questionnaire is not None:
+            assert values["questionnaire"] == [case.policy.questionnaire_url or values["questionnaire"][0]]
+    elif expected == "not-met":
+        assert values["covered"] == ["not-covered"] and "pa-needed" not in values
+        assert values["reason"][0]["text"]
