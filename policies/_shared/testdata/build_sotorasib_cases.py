@@ -202,6 +202,10 @@ def centene_cases() -> list[Case]:
             "mr-sotorasib-current", LUMAKRAS_320, status="active", authored="2026-11-10", dosage=STANDARD_DOSE),
             STABLE, kras=None), {
             "decision": "needs-info", "criteria": {"II.A.1": "unknown"}}, "medicaid"),
+        Case("continued-no-response-assessment", nsclc("centene", ACTIVE_SOTORASIB, kras=None,
+                                                       role=fx.GENERAL_PRACTICE), {
+            "decision": "needs-info", "path": "II.A",
+            "criteria": {"II.A.1": "met", "II.A.2": "unknown", "I.A.2": "unknown", "I.A.4": "unknown"}}, "medicaid"),
         Case("continued-disease-progressed", nsclc("centene", ACTIVE_SOTORASIB, WORSENED, kras=None), {
             "decision": "needs-info", "path": "I.A", "criteria": {"II.A.2": "not-met"}}, "medicaid"),
         Case("continued-dose-increase-above-960", nsclc("centene", ACTIVE_SOTORASIB, STABLE, kras=None,
@@ -315,6 +319,18 @@ def fep_cases() -> list[Case]:
             "decision": "approved", "path": "Renewal.1", "expiry": "2027-11-23",
             "criteria": {"Renewal.1.Current": "met", "Renewal.1.All.1": "met", "Renewal.1.All.2": "met",
                          "PA.1.a": "unknown"}}, "fehb"),
+        Case("renewal-needs-info-no-response-assessment", fep_nsclc(ACTIVE_SOTORASIB, kras=None, prior=None), {
+            "decision": "needs-info", "path": "Renewal.1",
+            "criteria": {"Renewal.1.Current": "met", "Renewal.1.All.1": "unknown", "PA.1.a": "unknown",
+                         "PA.1.b": "unknown"}}, "fehb"),
+        Case("renewal-mcrc-approved-stable", crc(ACTIVE_SOTORASIB, STABLE, LIVER_METS, kras=None), {
+            "decision": "approved", "path": "Renewal.2", "expiry": "2027-11-23",
+            "criteria": {"Renewal.2.Current": "met", "Renewal.2": "met", "Renewal.2.All.1": "met",
+                         "Renewal.2.All.2": "met", "PA.2.a": "unknown"}}, "fehb"),
+        Case("renewal-mcrc-needs-info-no-response-assessment", crc(ACTIVE_SOTORASIB, LIVER_METS, kras=None,
+                                                                  partner=None), {
+            "decision": "needs-info", "path": "Renewal.2",
+            "criteria": {"Renewal.2.All.1": "unknown", "PA.2.a": "unknown", "PA.2.c": "unknown"}}, "fehb"),
         Case("renewal-not-tolerated", fep_nsclc(fx.medication_statement(
             "ms-sotorasib-stopped", LUMAKRAS_320, status="stopped", start="2026-06-01", end="2026-08-01",
             statusReason=[fx.concept(fx.coding(fx.SNOMED, "407563006", "Treatment not tolerated"))]),
