@@ -49,18 +49,21 @@ def _strip_annotation(unit: str) -> str:
     return unit or "1"
 
 
-def dimension(unit: str) -> tuple[tuple[str, ...], Decimal] | None:
-    """(dimension signature, factor to base) or None for an unknown unit."""
+def dimension(unit: str) -> tuple[tuple[str, ...], Decimal, Decimal] | None:
+    """(dimension signature, factor numerator, factor denominator) or None for an unknown unit.
+
+    The factor stays a fraction so `mg/d` -> `g/d` converts exactly (one division at the end).
+    """
     unit = _strip_annotation(unit)
     if unit in _UNITS:
         dim, factor = _UNITS[unit]
-        return (dim,), factor
+        return (dim,), factor, Decimal(1)
     if "/" in unit:
         num, _, den = unit.partition("/")
         a, b = dimension(num), dimension(den)
         if a is None or b is None:
             return None
-        return a[0] + ("per",) + b[0], a[1] / b[1]
+        return a[0] + ("per",) + b[0], a[1] * b[2], a[2] * b[1]
     return None
 
 
@@ -70,7 +73,7 @@ def convert(q: Quantity, unit: str) -> Quantity | None:
     src, dst = dimension(q.unit), dimension(unit)
     if src is None or dst is None or src[0] != dst[0]:
         return None
-    return Quantity(q.value * src[1] / dst[1], unit)
+    return Quantity(q.value * src[1] * dst[2] / (src[2] * dst[1]), unit)
 
 
 def compare(a: Quantity, b: Quantity) -> int | None:
