@@ -8,6 +8,8 @@ import os
 import typer
 import uvicorn
 
+from .replay import replay_command
+
 cli = typer.Typer(add_completion=False, help="coverage-hooks: a CRD 2.2 CDS Hooks service for drug PA.")
 
 
@@ -36,6 +38,8 @@ def serve(
         access_log=False,
     )
 
+
+cli.command("replay")(replay_command)  # offline bundle replay (issue 3), see cds_service/replay.py
 
 if __name__ == "__main__":
     cli()

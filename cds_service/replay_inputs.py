@@ -1,0 +1,160 @@
+"""Read what an analyst points `replay` at: hook requests, patient Bundles, NDJSON exports, directories.
+
+A hook request (a JSON object with `hook`) is replayed as it is. Everything else is FHIR data: Bundles of
+any type (transaction, batch, collection, searchset, document), single resources and NDJSON lines are
+pooled and split into one record per Patient, following each resource's patient reference; a bulk export
+spreads one patient over several NDJSON files, so all data files of one run are pooled together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+DATA_SUFFIXES = (".json", ".ndjson")
+# Where a resource names its patient, in the order we look (first hit wins).
+_PATIENT_FIELDS = ("subject", "patient", "beneficiary", "individual")
+
+
+class ReplayInputError(ValueError):
+    """A file could not be read as a hook request, a FHIR resource, a Bundle or NDJSON."""
+
+
+@dataclass(frozen=True)
+class HookRequestInput:
+    source: Path
+    payload: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return str(self.source)
+
+
+@dataclass
+class PatientRecordInput:
+    """Every resource of one patient found in the data files (the Patient first)."""
+
+    patient_id: str
+    sources: list[Path] = field(default_factory=list)
+    resources: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        names = ", ".join(sorted({p.name for p in self.sources}))
+        return f"Patient/{self.patient_id} ({names})"
+
+
+ReplayInput = HookRequestInput | PatientRecordInput
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, and every .json / .ndjson file under directories, each once, in order."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            candidates = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in DATA_SUFFIXES)
+        elif path.is_file():
+            candidates = [path]
+        else:
+            raise ReplayInputError(f"{path}: no such file or directory")
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                found.append(candidate)
+    return found
+
+
+def read_inputs(files: Iterable[Path]) -> list[ReplayInput]:
+    """Hook requests in file order, then one record per patient found in the data files."""
+    requests: list[ReplayInput] = []
+    records: dict[str, PatientRecordInput] = {}
+    unowned: list[tuple[Path, dict[str, Any]]] = []
+    for path in files:
+        for document in _documents(path):
+            if isinstance(document.get("hook"), str):
+                requests.append(HookRequestInput(path, document))
+                continue
+            for resource in _resources(document):
+                patient_id = patient_of(resource)
+                if patient_id is None:
+                    unowned.append((path, resource))
+                    continue
+                record = records.setdefault(patient_id, PatientRecordInput(patient_id))
+                _add(record, path, resource)
+    # Practitioners, Organizations, Medications ... belong to no patient: every record may need them.
+    for record in records.values():
+        for path, resource in unowned:
+            _add(record, path, resource)
+    with_patient = [
+        r for r in records.values() if any(x.get("resourceType") == "Patient" for x in r.resources)
+    ]
+    for record in with_patient:
+        record.resources.sort(key=lambda r: r.get("resourceType") != "Patient")
+    return [*requests, *with_patient]
+
+
+def _add(record: PatientRecordInput, path: Path, resource: dict[str, Any]) -> None:
+    record.resources.append(resource)
+    if path not in record.sources:
+        record.sources.append(path)
+
+
+def _documents(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReplayInputError(f"{path}: {exc.strerror}") from None
+    if path.suffix == ".ndjson":
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if line.strip():
+                yield _object(line, f"{path}:{number}")
+        return
+    yield _object(raw, str(path))
+
+
+def _object(raw: bytes, where: str) -> dict[str, Any]:
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ReplayInputError(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(document, dict) or not (
+        isinstance(document.get("resourceType"), str) or isinstance(document.get("hook"), str)
+    ):
+        raise ReplayInputError(f"{where}: neither a FHIR resource nor a CDS Hooks request")
+    return document
+
+
+def _resources(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if document.get("resourceType") != "Bundle":
+        if isinstance(document.get("id"), str):
+            yield document
+        return
+    for entry in document.get("entry") or ():
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict):
+            if not isinstance(resource.get("id"), str):
+                # transaction entries may carry only a fullUrl (urn:uuid:...): use its tail as the id
+                full_url = entry.get("fullUrl")
+                if not isinstance(full_url, str):
+                    continue
+                resource = {**resource, "id": full_url.rsplit(":", 1)[-1].rsplit("/", 1)[-1]}
+            yield from _resources(resource)
+
+
+def patient_of(resource: Mapping[str, Any]) -> str | None:
+    if resource.get("resourceType") == "Patient":
+        return str(resource["id"])
+    for key in _PATIENT_FIELDS:
+        value = resource.get(key)
+        reference = value.get("reference") if isinstance(value, dict) else None
+        if isinstance(reference, str) and "Patient/" in reference:
+            return reference.rsplit("Patient/", 1)[1].split("/")[0]
+        if isinstance(reference, str) and reference.startswith("urn:uuid:") and key in ("subject", "patient"):
+            return reference.removeprefix("urn:uuid:")
+    return None
