@@ -1,0 +1,125 @@
+"""Pipeline behaviour with the shipped policies, in process: card limits and types from the configuration,
+suggestions from policy rules, and `indeterminate` + `technical` when the EHR fails to deliver evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cds_service.app import create_app
+from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.policy.cases import PolicyCase, load_cases
+from cds_service.settings import Settings
+from tests.cds_service.app_client import TestClient
+from tests.cds_service.inferno_checks import check_hook_response, coverage_info_values, coverage_information
+from tests.cds_service.policy_case_requests import hook_request_for_case
+from tests.fakes.fhir_server import FakeFhirServer, Fault
+
+SIGN = "/cds-services/crd-order-sign"
+
+
+@pytest.fixture(scope="module")
+def cases(policies: tuple[PolicyCatalog, Evaluator | None]) -> dict[str, PolicyCase]:
+    return {case.test_id: case for policy in policies[0] for case in load_cases(policy)}  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def ehr() -> Iterator[FakeFhirServer]:
+    with FakeFhirServer() as server:
+        yield server
+
+
+@pytest.fixture
+def service(
+    tmp_path: Path, policies: tuple[PolicyCatalog, Evaluator | None], ehr: FakeFhirServer
+) -> Iterator[TestClient]:
+    settings = Settings(auth="off", db_path=tmp_path / "audit.sqlite3", allowed_fhir_servers=(ehr.url,))
+    clock = lambda: datetime(2026, 11, 23, 12, tzinfo=UTC)  # noqa: E731 - the cases' evaluation date
+    with TestClient(create_app(settings, policies=policies, clock=clock)) as client:
+        yield client
+
+
+def _post(client: TestClient, request: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(SIGN, json=request)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    check_hook_response("order-sign", request, body)
+    return body
+
+
+def test_overdose_gets_a_dose_suggestion_and_max_cards_keeps_the_decision_card(
+    service: TestClient, cases: dict[str, PolicyCase]
+) -> None:
+    request = hook_request_for_case(cases["centene-cp-phar-549/nsclc-dose-1200-mg-needs-evidence"])
+    body = _post(service, request)
+    alternates = [c for c in body["cards"] if c["source"]["topic"]["code"] == "therapy-alternatives-req"]
+    assert alternates, "a dose above 960 mg/day is answered with an Adjust Order suggestion"
+    [action] = alternates[0]["suggestions"][0]["actions"]
+    assert action["type"] == "update"
+    assert action["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 960
+    request["extension"] = {"davinci-crd.configuration": {"max-cards": 1}}
+    limited = _post(service, request)
+    assert len(limited["cards"]) == 1
+    assert "coverage-hooks.trace" in limited["cards"][0]["extension"]
+    request["extension"] = {
+        "davinci-crd.configuration": {"guideline": False, "therapy-alternatives-req": False}
+    }
+    assert all(
+        c["source"]["topic"]["code"] not in ("guideline", "therapy-alternatives-req")
+        for c in _post(service, request)["cards"]
+    )
+
+
+def test_missing_combination_partner_is_an_additional_order(
+    service: TestClient, cases: dict[str, PolicyCase]
+) -> None:
+    body = _post(service, hook_request_for_case(cases["fep-blue-5-21-177/mcrc-needs-info-no-panitumumab"]))
+    additional = [c for c in body["cards"] if c["source"]["topic"]["code"] == "clinical-reminder"]
+    creates = [
+        a["resource"]
+        for c in additional
+        for s in c["suggestions"]
+        for a in s["actions"]
+        if a["type"] == "create"
+    ]
+    assert any(
+        r["resourceType"] == "MedicationRequest"
+        and "panitumumab" in str(r["medicationCodeableConcept"]).lower()
+        for r in creates
+    )
+
+
+def test_evidence_the_ehr_failed_to_deliver_is_indeterminate_technical(
+    service: TestClient, ehr: FakeFhirServer, cases: dict[str, PolicyCase]
+) -> None:
+    case = cases["centene-cp-phar-549/nsclc-needs-info-no-kras-result"]
+    request = hook_request_for_case(case)
+    request["fhirServer"] = ehr.url
+    del request["prefetch"]["observations"]
+    ehr.set_fault(Fault.HTTP_500, resource_type="Observation")
+    body = _post(service, request)
+    [action] = [a for a in body["systemActions"] if a["resource"]["id"] == case.order_id]
+    values = coverage_info_values(coverage_information(action["resource"])[0])
+    assert (values["covered"], values["pa-needed"]) == (["indeterminate"], ["indeterminate"])
+    [reason] = values["reason"]
+    assert reason["coding"][0]["code"] == "technical" and "observations" in reason["text"]
+    assert [r.resource_type for r in ehr.requests] == ["Observation"]
+
+
+def test_evidence_fetched_from_the_ehr_decides_like_prefetch(
+    service: TestClient, ehr: FakeFhirServer, cases: dict[str, PolicyCase]
+) -> None:
+    case = cases["centene-cp-phar-549/nsclc-approved-stage-iv-variant-g12c"]
+    request = hook_request_for_case(case)
+    request["fhirServer"] = ehr.url
+    observations = [e["resource"] for e in request["prefetch"].pop("observations")["entry"]]
+    assert observations
+    ehr.add(*observations)
+    body = _post(service, request)
+    values = coverage_info_values(coverage_information(body["systemActions"][0]["resource"])[0])
+    assert values["pa-needed"] == ["satisfied"]
+    assert [r.resource_type for r in ehr.requests] == ["Observation"]
