@@ -42,8 +42,12 @@ def subject(patient_id: str = PATIENT_ID) -> dict[str, str]:
 
 
 def patient(birth_date: str | None = "1961-03-14", patient_id: str = PATIENT_ID) -> Resource:
-    out: Resource = {"resourceType": "Patient", "id": patient_id, "name": [{"family": "Testpatient", "given": ["Alex"]}],
-                     "gender": "female"}
+    out: Resource = {
+        "resourceType": "Patient",
+        "id": patient_id,
+        "name": [{"family": "Testpatient", "given": ["Alex"]}],
+        "gender": "female",
+    }
     if birth_date:
         out["birthDate"] = birth_date
     return out
@@ -52,12 +56,21 @@ def patient(birth_date: str | None = "1961-03-14", patient_id: str = PATIENT_ID)
 def coverage(payer_key: str, sopt: tuple[str, str], patient_id: str = PATIENT_ID) -> Resource:
     """US Core Coverage (terminology.md §6); the payor identifier is the one in cds_service/payers.yaml."""
     return {
-        "resourceType": "Coverage", "id": "cov-1", "status": "active",
-        "identifier": [{"type": concept(coding("http://terminology.hl7.org/CodeSystem/v2-0203", "MB")),
-                        "value": "M-0001"}],
+        "resourceType": "Coverage",
+        "id": "cov-1",
+        "status": "active",
+        "identifier": [
+            {
+                "type": concept(coding("http://terminology.hl7.org/CodeSystem/v2-0203", "MB")),
+                "value": "M-0001",
+            }
+        ],
         "type": concept(coding("https://nahdo.org/sopt", sopt[0], sopt[1])),
-        "subscriberId": "M-0001", "beneficiary": subject(patient_id),
-        "relationship": concept(coding("http://terminology.hl7.org/CodeSystem/subscriber-relationship", "self")),
+        "subscriberId": "M-0001",
+        "beneficiary": subject(patient_id),
+        "relationship": concept(
+            coding("http://terminology.hl7.org/CodeSystem/subscriber-relationship", "self")
+        ),
         "payor": [{"identifier": {"system": "http://example.org/payer-id", "value": payer_key}}],
     }
 
@@ -65,13 +78,20 @@ def coverage(payer_key: str, sopt: tuple[str, str], patient_id: str = PATIENT_ID
 def practitioner_role(role_id: str, taxonomy: tuple[str, str]) -> list[Resource]:
     """A Practitioner and its PractitionerRole with NUCC specialty and code (terminology.md §4)."""
     return [
-        {"resourceType": "Practitioner", "id": f"{role_id}-prac",
-         "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}],
-         "name": [{"family": "Prescriber", "prefix": ["Dr."]}]},
-        {"resourceType": "PractitionerRole", "id": role_id, "active": True,
-         "practitioner": {"reference": f"Practitioner/{role_id}-prac"},
-         "code": [concept(coding(NUCC, *taxonomy))],
-         "specialty": [concept(coding(NUCC, *taxonomy), text=taxonomy[1])]},
+        {
+            "resourceType": "Practitioner",
+            "id": f"{role_id}-prac",
+            "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}],
+            "name": [{"family": "Prescriber", "prefix": ["Dr."]}],
+        },
+        {
+            "resourceType": "PractitionerRole",
+            "id": role_id,
+            "active": True,
+            "practitioner": {"reference": f"Practitioner/{role_id}-prac"},
+            "code": [concept(coding(NUCC, *taxonomy))],
+            "specialty": [concept(coding(NUCC, *taxonomy), text=taxonomy[1])],
+        },
     ]
 
 
@@ -79,28 +99,45 @@ ONCOLOGIST = ("207RX0202X", "Internal Medicine, Medical Oncology")
 GENERAL_PRACTICE = ("208D00000X", "General Practice Physician")
 
 
-def condition(condition_id: str, *codings: dict[str, str], status: str = "active", onset: str = "2026-06-01",
-              stage: tuple[str, str, str] | None = None) -> Resource:
+def condition(
+    condition_id: str,
+    *codings: dict[str, str],
+    status: str = "active",
+    onset: str = "2026-06-01",
+    stage: tuple[str, str, str] | None = None,
+) -> Resource:
     out: Resource = {
-        "resourceType": "Condition", "id": condition_id,
+        "resourceType": "Condition",
+        "id": condition_id,
         "clinicalStatus": concept(coding("http://terminology.hl7.org/CodeSystem/condition-clinical", status)),
-        "verificationStatus": concept(coding("http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                                             "confirmed")),
-        "category": [concept(coding("http://terminology.hl7.org/CodeSystem/condition-category",
-                                    "problem-list-item"))],
-        "code": concept(*codings), "subject": subject(), "onsetDateTime": onset,
+        "verificationStatus": concept(
+            coding("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed")
+        ),
+        "category": [
+            concept(coding("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item"))
+        ],
+        "code": concept(*codings),
+        "subject": subject(),
+        "onsetDateTime": onset,
     }
     if stage:
         out["stage"] = [{"summary": concept(coding(*stage))}]
     return out
 
 
-def observation(obs_id: str, code: dict[str, Any], status: str = "final", effective: str = "2026-07-15",
-                **value: Any) -> Resource:
+def observation(
+    obs_id: str, code: dict[str, Any], status: str = "final", effective: str = "2026-07-15", **value: Any
+) -> Resource:
     out: Resource = {
-        "resourceType": "Observation", "id": obs_id, "status": status,
-        "category": [concept(coding("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory"))],
-        "code": code, "subject": subject(), "effectiveDateTime": effective,
+        "resourceType": "Observation",
+        "id": obs_id,
+        "status": status,
+        "category": [
+            concept(coding("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory"))
+        ],
+        "code": code,
+        "subject": subject(),
+        "effectiveDateTime": effective,
     }
     out.update(value)
     return out
@@ -112,22 +149,47 @@ def component(loinc: str, display: str, **value: Any) -> dict[str, Any]:
     return out
 
 
-def variant(obs_id: str, gene: tuple[str, str, str], present: bool = True, protein: str | None = None,
-            cdna: str | None = None, clinvar: str | None = None, status: str = "final") -> Resource:
+def variant(
+    obs_id: str,
+    gene: tuple[str, str, str],
+    present: bool = True,
+    protein: str | None = None,
+    cdna: str | None = None,
+    clinvar: str | None = None,
+    status: str = "final",
+) -> Resource:
     """Genomics Reporting STU2/STU3 Variant Observation (terminology.md §1.2)."""
     components = [component("48018-6", "Gene studied [ID]", valueCodeableConcept=concept(coding(*gene)))]
     if cdna:
-        components.append(component("48004-6", "DNA change (c.HGVS)",
-                                    valueCodeableConcept=concept(coding(HGVS, cdna, cdna))))
+        components.append(
+            component(
+                "48004-6", "DNA change (c.HGVS)", valueCodeableConcept=concept(coding(HGVS, cdna, cdna))
+            )
+        )
     if protein:
-        components.append(component("48005-3", "Amino acid change (pHGVS)",
-                                    valueCodeableConcept=concept(coding(HGVS, protein, protein))))
+        components.append(
+            component(
+                "48005-3",
+                "Amino acid change (pHGVS)",
+                valueCodeableConcept=concept(coding(HGVS, protein, protein)),
+            )
+        )
     if clinvar:
-        components.append(component("81252-9", "Discrete genetic variant", valueCodeableConcept=concept(
-            coding("http://www.ncbi.nlm.nih.gov/clinvar", clinvar))))
+        components.append(
+            component(
+                "81252-9",
+                "Discrete genetic variant",
+                valueCodeableConcept=concept(coding("http://www.ncbi.nlm.nih.gov/clinvar", clinvar)),
+            )
+        )
     answer = coding(LOINC, "LA9633-4", "Present") if present else coding(LOINC, "LA9634-2", "Absent")
-    out = observation(obs_id, concept(coding(LOINC, "69548-6", "Genetic variant assessment")), status=status,
-                      valueCodeableConcept=concept(answer), component=components)
+    out = observation(
+        obs_id,
+        concept(coding(LOINC, "69548-6", "Genetic variant assessment")),
+        status=status,
+        valueCodeableConcept=concept(answer),
+        component=components,
+    )
     out["meta"] = {"profile": ["http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/variant"]}
     out["category"].append(concept(coding("http://terminology.hl7.org/CodeSystem/v2-0074", "GE")))
     return out
@@ -143,8 +205,11 @@ def kras_single_test(obs_id: str, loinc: str, display: str, status: str = "final
 
 
 def stage_group(obs_id: str, value: tuple[str, str, str], focus: str | None = None) -> Resource:
-    out = observation(obs_id, concept(coding(LOINC, "21908-9", "Stage group.clinical Cancer")),
-                      valueCodeableConcept=concept(coding(*value)))
+    out = observation(
+        obs_id,
+        concept(coding(LOINC, "21908-9", "Stage group.clinical Cancer")),
+        valueCodeableConcept=concept(coding(*value)),
+    )
     if focus:
         out["focus"] = [{"reference": f"Condition/{focus}"}]
     return out
@@ -152,8 +217,12 @@ def stage_group(obs_id: str, value: tuple[str, str, str], focus: str | None = No
 
 def disease_status(obs_id: str, value: tuple[str, str], effective: str) -> Resource:
     """mCODE CancerDiseaseStatus (terminology.md §2.2)."""
-    return observation(obs_id, concept(coding(LOINC, "97509-4", "Cancer Disease Progression")), effective=effective,
-                       valueCodeableConcept=concept(coding(SNOMED, *value)))
+    return observation(
+        obs_id,
+        concept(coding(LOINC, "97509-4", "Cancer Disease Progression")),
+        effective=effective,
+        valueCodeableConcept=concept(coding(SNOMED, *value)),
+    )
 
 
 def drug(code: str | None, display: str) -> dict[str, Any]:
@@ -174,19 +243,35 @@ def mg(amount: float) -> dict[str, Any]:
 
 
 def daily(dose: dict[str, Any], frequency: int = 1) -> list[dict[str, Any]]:
-    return [{"sequence": 1, "text": "by mouth once daily",
-             "timing": {"repeat": {"frequency": frequency, "period": 1, "periodUnit": "d"}},
-             "route": concept(coding(SNOMED, "26643006", "Oral route")),
-             "doseAndRate": [{"doseQuantity": dose}]}]
+    return [
+        {
+            "sequence": 1,
+            "text": "by mouth once daily",
+            "timing": {"repeat": {"frequency": frequency, "period": 1, "periodUnit": "d"}},
+            "route": concept(coding(SNOMED, "26643006", "Oral route")),
+            "doseAndRate": [{"doseQuantity": dose}],
+        }
+    ]
 
 
-def medication_request(mr_id: str, medication: dict[str, Any], status: str = "draft",
-                       dosage: list[dict[str, Any]] | None = None, authored: str = "2026-11-20",
-                       requester: str = "PractitionerRole/role-onc", reason: list[dict[str, Any]] | None = None,
-                       **extra: Any) -> Resource:
+def medication_request(
+    mr_id: str,
+    medication: dict[str, Any],
+    status: str = "draft",
+    dosage: list[dict[str, Any]] | None = None,
+    authored: str = "2026-11-20",
+    requester: str = "PractitionerRole/role-onc",
+    reason: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> Resource:
     out: Resource = {
-        "resourceType": "MedicationRequest", "id": mr_id, "status": status, "intent": "order",
-        "medicationCodeableConcept": medication, "subject": subject(), "authoredOn": authored,
+        "resourceType": "MedicationRequest",
+        "id": mr_id,
+        "status": status,
+        "intent": "order",
+        "medicationCodeableConcept": medication,
+        "subject": subject(),
+        "authoredOn": authored,
         "requester": {"reference": requester},
     }
     if dosage:
@@ -197,29 +282,58 @@ def medication_request(mr_id: str, medication: dict[str, Any], status: str = "dr
     return out
 
 
-def medication_statement(ms_id: str, medication: dict[str, Any], status: str = "completed",
-                         start: str = "2026-01-10", end: str | None = "2026-05-01", **extra: Any) -> Resource:
+def medication_statement(
+    ms_id: str,
+    medication: dict[str, Any],
+    status: str = "completed",
+    start: str = "2026-01-10",
+    end: str | None = "2026-05-01",
+    **extra: Any,
+) -> Resource:
     period = {"start": start}
     if end:
         period["end"] = end
-    out: Resource = {"resourceType": "MedicationStatement", "id": ms_id, "status": status,
-                     "medicationCodeableConcept": medication, "subject": subject(), "effectivePeriod": period}
+    out: Resource = {
+        "resourceType": "MedicationStatement",
+        "id": ms_id,
+        "status": status,
+        "medicationCodeableConcept": medication,
+        "subject": subject(),
+        "effectivePeriod": period,
+    }
     out.update(extra)
     return out
 
 
 def medication_administration(ma_id: str, medication: dict[str, Any], when: str = "2026-03-02") -> Resource:
-    return {"resourceType": "MedicationAdministration", "id": ma_id, "status": "completed",
-            "medicationCodeableConcept": medication, "subject": subject(), "effectiveDateTime": when}
+    return {
+        "resourceType": "MedicationAdministration",
+        "id": ma_id,
+        "status": "completed",
+        "medicationCodeableConcept": medication,
+        "subject": subject(),
+        "effectiveDateTime": when,
+    }
 
 
 def service_request(sr_id: str, loinc: str, display: str, status: str = "draft") -> Resource:
-    return {"resourceType": "ServiceRequest", "id": sr_id, "status": status, "intent": "order",
-            "code": concept(coding(LOINC, loinc, display)), "subject": subject(),
-            "requester": {"reference": "PractitionerRole/role-onc"}}
+    return {
+        "resourceType": "ServiceRequest",
+        "id": sr_id,
+        "status": status,
+        "intent": "order",
+        "code": concept(coding(LOINC, loinc, display)),
+        "subject": subject(),
+        "requester": {"reference": "PractitionerRole/role-onc"},
+    }
 
 
 def bundle(resources: list[Resource]) -> Resource:
-    return {"resourceType": "Bundle", "type": "collection",
-            "entry": [{"fullUrl": f"https://ehr.example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r}
-                      for r in resources]}
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": f"https://ehr.example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r}
+            for r in resources
+        ],
+    }

@@ -1,10 +1,11 @@
 """Write a policy's questionnaire.json (FHIR R4 Questionnaire) from its policy.yaml.
 
-Usage (repository root):  .venv/bin/python policies/_shared/tools/build_questionnaire.py policies/<payer>/<id> ...
+Usage (repository root):
+    .venv/bin/python policies/_shared/tools/build_questionnaire.py policies/<payer>/<id> ...
 
-One boolean item per criterion that can be unknown (linkId = criterion id, text = its question); a criterion marked
-`can_be_unknown: false` in policy.yaml (its define is never null, e.g. an exclusion with "no record means met") gets
-no item. Output is deterministic.
+One boolean item per criterion that can be unknown (linkId = criterion id, text = its question); a criterion
+marked `can_be_unknown: false` in policy.yaml (its define is never null, e.g. an exclusion with "no record
+means met") gets no item. Output is deterministic.
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ def questionnaire(metadata: dict[str, Any]) -> dict[str, Any]:
         for criterion in path["criteria"]:
             if criterion.get("can_be_unknown", True) is False:
                 continue
-            items.append({
-                "linkId": criterion["id"],
-                "prefix": criterion["id"],
-                "text": criterion["question"],
-                "type": "boolean",
-                "required": False,
-            })
+            items.append(
+                {
+                    "linkId": criterion["id"],
+                    "prefix": criterion["id"],
+                    "text": criterion["question"],
+                    "type": "boolean",
+                    "required": False,
+                }
+            )
     return {
         "resourceType": "Questionnaire",
         "id": metadata["id"],
@@ -42,7 +45,7 @@ def questionnaire(metadata: dict[str, Any]) -> dict[str, Any]:
         "status": "active",
         "subjectType": ["Patient"],
         "description": f"Questions for the criteria of {metadata['document']['title']} "
-                       f"({metadata['document']['number']}) that patient data may leave unknown.",
+        f"({metadata['document']['number']}) that patient data may leave unknown.",
         "item": items,
     }
 
