@@ -54,7 +54,7 @@ def resolve_type(spec: n.TypeSpec) -> str:
         return spec.name
     if spec.namespace == "FHIR":
         return "FHIR." + spec.name
-    if spec.name in SYSTEM_TYPES and spec.name != "Quantity":
+    if spec.name in SYSTEM_TYPES:
         return spec.name
     return "FHIR." + spec.name if model.has_type(spec.name) else spec.name
 
@@ -136,6 +136,12 @@ class TypeEmitter:
             if many:
                 return Compiled(lambda ctx: None, "Boolean")
             return Compiled(lambda ctx: (lambda d: isinstance(d, dict) and d.get(field) is not None)(sf(ctx)), "Boolean")
+        if not is_fhir(target) and system is None:
+            # `as Quantity` / `as Concept`: the System type, through the FHIRHelpers conversion
+            def converted(ctx: EvaluationContext) -> Any:
+                d = sf(ctx)
+                return model.to_system(d.get(field), fhir_type) if isinstance(d, dict) else None
+            return Compiled(converted, target)
         if system is not None:
             def primitive(ctx: EvaluationContext) -> Any:
                 d = sf(ctx)

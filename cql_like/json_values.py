@@ -22,7 +22,7 @@ def _coding(c: Code) -> dict[str, Any]:
 
 
 def to_json(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or isinstance(value, bool | int | str | float):
         return value
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)

@@ -412,8 +412,14 @@ class _ToNodes(Transformer[Token, Any]):
         code_path, code_op = path if path else (None, None)
         return n.Retrieve(self._loc(meta), type_spec, code_path, code_op, terminology)
 
-    def retrieve_path(self, ch: list[Any]) -> tuple[str, str]:
-        return ch[0][0], str(ch[1])
+    def retrieve_in(self, ch: list[Any]) -> tuple[str, str]:
+        return ch[0][0], "in"
+
+    def retrieve_equivalent(self, ch: list[Any]) -> tuple[str, str]:
+        return ch[0][0], "~"
+
+    def retrieve_equal(self, ch: list[Any]) -> tuple[str, str]:
+        return ch[0][0], "="
 
     @v_args(meta=True)
     def qualified_ref(self, meta: Meta, ch: list[Any]) -> n.Member:

@@ -262,14 +262,19 @@ def add(value: Temporal, amount: Decimal | int, unit: str) -> Temporal | None:
 
 
 def _fill(value: Temporal, high: bool) -> datetime:
+    """The earliest (or latest) instant the value can stand for; a Date has no time of day."""
+    if isinstance(value, Date):
+        high_time = False
+    else:
+        high_time = high
     c = to_datetime(value).components
     y = c[0] or 1
     mo = c[1] if c[1] is not None else (12 if high else 1)
     d = c[2] if c[2] is not None else (calendar.monthrange(y, mo)[1] if high else 1)
-    h = c[3] if c[3] is not None else (23 if high else 0)
-    mi = c[4] if c[4] is not None else (59 if high else 0)
-    s = c[5] if c[5] is not None else (59 if high else 0)
-    ms = c[6] if c[6] is not None else (999 if high else 0)
+    h = c[3] if c[3] is not None else (23 if high_time else 0)
+    mi = c[4] if c[4] is not None else (59 if high_time else 0)
+    s = c[5] if c[5] is not None else (59 if high_time else 0)
+    ms = c[6] if c[6] is not None else (999 if high_time else 0)
     return datetime(y, mo, d, h, mi, s, ms * 1000)
 
 
