@@ -69,15 +69,21 @@ def load_json(body: bytes, max_bytes: int) -> Any:
 
 def _deeper_than(payload: Any, limit: int) -> bool:
     # Iterative on purpose: the recursive walks downstream (copying, echoing, evaluating) are what a deep
-    # document would crash with RecursionError, so this check must not recurse itself.
-    stack: list[tuple[Any, int]] = [(payload, 1)] if isinstance(payload, (dict, list)) else []
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
+    # document would crash with RecursionError, so this check must not recurse itself. Level by level with
+    # exact type checks: it visits every value of every request, so it is kept to the cheapest operations.
+    level: list[Any] = [payload] if type(payload) in (dict, list) else []
+    for _ in range(limit):
+        deeper: list[Any] = []
+        append = deeper.append
+        for node in level:
+            for child in node.values() if type(node) is dict else node:
+                kind = type(child)
+                if kind is dict or kind is list:
+                    append(child)
+        if not deeper:
+            return False
+        level = deeper
+    return bool(level)
 
 
 def parse_hook_request(payload: Any, expected_hook: str) -> HookRequest:

@@ -67,7 +67,12 @@ def searchset(*resources: dict[str, Any]) -> dict[str, Any]:
         "type": "searchset",
         "total": len(resources),
         "entry": [
-            {"fullUrl": f"http://127.0.0.1/fhir/{r['resourceType']}/{r['id']}", "resource": r}
+            {
+                "fullUrl": f"http://127.0.0.1/fhir/{r['resourceType']}/{r['id']}"
+                if "id" in r
+                else f"urn:uuid:{uuid.uuid4()}",
+                "resource": r,
+            }
             for r in resources
         ],
     }

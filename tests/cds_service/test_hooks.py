@@ -166,3 +166,18 @@ def test_the_audit_record_is_written_before_the_answer(client: TestClient) -> No
     ][0]
     assert decision["coverage_assertion_id"] == assertion_id
     assert decision["decision"] == "no-policy"
+
+
+def test_json_nested_beyond_the_limit_is_400(client: TestClient) -> None:
+    request = order_sign()
+    deep: dict[str, Any] = {"valueString": "x"}
+    for _ in range(70):
+        deep = {"extension": [deep]}
+    request["context"]["draftOrders"]["entry"][0]["resource"]["extension"] = [deep]
+    body = _outcome(client.post(SIGN, json=request), 400)
+    assert "nested" in body["issue"][0]["diagnostics"]
+    shallow = order_sign()
+    shallow["context"]["draftOrders"]["entry"][0]["resource"]["extension"] = [
+        {"url": "http://x", "valueString": "y"}
+    ]
+    assert client.post(SIGN, json=shallow).status_code == 200
