@@ -257,6 +257,69 @@ def centene_cases() -> list[Case]:
             "medicaid",
         ),
         Case(
+            "nsclc-kras-stu3-molecular-consequence",
+            nsclc(
+                "centene",
+                fx.molecular_consequence("obs-kras-mc", "obs-kras", "p.Gly12Cys"),
+                kras=fx.variant("obs-kras", fx.KRAS_STU2, cdna=None, protein=None, clinvar=None),
+            ),
+            {"decision": "approved", "criteria": {"I.A.4": "met"}},
+            "medicaid",
+        ),
+        Case(
+            "nsclc-kras-transcript-named-in-hgvs-without-gene",
+            nsclc(
+                "centene", kras=fx.variant("obs-kras", None, cdna="NM_004985.5(KRAS):c.34G>T (p.Gly12Cys)")
+            ),
+            {"decision": "approved", "criteria": {"I.A.4": "met"}},
+            "medicaid",
+        ),
+        Case(
+            "nsclc-kras-variant-absent-wild-type",
+            nsclc("centene", kras=fx.variant("obs-kras", fx.KRAS_STU2, present=False)),
+            {"decision": "not-met", "criteria": {"I.A.4": "not-met"}},
+            "medicaid",
+        ),
+        Case(
+            "nsclc-kras-nras-test-naming-kras",
+            nsclc(
+                "centene",
+                kras=fx.kras_single_test(
+                    "obs-kras",
+                    "81420-2",
+                    "KRAS and NRAS gene mutations found",
+                    valueString="KRAS c.34G>T (p.Gly12Cys)",
+                ),
+            ),
+            {"decision": "approved", "criteria": {"I.A.4": "met"}},
+            "medicaid",
+        ),
+        Case(
+            "nsclc-kras-nras-test-naming-nras-only",
+            nsclc(
+                "centene",
+                kras=fx.kras_single_test(
+                    "obs-kras", "81420-2", "KRAS and NRAS gene mutations found", valueString="NRAS p.G12C"
+                ),
+            ),
+            {"decision": "needs-info", "criteria": {"I.A.4": "unknown"}},
+            "medicaid",
+        ),
+        Case(
+            "nsclc-order-and-history-by-medication-reference",
+            nsclc(
+                "centene",
+                fx.medication("med-lumakras-320", "2628242", "sotorasib 320 MG Oral Tablet [Lumakras]"),
+                fx.medication("med-cisplatin", "1736854", "Cisplatin 50 MG Injection"),
+                order=_by_reference(sotorasib_order(), "Medication/med-lumakras-320"),
+                prior=_by_reference(
+                    fx.medication_statement("ms-cisplatin", fx.drug(None, "")), "Medication/med-cisplatin"
+                ),
+            ),
+            {"decision": "approved", "criteria": {"I.A.5": "met", "I.A.8": "met"}},
+            "medicaid",
+        ),
+        Case(
             "nsclc-synthea-stage-1-not-advanced",
             _synthea_order_record("centene"),
             {
@@ -530,6 +593,14 @@ def centene_cases() -> list[Case]:
             "commercial",
         ),
     ]
+
+
+def _by_reference(resource: fx.Resource, reference: str) -> fx.Resource:
+    """The same resource naming its drug through medicationReference instead of a CodeableConcept."""
+    changed = dict(resource)
+    del changed["medicationCodeableConcept"]
+    changed["medicationReference"] = {"reference": reference}
+    return changed
 
 
 def _synthea_order_record(payer: str) -> list[fx.Resource]:

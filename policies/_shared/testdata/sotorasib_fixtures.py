@@ -151,7 +151,7 @@ def component(loinc: str, display: str, **value: Any) -> dict[str, Any]:
 
 def variant(
     obs_id: str,
-    gene: tuple[str, str, str],
+    gene: tuple[str, str, str] | None,
     present: bool = True,
     protein: str | None = None,
     cdna: str | None = None,
@@ -159,7 +159,11 @@ def variant(
     status: str = "final",
 ) -> Resource:
     """Genomics Reporting STU2/STU3 Variant Observation (terminology.md §1.2)."""
-    components = [component("48018-6", "Gene studied [ID]", valueCodeableConcept=concept(coding(*gene)))]
+    components = []
+    if gene:
+        components.append(
+            component("48018-6", "Gene studied [ID]", valueCodeableConcept=concept(coding(*gene)))
+        )
     if cdna:
         components.append(
             component(
@@ -193,6 +197,31 @@ def variant(
     out["meta"] = {"profile": ["http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/variant"]}
     out["category"].append(concept(coding("http://terminology.hl7.org/CodeSystem/v2-0074", "GE")))
     return out
+
+
+def molecular_consequence(obs_id: str, variant_id: str, protein: str) -> Resource:
+    """Genomics Reporting STU3 MolecularConsequence derived from a Variant (terminology.md §1.2)."""
+    tbd = "http://hl7.org/fhir/uv/genomics-reporting/CodeSystem/tbd-codes-cs"
+    out = observation(
+        obs_id,
+        concept(coding(tbd, "molecular-consequence", "Molecular Consequence")),
+        derivedFrom=[{"reference": f"Observation/{variant_id}"}],
+        component=[
+            component(
+                "48005-3",
+                "Amino acid change (pHGVS)",
+                valueCodeableConcept=concept(coding(HGVS, protein, protein)),
+            )
+        ],
+    )
+    out["meta"] = {
+        "profile": ["http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/molecular-consequence"]
+    }
+    return out
+
+
+def medication(med_id: str, code: str, display: str) -> Resource:
+    return {"resourceType": "Medication", "id": med_id, "code": concept(coding(RXNORM, code, display))}
 
 
 KRAS_STU2 = ("http://www.genenames.org", "HGNC:6407", "KRAS")
