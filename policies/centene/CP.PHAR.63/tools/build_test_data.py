@@ -390,6 +390,12 @@ def build() -> None:
         everolimus_order("afinitor-10", None, None, dispense={"quantity": {"value": 30, "unit": "mL"}}),
     )
 
+    # no diagnosis at all; Synthea-style unitless dose (a count of tablets)
+    bundle(
+        "no-diagnosis-unitless-dose",
+        [*base("1970-05-05", "oncology"), everolimus_order("afinitor-10", {"value": 1.0})],
+    )
+
     # --- I.B NET ---
     def net(name: str, dx: Resource, extra: list[Resource], product: str = "afinitor-10") -> None:
         bundle(name, [*base("1960-02-02", "oncology", "male"), dx, *extra, everolimus_order(product, mg(10))])
