@@ -181,3 +181,36 @@ def test_json_nested_beyond_the_limit_is_400(client: TestClient) -> None:
         {"url": "http://x", "valueString": "y"}
     ]
     assert client.post(SIGN, json=shallow).status_code == 200
+
+
+def test_encounter_start_checks_the_coverage_and_gives_no_order_guidance(client: TestClient) -> None:
+    request = order_sign(hook="encounter-start")
+    del request["context"]["draftOrders"]
+    request["context"]["encounterId"] = "enc-1"
+    response = client.post("/cds-services/crd-encounter-start", json=request)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"cards": [], "systemActions": []}
+    request["prefetch"]["coverage"] = searchset(coverage("acme"), organization("acme"))
+    _outcome(client.post("/cds-services/crd-encounter-start", json=request), 400)
+
+
+def test_order_dispatch_accepts_the_2_0_1_and_2_2_context_shapes(client: TestClient) -> None:
+    order = medication_request(order_id="mr-d")
+    order["status"] = "active"
+    for context in (
+        {
+            "patientId": "pat-1",
+            "dispatchedOrders": ["MedicationRequest/mr-d"],
+            "performer": "Organization/pharm",
+        },
+        {"patientId": "pat-1", "order": "MedicationRequest/mr-d", "performer": "Organization/pharm"},
+    ):
+        request = order_sign(hook="order-dispatch")
+        request["context"] = context
+        request["prefetch"]["medicationRequests"] = searchset(order)
+        response = client.post("/cds-services/crd-order-dispatch", json=request)
+        assert response.status_code == 200, response.text
+        [action] = check_hook_response("order-dispatch", request, response.json())
+        assert action["resource"] == {**order, "extension": action["resource"]["extension"]}
+    request["context"] = {"patientId": "pat-1", "dispatchedOrders": ["MedicationRequest/mr-d"]}
+    _outcome(client.post("/cds-services/crd-order-dispatch", json=request), 422)
