@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .pipeline import Engine
-from .replay_inputs import ReplayInput, ReplayInputError, expand, read_inputs
+from .replay_inputs import PatientRecordInput, ReplayInput, ReplayInputError, expand, read_inputs
 from .replay_orders import OrderSpec, OrderSpecError
 from .replay_report import as_json, print_changes, print_outcome, print_summary, summary
 from .replay_run import InputOutcome, build_engine, compare, evaluation_time, run_all
@@ -62,6 +62,7 @@ def replay_command(
 ) -> None:
     """Replay hook requests and patient records through the policies and show each order's decision."""
     console = Console(stderr=json_output, highlight=False)
+    notes = Console(stderr=True, highlight=False)  # errors and skipped inputs never mix with the results
     try:
         day = date.fromisoformat(on) if on else None
         now = evaluation_time(day)
@@ -69,12 +70,22 @@ def replay_command(
         if spec is None and (dose or payer or lob):
             raise OrderSpecError("--dose, --payer and --lob describe the --order to build; give --order too")
         files = expand(paths)
-        items = read_inputs(files)
+        found = read_inputs(files, explicit=[p for p in paths if p.is_file()])
     except (ValueError, ReplayInputError, OrderSpecError) as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}")
+        notes.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(2) from None
+    items = found.inputs
+    if spec is None:
+        records = [i for i in items if isinstance(i, PatientRecordInput)]
+        if records:
+            notes.print(
+                f"[yellow]skipped[/yellow] {len(records)} patient record(s): give --order to replay them"
+            )
+            items = [i for i in items if not isinstance(i, PatientRecordInput)]
+    for reason in found.skipped:
+        notes.print(f"[yellow]skipped[/yellow] {reason}")
     if not items:
-        console.print("[bold red]error:[/bold red] no hook requests or patient records found")
+        notes.print("[bold red]error:[/bold red] no hook requests or patient records found")
         raise typer.Exit(2)
 
     engine = build_engine(policies, payers_file, now)

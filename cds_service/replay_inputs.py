@@ -44,7 +44,7 @@ class PatientRecordInput:
 
     @property
     def label(self) -> str:
-        names = ", ".join(sorted({p.name for p in self.sources}))
+        names = ", ".join(sorted({str(p) for p in self.sources}))
         return f"Patient/{self.patient_id} ({names})"
 
 
@@ -70,33 +70,55 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def read_inputs(files: Iterable[Path]) -> list[ReplayInput]:
-    """Hook requests in file order, then one record per patient found in the data files."""
+@dataclass
+class ReadResult:
+    inputs: list[ReplayInput]
+    skipped: list[str]
+    """Files found in directories that are not FHIR or CDS Hooks JSON (an index.json, a config file)."""
+
+
+def read_inputs(files: Iterable[Path], explicit: Iterable[Path] = ()) -> ReadResult:
+    """Hook requests in file order, then one record per patient found in the data files.
+
+    Each Bundle or resource file is its own source (two Bundles may reuse a patient id); NDJSON files are
+    pooled, because a bulk export spreads one patient over one file per resource type. A file named on
+    the command line must be readable; one found in a directory that is not FHIR JSON is skipped.
+    """
+    named = {p.resolve() for p in explicit}
     requests: list[ReplayInput] = []
-    records: dict[str, PatientRecordInput] = {}
-    unowned: list[tuple[Path, dict[str, Any]]] = []
+    groups: dict[tuple[str, str], PatientRecordInput] = {}
+    shared: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
+    skipped: list[str] = []
     for path in files:
-        for document in _documents(path):
+        source = "ndjson" if path.suffix == ".ndjson" else str(path)
+        try:
+            documents = list(_documents(path))
+        except ReplayInputError as exc:
+            if path.resolve() in named:
+                raise
+            skipped.append(str(exc))
+            continue
+        for document in documents:
             if isinstance(document.get("hook"), str):
                 requests.append(HookRequestInput(path, document))
                 continue
             for resource in _resources(document):
                 patient_id = patient_of(resource)
                 if patient_id is None:
-                    unowned.append((path, resource))
+                    shared.setdefault(source, []).append((path, resource))
                     continue
-                record = records.setdefault(patient_id, PatientRecordInput(patient_id))
+                record = groups.setdefault((source, patient_id), PatientRecordInput(patient_id))
                 _add(record, path, resource)
-    # Practitioners, Organizations, Medications ... belong to no patient: every record may need them.
-    for record in records.values():
-        for path, resource in unowned:
+    records = []
+    for (source, _), record in groups.items():
+        if not any(r.get("resourceType") == "Patient" for r in record.resources):
+            continue  # data about a patient the inputs do not include
+        # Practitioners, Organizations, Medications belong to no patient: every record of the source gets them
+        for path, resource in shared.get(source, []):
             _add(record, path, resource)
-    with_patient = [
-        r for r in records.values() if any(x.get("resourceType") == "Patient" for x in r.resources)
-    ]
-    for record in with_patient:
         record.resources.sort(key=lambda r: r.get("resourceType") != "Patient")
-    return [*requests, *with_patient]
+        records.append(record)
+    return ReadResult([*requests, *records], skipped)
 
 
 def _add(record: PatientRecordInput, path: Path, resource: dict[str, Any]) -> None:

@@ -66,9 +66,17 @@ def print_order(console: Console, order: OrderOutcome) -> None:
                 style=STATUS_STYLE.get(criterion.status, ""),
             ),
             Text(criterion.description),
-            Text(", ".join(criterion.evidence) or "none found"),
+            Text(_evidence(criterion.evidence)),
         )
     console.print(table)
+
+
+def _evidence(references: tuple[str, ...], shown: int = 4) -> str:
+    """The first few references; --json has them all (a chemo history can cite hundreds of orders)."""
+    if not references:
+        return "none found"
+    text = ", ".join(references[:shown])
+    return text + (f" (+{len(references) - shown} more)" if len(references) > shown else "")
 
 
 def summary(outcomes: list[InputOutcome], total_s: float) -> dict[str, Any]:
