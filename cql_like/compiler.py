@@ -39,6 +39,7 @@ class CompiledDefine:
     private: bool
     type: str = "Any"
     fn: Fn | None = None
+    quiet_fn: Fn | None = None  # same value, without passing its evidence on (query sources)
 
 
 @dataclass
@@ -198,7 +199,10 @@ class LibraryCompiler:
             body = self.exprs.compile(node.expression, {})
         finally:
             self._in_progress.pop()
-        compiled = CompiledDefine(name, node.loc, node.private, body.type, _cached(self.out, name, body.fn))
+        compiled = CompiledDefine(
+            name, node.loc, node.private, body.type,
+            _cached(self.out, name, body.fn, True), _cached(self.out, name, body.fn, False),
+        )  # fmt: skip
         self.out.defines[name] = compiled
         return compiled
 
@@ -233,12 +237,14 @@ class LibraryCompiler:
             self.error(loc, "unknown-codesystem", f"code system {name!r} is not declared (add `codesystem \"{name}\": 'url'`)")
         return url
 
-    def resolve_identifier(self, name: str, loc: SourceLocation) -> Compiled | None:
+    def resolve_identifier(self, name: str, loc: SourceLocation, quiet: bool = False) -> Compiled | None:
+        """`quiet`: a define used as a query source; the query notes the items that pass instead."""
         if name in self._define_nodes:
             d = self.define(name)
             if d is None or d.fn is None:
                 return None
-            return Compiled(d.fn, d.type)
+            fn = d.quiet_fn if quiet and d.quiet_fn is not None else d.fn
+            return Compiled(fn, d.type)
         return self._resolve_in(self.out, name, local=True) or self._context_identifier(name)
 
     def _context_identifier(self, name: str) -> Compiled | None:
@@ -289,7 +295,7 @@ class LibraryCompiler:
         return Compiled(_invoke(target, arg_fns), target.type)
 
 
-def _cached(lib: CompiledLibrary, name: str, body: Fn) -> Fn:
+def _cached(lib: CompiledLibrary, name: str, body: Fn, propagate: bool) -> Fn:
     key = (lib.file, name)
 
     def define_ref(ctx: EvaluationContext) -> Any:
@@ -305,7 +311,7 @@ def _cached(lib: CompiledLibrary, name: str, body: Fn) -> Fn:
                 ctx.env = saved_env
             hit = (value, frozenset(found) if positive(value) else frozenset())
             ctx.cache[key] = hit
-        if hit[1]:
+        if propagate and hit[1]:
             ctx.evidence[-1].update(hit[1])
         return hit[0]
 

@@ -106,6 +106,9 @@ class QueryEmitter:
     def _source(self: ExprCompiler, src: n.AliasedSource, scope: Scope) -> tuple[Compiled, str, bool]:
         if isinstance(src.source, n.Retrieve):
             c = self._Retrieve(src.source, scope, as_source=True)
+        elif isinstance(src.source, n.Identifier) and src.source.name not in scope:
+            found = self.lib.resolve_identifier(src.source.name, src.source.loc, quiet=True)
+            c = found if found is not None else self.compile(src.source, scope)
         else:
             c = self.compile(src.source, scope)
         many = is_list(c.type)
