@@ -60,15 +60,15 @@ def _build(
         return _suggestion(
             label, "update", f"Set the dose of {ref} to {mg} mg/day", _with_daily_dose(order, mg)
         )
-    if rule.kind == "switch-product" and rule.code is not None:
-        label = rule.label or f"Switch to {rule.code.display or rule.code.code}"
+    if rule.kind == "switch-product":
+        target = _coding(rule.code) if rule.code is not None else _generic_equivalent(policy, order)
+        if target is None:
+            return None
+        name = target.get("display") or target["code"]
         updated = _draft_copy(order)
-        updated["medicationCodeableConcept"] = {
-            "coding": [_coding(rule.code)],
-            "text": rule.code.display or rule.code.code,
-        }
+        updated["medicationCodeableConcept"] = {"coding": [target], "text": name}
         updated.pop("medicationReference", None)
-        return _suggestion(label, "update", f"Change the product of {ref}", updated)
+        return _suggestion(rule.label or f"Switch to {name}", "update", f"Order {name} in {ref}", updated)
     if rule.kind == "add-medication" and rule.code is not None:
         label = rule.label or f"Add {rule.code.display or rule.code.code}"
         created = _new_request(order, "MedicationRequest", today)
@@ -155,6 +155,31 @@ def _new_request(order: Mapping[str, Any], resource_type: str, today: date) -> d
         if isinstance(order.get(key), dict):
             created[key] = copy.deepcopy(order[key])
     return created
+
+
+def _generic_equivalent(policy: Policy, order: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The generic product of the ordered brand: the policy's `generic_equivalent`, else the product whose
+    name is the brand's without its `[Brand]` suffix (RxNorm SBD -> SCD naming)."""
+    concept = order.get("medicationCodeableConcept")
+    codes = {
+        (c.get("system"), c.get("code"))
+        for c in (concept.get("coding") or [] if isinstance(concept, dict) else [])
+        if isinstance(c, dict)
+    }
+    products = policy.metadata.drugs
+    ordered = next((p for p in products if (p.system, p.code) in codes), None)
+    if ordered is None or not ordered.generic_available:
+        return None
+    wanted_code = getattr(ordered, "generic_equivalent", None)
+    generic_name = ordered.display.split(" [")[0].strip().lower()
+    for product in products:
+        if product is ordered:
+            continue
+        if (wanted_code and product.code == str(wanted_code)) or (
+            not wanted_code and product.display.strip().lower() == generic_name
+        ):
+            return {"system": product.system, "code": product.code, "display": product.display}
+    return None
 
 
 def _coding(code: Any) -> dict[str, Any]:
