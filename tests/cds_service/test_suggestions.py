@@ -1,4 +1,4 @@
-"""Suggestion rules -> CDS Hooks suggestions (brand-to-generic switch, add-medication), from built decisions."""
+"""Suggestion rules -> CDS Hooks suggestions (generic switch, add-medication), from built decisions."""
 
 from __future__ import annotations
 
