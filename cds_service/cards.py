@@ -135,14 +135,24 @@ class CardRenderer:
                 order_ref,
             )
             card["extension"][TRACE_KEY] = trace(decision, order_ref)
-            if meta.document.url:
-                card["links"] = [
+            links = (
+                [
                     {
                         "label": f"{payer_label} policy {meta.document.number}",
                         "url": meta.document.url,
                         "type": "absolute",
                     }
                 ]
+                if meta.document.url
+                else []
+            )
+            links += [
+                {"label": link.label, "url": link.url, "type": "absolute"}
+                for link in meta.links
+                if link.url.startswith(("https://", "http://"))
+            ]
+            if links:
+                card["links"] = links
             cards.decision = card
         if config.get("claim", True) and assertion.satisfied_pa_id:
             detail = env.get_template("claim.md.j2").render(

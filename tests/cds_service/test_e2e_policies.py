@@ -98,6 +98,11 @@ def test_centene_approval_expiry_by_line_of_business(
     )
     card = _decision_card(body, case.order_id)
     assert card["summary"] == f"Lumakras: prior authorization approved through {expiry}"
+    assert [link["label"] for link in card["links"]] == [
+        "Centene policy CP.PHAR.549",
+        "Lumakras prescribing information",
+    ]
+    assert all(link["type"] == "absolute" and link["url"].startswith("https://") for link in card["links"])
     pa_number = values["satisfied-pa-id"][0]
     claim = [c for c in body["cards"] if c["source"]["topic"]["code"] == "claim"]
     assert claim and pa_number in claim[0]["summary"]
