@@ -43,7 +43,13 @@ PREFETCH_TYPES: Mapping[str, tuple[str, ...]] = {
     "medicationRequests": ("MedicationRequest", "Medication"),
     "medicationStatements": ("MedicationStatement",),
     "practitionerRoles": ("PractitionerRole", "Practitioner"),
+    # Not (yet) in our discovery prefetch, but read by the policies (prior therapy given in clinic, surgery);
+    # an EHR that knows our needs can send them, and the pipeline uses every prefetched resource.
+    "medicationAdministrations": ("MedicationAdministration",),
+    "procedures": ("Procedure",),
 }
+EXTRA_PREFETCH_KEYS = ("medicationAdministrations", "procedures")  # sent only when the story has them
+ORDER_TYPES = ("MedicationRequest", "ServiceRequest")
 LINE_COVERAGE: Mapping[str, dict[str, Any]] = {
     "medicaid": {"type": {"coding": [{"system": SOPT, "code": "21", "display": "Medicaid (Managed Care)"}]}},
     "marketplace": {
@@ -99,8 +105,79 @@ class Sample:
 
 
 EVEROLIMUS = "centene/CP.PHAR.63"
+SOTORASIB = "centene/CP.PHAR.549"
+FEP_LUMAKRAS = "fep-blue/5.21.177"
 
 SAMPLES: tuple[Sample, ...] = (
+    Sample(
+        "centene-sotorasib-nsclc-approved",
+        "Sotorasib for stage IV KRAS G12C-mutated NSCLC after platinum chemotherapy, prescribed by an "
+        "oncologist at 960 mg/day; Medicaid: approved for 6 months.",
+        SOTORASIB,
+        "nsclc-approved-stage-iv-variant-g12c",
+        "centene",
+        "medicaid",
+        "approved",
+    ),
+    Sample(
+        "centene-sotorasib-nsclc-commercial-approved",
+        "The same NSCLC story on a Commercial plan: approved for the shorter of 12 months and the duration "
+        "of the request.",
+        SOTORASIB,
+        "nsclc-approved-commercial-capped-by-request",
+        "centene",
+        "commercial",
+        "approved",
+    ),
+    Sample(
+        "centene-sotorasib-kras-g12d-not-met",
+        "Sotorasib for NSCLC whose KRAS variant is G12D, not G12C: not covered (other uses go to CP.PMN.53).",
+        SOTORASIB,
+        "nsclc-kras-g12d-not-g12c",
+        "centene",
+        "medicaid",
+        "not-met",
+    ),
+    Sample(
+        "centene-sotorasib-nsclc-no-kras-result-needs-info",
+        "Sotorasib for advanced NSCLC with no KRAS result on file: prior authorization needs the KRAS G12C "
+        "test result (and a KRAS test order is suggested).",
+        SOTORASIB,
+        "nsclc-needs-info-no-kras-result",
+        "centene",
+        "medicaid",
+        "needs-info",
+    ),
+    Sample(
+        "fep-lumakras-nsclc-approved",
+        "FEP Blue: Lumakras for KRAS G12C NSCLC after systemic therapy, with hepatic monitoring ordered; "
+        "approved for 12 months.",
+        FEP_LUMAKRAS,
+        "nsclc-approved",
+        "fep-blue",
+        "fehb",
+        "approved",
+    ),
+    Sample(
+        "fep-lumakras-mcrc-with-panitumumab-approved",
+        "FEP Blue: Lumakras with panitumumab for KRAS G12C metastatic colorectal cancer after "
+        "fluoropyrimidine, oxaliplatin and irinotecan; approved.",
+        FEP_LUMAKRAS,
+        "mcrc-approved-with-panitumumab",
+        "fep-blue",
+        "fehb",
+        "approved",
+    ),
+    Sample(
+        "fep-lumakras-mcrc-needs-panitumumab",
+        "FEP Blue: Lumakras for KRAS G12C metastatic colorectal cancer without panitumumab: prior "
+        "authorization needs the combination (an Additional Orders suggestion adds it).",
+        FEP_LUMAKRAS,
+        "mcrc-needs-info-no-panitumumab",
+        "fep-blue",
+        "fehb",
+        "needs-info",
+    ),
     Sample(
         "centene-everolimus-tsc-seizures-approved",
         "Everolimus (Disperz) for TSC-associated partial-onset seizures, adjunctive to an antiseizure drug; "
@@ -327,15 +404,14 @@ def build(sample: Sample, policies_dir: Path) -> BuiltSample:
         raise SampleError(f"{sample.name}: the case must hold exactly one Patient, found {len(patients)}")
     patient = patients[0]
 
-    drafts = [r for r in by_type.get("MedicationRequest", []) if r.get("status") == "draft"]
+    drafts = [r for t in ORDER_TYPES for r in by_type.get(t, []) if r.get("status") == "draft"]
     if not any(r["id"] == order_id for r in drafts):
         raise SampleError(f"{sample.name}: no draft MedicationRequest/{order_id} in the case")
     if sample.swap is not None:
         drafts = [swapped_order(r, sample.swap) if r["id"] == order_id else r for r in drafts]
         order_id = sample.swap.order_id
-    by_type["MedicationRequest"] = [
-        r for r in by_type.get("MedicationRequest", []) if r.get("status") != "draft"
-    ]
+    for kind in ORDER_TYPES:
+        by_type[kind] = [r for r in by_type.get(kind, []) if r.get("status") != "draft"]
 
     coverages = by_type.pop("Coverage", [])
     original_coverage = coverages[0] if coverages else None
@@ -351,12 +427,14 @@ def build(sample: Sample, policies_dir: Path) -> BuiltSample:
     by_type["Organization"] = [payer_organization(sample.payer), *others]
 
     placed = {t for types in PREFETCH_TYPES.values() for t in types}
-    unplaced = sorted(set(by_type) - placed)
+    unplaced = sorted(kind for kind, found in by_type.items() if found and kind not in placed)
     if unplaced:
         raise SampleError(f"{sample.name}: the order-sign prefetch has no key for {', '.join(unplaced)}")
     prefetch: dict[str, Any] = {"patient": patient}
     for key, types in PREFETCH_TYPES.items():
-        prefetch[key] = searchset([r for t in types for r in by_type.get(t, [])], types[:1])
+        found = [r for t in types for r in by_type.get(t, [])]
+        if found or key not in EXTRA_PREFETCH_KEYS:
+            prefetch[key] = searchset(found, types[:1])
 
     order = next(r for r in drafts if r["id"] == order_id)
     requester = (

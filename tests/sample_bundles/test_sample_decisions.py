@@ -40,12 +40,12 @@ def post(client: TestClient, name: str) -> dict[str, Any]:
 def test_every_sample_names_its_decision() -> None:
     suffixes = {
         "approved": "-approved",
-        "needs-info": "-needs-info",
+        "needs-info": "-needs-",
         "not-met": "-not-met",
-        "no-policy": "-covered",
+        "no-policy": "-no-policy-",
     }
     for entry in SAMPLES:
-        assert entry["name"].endswith(suffixes[entry["decision"]]), entry["name"]
+        assert suffixes[entry["decision"]] in entry["name"], entry["name"]
     assert {e["decision"] for e in SAMPLES} == set(suffixes)
     assert any(e["sandbox_shape"] for e in SAMPLES)
     assert {e["line_of_business"] for e in SAMPLES} >= {"medicaid", "commercial", "marketplace"}
