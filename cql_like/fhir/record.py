@@ -26,7 +26,13 @@ class PatientRecord:
             self._by_type.setdefault(rtype, []).append(resource)
             rid = resource.get("id")
             full_url = urls[index] if index < len(urls) else None
-            ref = f"{rtype}/{rid}" if rid else (full_url or f"{rtype}/#{index}")
+            if rid:
+                ref = f"{rtype}/{rid}"
+            elif full_url:
+                # transaction bundles leave ids to the server: name the resource by its fullUrl
+                ref = f"{rtype}/{full_url.rstrip('/').rsplit('/', 1)[-1].rsplit(':', 1)[-1]}"
+            else:
+                ref = f"{rtype}/#{index}"
             self._ref_of[id(resource)] = ref
             self._by_ref[ref] = resource
             if full_url:
