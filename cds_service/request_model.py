@@ -168,6 +168,9 @@ def _draft_orders(bundle: Any, *, required: bool) -> tuple[Mapping[str, Any], ..
             raise UnprocessableError(f"context.draftOrders.entry[{index}] has no resource")
         if not isinstance(resource.get("resourceType"), str) or not isinstance(resource.get("id"), str):
             raise UnprocessableError(f"context.draftOrders.entry[{index}].resource needs resourceType and id")
+        if any(o["resourceType"] == resource["resourceType"] and o["id"] == resource["id"] for o in orders):
+            # One answer (and one audit row) per order: a repeated Type/id would make both ambiguous.
+            raise UnprocessableError(f"context.draftOrders.entry[{index}] repeats an earlier Type/id")
         orders.append(resource)
     return tuple(orders)
 
