@@ -320,6 +320,36 @@ def centene_cases() -> list[Case]:
             "medicaid",
         ),
         Case(
+            "nsclc-order-reason-without-cancer-uses-diagnoses",
+            nsclc(
+                "centene",
+                order=sotorasib_order(
+                    reason=[
+                        fx.concept(
+                            fx.coding(fx.ICD10CM, "Z51.11", "Encounter for antineoplastic chemotherapy")
+                        )
+                    ]
+                ),
+            ),
+            {"decision": "approved", "criteria": {"I.A.1": "met"}},
+            "medicaid",
+        ),
+        Case(
+            "nsclc-oncologist-by-practitioner-qualification",
+            nsclc(
+                "centene",
+                {
+                    "resourceType": "Practitioner",
+                    "id": "prac-qualified",
+                    "qualification": [{"code": fx.concept(fx.coding(fx.NUCC, *fx.ONCOLOGIST))}],
+                },
+                role=fx.GENERAL_PRACTICE,
+                order=sotorasib_order(requester="Practitioner/prac-qualified"),
+            ),
+            {"decision": "approved", "criteria": {"I.A.2": "met"}},
+            "medicaid",
+        ),
+        Case(
             "nsclc-synthea-stage-1-not-advanced",
             _synthea_order_record("centene"),
             {
