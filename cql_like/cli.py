@@ -74,10 +74,10 @@ def _policy_problems(folder: Path) -> tuple[list[str], Path | None]:
 
 
 def _relative(d: Diagnostic) -> Diagnostic:
-    try:
-        rel = os.path.relpath(d.loc.file)
-    except ValueError:
+    path = Path(d.loc.file).resolve()
+    if not path.is_relative_to(Path.cwd()):
         return d
+    rel = os.path.relpath(path)
     return Diagnostic(SourceLocation(rel, d.loc.line, d.loc.column), d.code, d.message, d.source_line)
 
 
