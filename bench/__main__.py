@@ -1,0 +1,148 @@
+"""`python -m bench [--quick] [--skip-http] [--out PATH]`: run every measurement, print PASS/FAIL per target,
+write bench/results/latest.json. `python -m bench.profile` profiles the hot path instead."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import orjson
+
+from . import phase_http, phase_inprocess, phase_policies
+from .targets import report, verdicts
+
+REPO = Path(__file__).resolve().parents[1]
+POLICIES = REPO / "policies"
+SOTORASIB_POLICY = POLICIES / "centene" / "CP.PHAR.549"
+DEFAULT_OUT = REPO / "bench" / "results" / "latest.json"
+WATCHDOG_S = 240  # `make bench` is meant to take under 3 minutes; past 4 something hangs: stop, clean up
+
+
+class WatchdogError(RuntimeError):
+    pass
+
+
+def _abort(signum: int, frame: FrameType | None) -> None:
+    raise WatchdogError(f"stopped by signal {signum} (watchdog {WATCHDOG_S} s or SIGTERM)")
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                    if line.startswith("model name")), "")  # fmt: skip
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {
+        "host": platform.node(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "git_commit": commit,
+    }
+
+
+def flat(results: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures the issue names, at the top level of latest.json."""
+    inproc = results.get("inprocess", {})
+    sizes = inproc.get("sizes", {})
+    http = results.get("http", {})
+    out: dict[str, Any] = {}
+    if sizes:
+        out["inprocess_201_median_ms"] = sizes["sotorasib_met_201"]["ms"]["median"]
+        out["inprocess_201_p99_ms"] = sizes["sotorasib_met_201"]["ms"]["p99"]
+        out["scaling_5001_vs_201_ratio"] = (
+            sizes["sotorasib_missing_5001"]["ms"]["median"] / sizes["sotorasib_missing_201"]["ms"]["median"]
+        )
+        out["scaling_5001_vs_201_met_ratio"] = (
+            sizes["sotorasib_met_5001"]["ms"]["median"] / sizes["sotorasib_met_201"]["ms"]["median"]
+        )
+        out["json_floor_ratio"] = inproc["floor"]["json_floor_ratio"]
+    if "policies" in results:
+        out["policies_100_vs_1_ratio"] = results["policies"]["policies_100_vs_1_ratio"]
+    if "sequential" in http:
+        seq = http["sequential"]
+        out["http_201_p50_ms"] = seq["cds_201_ms"]["median"]
+        out["http_201_p90_ms"] = seq["cds_201_ms"]["p90"]
+        out["http_201_p99_ms"] = seq["cds_201_ms"]["p99"]
+        out["echo_201_p50_ms"] = seq["echo_201_ms"]["median"]
+        out["echo_ratio"] = seq["echo_ratio"]
+        out["rss_mb"] = seq["rss_startup_mb"]
+        out["peak_rss_5001_mb"] = seq["peak_rss_5001_mb"]
+    if "throughput" in http:
+        out["throughput_2w_rps"] = http["throughput"]["throughput_2w_rps"]
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a few iterations of everything (smoke run)")
+    parser.add_argument("--skip-http", action="store_true", help="in-process measurements only")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results file (JSON)")
+    args = parser.parse_args(argv)
+
+    signal.signal(signal.SIGTERM, _abort)
+    signal.signal(signal.SIGALRM, _abort)
+    signal.alarm(WATCHDOG_S)
+    started = time.perf_counter()
+    checks = phase_inprocess.Checks()
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "mode": "quick" if args.quick else "full",
+    }
+    budget = phase_inprocess.Budget.quick() if args.quick else phase_inprocess.Budget()
+    http_budget = phase_http.HttpBudget.quick() if args.quick else phase_http.HttpBudget()
+    print(f"coverage-hooks benchmark ({results['mode']}) on {results['machine']['cpus']} CPUs, "
+          f"load {results['machine']['load_average_at_start']}", flush=True)  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="coverage-hooks-bench-") as scratch:
+        workdir = Path(scratch)
+        try:
+            results["inprocess"] = phase_inprocess.run(POLICIES, workdir, budget, checks)
+            results["policies"] = phase_policies.run(SOTORASIB_POLICY, workdir, budget, checks)
+            if not args.skip_http:
+                print("  HTTP on 127.0.0.1 (uvicorn, 1 worker, sequential keep-alive)", flush=True)
+                results["http"] = {"sequential": phase_http.sequential(workdir, POLICIES, http_budget, checks)}
+                print(f"  throughput (2 workers, {http_budget.clients} concurrent clients)", flush=True)
+                results["http"]["throughput"] = phase_http.throughput(workdir, POLICIES, http_budget, checks)
+        finally:
+            signal.alarm(0)
+    results.update(flat(results))
+    results["verdicts"] = verdicts(results)
+    results["checks"] = checks.problems
+    results["notes"] = checks.notes
+    results["duration_s"] = round(time.perf_counter() - started, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+    print("\ntargets (ratios and times from this run; reported, never asserted):")
+    print("\n".join(report(results)))
+    for key in ("echo_ratio", "scaling_5001_vs_201_met_ratio"):
+        if key in results:
+            print(f"  info  {key:<48} {results[key]:>10.3f} x")
+    for note in checks.notes:
+        print(f"  NOTE: {note}")
+    for problem in checks.problems:
+        print(f"  CHECK FAILED: {problem}")
+    print(f"\nwrote {args.out} in {results['duration_s']} s")
+    return 1 if checks.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Resident memory of a process from /proc (Linux): current RSS and its high-water mark (peak since start)."""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+
+
+def process_memory(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) in MB; VmHWM is the peak, so reading it after a request gives the request's peak."""
+    fields: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024.0  # kB
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def own_peak_mb() -> float:
+    """Peak RSS of this process (ru_maxrss is in kB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

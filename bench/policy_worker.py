@@ -1,0 +1,59 @@
+"""A child process holding one policy tree, timing the pipeline on command.
+
+Each policy count lives in its own process so its compiled libraries are the only ones on that heap (a
+collector that walks every live object would otherwise slow both configurations alike), and the parent
+alternates rounds between the children so noise on the shared machine hits both.
+
+Protocol, one JSON object per line: the child prints {"ready": ...} once loaded, then answers each
+`{"run": n}` with {"samples_ms": [...], "decision": ...}; `{"quit": true}` or end of input stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from . import hook_requests as hr
+from .inprocess import InProcessService
+from .memory import process_memory
+
+
+def _decision(answer: Any) -> str:
+    return ",".join(d.decision for d in answer.decisions) or "none"
+
+
+def serve(tree: Path, workdir: Path) -> None:
+    body = hr.request_bytes(hr.sotorasib_request(201, "met"))
+    with InProcessService(tree, workdir) as service:
+        answer, _ = service.answer(orjson.loads(body))
+        _emit(
+            {
+                "ready": True,
+                "policies": service.policy_count,
+                "startup_s": service.startup_s,
+                "rss_mb": process_memory(os.getpid())[0],
+                "decision": _decision(answer),
+            }
+        )
+        for line in sys.stdin:
+            command = orjson.loads(line)
+            if command.get("quit"):
+                break
+            samples = []
+            for _ in range(int(command["run"])):
+                answer, elapsed = service.answer(orjson.loads(body))
+                samples.append(elapsed)
+            _emit({"samples_ms": samples, "decision": _decision(answer)})
+
+
+def _emit(message: dict[str, Any]) -> None:
+    sys.stdout.write(orjson.dumps(message).decode() + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), Path(sys.argv[2]))
