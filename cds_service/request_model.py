@@ -175,9 +175,7 @@ def _draft_orders(bundle: Any, *, required: bool) -> tuple[Mapping[str, Any], ..
     return tuple(orders)
 
 
-def _in_scope(
-    hook: str, context: Mapping[str, Any], drafts: tuple[Mapping[str, Any], ...]
-) -> tuple[str, ...]:
+def _in_scope(hook: str, context: Mapping[str, Any], drafts: tuple[Mapping[str, Any], ...]) -> tuple[str, ...]:
     draft_refs = [f"{r['resourceType']}/{r['id']}" for r in drafts if r["resourceType"] in ORDER_TYPES]
     if hook == "order-sign":
         return tuple(draft_refs)
@@ -188,7 +186,8 @@ def _in_scope(
         missing = [s for s in selections if s not in draft_refs and s.split("/")[0] in ORDER_TYPES]
         if missing:
             raise UnprocessableError("every order-select selection must be an order in context.draftOrders")
-        return tuple(s for s in selections if s.split("/")[0] in ORDER_TYPES)
+        # dict.fromkeys: a repeated selection is one order, answered (and audited) once.
+        return tuple(dict.fromkeys(s for s in selections if s.split("/")[0] in ORDER_TYPES))
     if hook == "order-dispatch":
         # CRD 2.2 / hook library 1.1 send `dispatchedOrders`; CRD 2.0.1 (what Inferno tests) sends `order`.
         dispatched = context.get("dispatchedOrders", context.get("order"))
@@ -198,7 +197,7 @@ def _in_scope(
             raise UnprocessableError("context.dispatchedOrders (or 2.0.1 context.order) must name the orders")
         if not isinstance(context.get("performer"), str):
             raise UnprocessableError("context.performer is required for order-dispatch")
-        return tuple(_relative(d) for d in dispatched if _relative(d).split("/")[0] in ORDER_TYPES)
+        return tuple(dict.fromkeys(_relative(d) for d in dispatched if _relative(d).split("/")[0] in ORDER_TYPES))
     return ()
 
 

@@ -79,9 +79,7 @@ def test_configuration_can_turn_coverage_information_off(client: TestClient) -> 
 
 
 def test_malformed_json_is_400(client: TestClient) -> None:
-    response = client.post(
-        SIGN, content=b'{"hook": "order-sign",', headers={"content-type": "application/json"}
-    )
+    response = client.post(SIGN, content=b'{"hook": "order-sign",', headers={"content-type": "application/json"})
     _outcome(response, 400)
 
 
@@ -177,9 +175,7 @@ def test_json_nested_beyond_the_limit_is_400(client: TestClient) -> None:
     body = _outcome(client.post(SIGN, json=request), 400)
     assert "nested" in body["issue"][0]["diagnostics"]
     shallow = order_sign()
-    shallow["context"]["draftOrders"]["entry"][0]["resource"]["extension"] = [
-        {"url": "http://x", "valueString": "y"}
-    ]
+    shallow["context"]["draftOrders"]["entry"][0]["resource"]["extension"] = [{"url": "http://x", "valueString": "y"}]
     assert client.post(SIGN, json=shallow).status_code == 200
 
 
@@ -214,3 +210,11 @@ def test_order_dispatch_accepts_the_2_0_1_and_2_2_context_shapes(client: TestCli
         assert action["resource"] == {**order, "extension": action["resource"]["extension"]}
     request["context"] = {"patientId": "pat-1", "dispatchedOrders": ["MedicationRequest/mr-d"]}
     _outcome(client.post("/cds-services/crd-order-dispatch", json=request), 422)
+
+
+def test_a_repeated_selection_is_answered_once(client: TestClient) -> None:
+    request = order_sign(hook="order-select")
+    request["context"]["selections"] = ["MedicationRequest/mr-1", "MedicationRequest/mr-1"]
+    response = client.post("/cds-services/crd-order-select", json=request)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["systemActions"]) == 1
