@@ -50,7 +50,7 @@ class GatheredData:
             return
         kind = resource.get("resourceType")
         if kind == "Bundle":
-            for entry in resource.get("entry") or ():
+            for entry in _array(resource, "entry"):
                 if isinstance(entry, dict):
                     self.add(entry.get("resource"))
             return
@@ -96,6 +96,13 @@ def fill_template(template: str, request: HookRequest) -> str | None:
     return None if missing else filled
 
 
+def _array(element: Mapping[str, Any], key: str) -> list[Any]:
+    """`element[key]` when it is an array; otherwise (absent, null, or a number or string where FHIR has an
+    array, as hostile or broken clients send) nothing to iterate."""
+    value = element.get(key)
+    return value if isinstance(value, list) else []
+
+
 def _has_failure(value: Any) -> bool:
     if isinstance(value, dict) and value.get("resourceType") == "OperationOutcome":
         return True
@@ -105,14 +112,14 @@ def _has_failure(value: Any) -> bool:
             and isinstance(e.get("resource"), dict)
             and e["resource"].get("resourceType") == "OperationOutcome"
             and _is_error(e["resource"])
-            for e in value.get("entry") or ()
+            for e in _array(value, "entry")
         )
     return False
 
 
 def _is_error(outcome: Mapping[str, Any]) -> bool:
     return any(
-        isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in outcome.get("issue") or ()
+        isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in _array(outcome, "issue")
     )
 
 
@@ -222,7 +229,7 @@ def _payor_organization_id(coverage: Mapping[str, Any]) -> str | None:
 
 
 def _contained(resource: Mapping[str, Any], ident: str) -> dict[str, Any] | None:
-    for item in resource.get("contained") or ():
+    for item in _array(resource, "contained"):
         if isinstance(item, dict) and item.get("id") == ident:
             return item
     return None
@@ -240,8 +247,9 @@ def _referenced_medications(data: GatheredData) -> Iterable[str]:
         ref = order.get("medicationReference")
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
             target = ref["reference"]
-            if not target.startswith("#") and "/Medication/" in "/" + target:
-                yield target.rstrip("/").split("/")[-1]
+            ident = target.rstrip("/").split("/")[-1]
+            if not target.startswith("#") and "/Medication/" in "/" + target and ident != "Medication":
+                yield ident
 
 
 def medication_codings(order: Mapping[str, Any], data: GatheredData) -> list[tuple[str, str]]:
@@ -261,6 +269,6 @@ def medication_codings(order: Mapping[str, Any], data: GatheredData) -> list[tup
         return []
     return [
         (str(c.get("system", "")), str(c["code"]))
-        for c in concept.get("coding") or ()
+        for c in _array(concept, "coding")
         if isinstance(c, dict) and isinstance(c.get("code"), str)
     ]
