@@ -27,7 +27,7 @@ def post_request(host: str, port: int, path: str, body: bytes, content_type: str
     return head.encode("ascii") + body
 
 
-def _parse_head(head: bytes) -> tuple[int, int, bool]:
+def parse_head(head: bytes) -> tuple[int, int, bool]:
     """(status, content length, server closes) from a response head."""
     lines = head.split(b"\r\n")
     parts = lines[0].split(b" ", 2)
@@ -79,7 +79,7 @@ class KeepAliveClient:
         while _HEADER_END not in buffer:
             buffer += self._recv(sock)
         head, _, buffer = buffer.partition(_HEADER_END)
-        status, length, closes = _parse_head(head)
+        status, length, closes = parse_head(head)
         while len(buffer) < length:
             buffer += self._recv(sock)
         elapsed = (time.perf_counter() - started) * 1000.0
@@ -116,7 +116,7 @@ async def _client_loop(host: str, port: int, raw: bytes, stop_at: float, result:
             started = time.perf_counter()
             writer.write(raw)
             head = await reader.readuntil(_HEADER_END)
-            status, length, closes = _parse_head(head[: -len(_HEADER_END)])
+            status, length, closes = parse_head(head[: -len(_HEADER_END)])
             await reader.readexactly(length)
             result.latencies_ms.append((time.perf_counter() - started) * 1000.0)
             result.statuses[status] = result.statuses.get(status, 0) + 1
