@@ -59,6 +59,7 @@ def test_errors_name_the_file_and_the_key(tmp_path: Path) -> None:
 
 def test_duplicate_criterion_ids_are_rejected(tmp_path: Path) -> None:
     path = tmp_path / "policy.yaml"
-    path.write_text(MINIMAL + "      - {id: I.A.1, define: Other, description: again}\n")
+    duplicate = "      - {id: I.A.1, define: Other, description: again}\n"
+    path.write_text(MINIMAL.replace("approval_duration:", duplicate + "approval_duration:"))
     with pytest.raises(PolicyMetadataError, match="I.A.1 appears twice"):
         load_metadata(path)
