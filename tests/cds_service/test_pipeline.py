@@ -13,7 +13,7 @@ import pytest
 from cds_service.app import create_app
 from cds_service.pipeline import Evaluator, PolicyCatalog
 from cds_service.policy.cases import PolicyCase, load_cases
-from cds_service.settings import Settings
+from cds_service.settings import SAMPLE_PAYERS_FILE, Settings
 from tests.cds_service.app_client import TestClient
 from tests.cds_service.inferno_checks import check_hook_response, coverage_info_values, coverage_information
 from tests.cds_service.policy_case_requests import hook_request_for_case
@@ -65,30 +65,21 @@ def test_overdose_gets_a_dose_suggestion_and_max_cards_keeps_the_decision_card(
     limited = _post(service, request)
     assert len(limited["cards"]) == 1
     assert "coverage-hooks.trace" in limited["cards"][0]["extension"]
-    request["extension"] = {
-        "davinci-crd.configuration": {"guideline": False, "therapy-alternatives-req": False}
-    }
+    request["extension"] = {"davinci-crd.configuration": {"guideline": False, "therapy-alternatives-req": False}}
     assert all(
         c["source"]["topic"]["code"] not in ("guideline", "therapy-alternatives-req")
         for c in _post(service, request)["cards"]
     )
 
 
-def test_missing_combination_partner_is_an_additional_order(
-    service: TestClient, cases: dict[str, PolicyCase]
-) -> None:
+def test_missing_combination_partner_is_an_additional_order(service: TestClient, cases: dict[str, PolicyCase]) -> None:
     body = _post(service, hook_request_for_case(cases["fep-blue-5-21-177/mcrc-needs-info-no-panitumumab"]))
     additional = [c for c in body["cards"] if c["source"]["topic"]["code"] == "clinical-reminder"]
     creates = [
-        a["resource"]
-        for c in additional
-        for s in c["suggestions"]
-        for a in s["actions"]
-        if a["type"] == "create"
+        a["resource"] for c in additional for s in c["suggestions"] for a in s["actions"] if a["type"] == "create"
     ]
     assert any(
-        r["resourceType"] == "MedicationRequest"
-        and "panitumumab" in str(r["medicationCodeableConcept"]).lower()
+        r["resourceType"] == "MedicationRequest" and "panitumumab" in str(r["medicationCodeableConcept"]).lower()
         for r in creates
     )
 
@@ -123,3 +114,26 @@ def test_evidence_fetched_from_the_ehr_decides_like_prefetch(
     values = coverage_info_values(coverage_information(body["systemActions"][0]["resource"])[0])
     assert values["pa-needed"] == ["satisfied"]
     assert [r.resource_type for r in ehr.requests] == ["Observation"]
+
+
+def test_approval_without_real_time_determination_asks_for_the_pa_request(
+    tmp_path: Path, policies: tuple[PolicyCatalog, Evaluator | None], cases: dict[str, PolicyCase]
+) -> None:
+    payers = tmp_path / "payers.yaml"
+    payers.write_text(
+        SAMPLE_PAYERS_FILE.read_text().replace("real_time_determination: true", "real_time_determination: false")
+    )
+    settings = Settings(auth="off", db_path=tmp_path / "audit.sqlite3", payers_file=payers)
+    clock = lambda: datetime(2026, 11, 23, 12, tzinfo=UTC)  # noqa: E731
+    case = cases["centene-cp-phar-549/nsclc-approved-stage-iv-variant-g12c"]
+    with TestClient(create_app(settings, policies=policies, clock=clock)) as client:
+        body = _post(client, hook_request_for_case(case))
+    values = coverage_info_values(coverage_information(body["systemActions"][0]["resource"])[0])
+    assert (values["covered"], values["pa-needed"], values["doc-needed"]) == (
+        ["covered"],
+        ["auth-needed"],
+        ["clinical"],
+    )
+    assert values["questionnaire"] and "satisfied-pa-id" not in values and "expiry-date" not in values
+    assert not [c for c in body["cards"] if c["source"]["topic"]["code"] == "claim"]
+    assert body["cards"][0]["summary"].startswith("Lumakras: criteria met; submit prior authorization")
