@@ -1,8 +1,8 @@
 """cql_like: a compiled, three-valued CQL 1.5 subset over FHIR R4 (plain JSON dicts).
 
-    terminology = LocalTerminology.from_dirs([Path("policies/_shared/valuesets")])
-    library = load_library(Path("Policy.cql"), terminology=terminology, library_paths=[Path("policies/_shared")])
-    results = library.evaluate(PatientRecord.from_bundle(bundle), now=now, parameters={"OrderId": "mr-1"})
+terminology = LocalTerminology.from_dirs([Path("policies/_shared/valuesets")])
+library = load_library(Path("Policy.cql"), terminology=terminology, library_paths=[Path("policies/_shared")])
+results = library.evaluate(PatientRecord.from_bundle(bundle), now=now, parameters={"OrderId": "mr-1"})
 """
 
 from .errors import CqlError, CqlEvaluationError, Diagnostic, SourceLocation

@@ -69,7 +69,9 @@ def _policy_problems(folder: Path) -> tuple[list[str], Path | None]:
         wanted.append((str(define), f"display value {label!r}"))
     for define, what in wanted:
         if define not in defines:
-            problems.append(f"{meta_path}:1:1: unknown-define: {what} names define {define!r}, which {lib.name} does not have")
+            problems.append(
+                f"{meta_path}:1:1: unknown-define: {what} names define {define!r}, which {lib.name} does not have"
+            )
     return problems, cql
 
 
@@ -137,8 +139,15 @@ def eval_(
         typer.echo(err.render(), err=True)
         raise typer.Exit(1) from err
     raw = json.loads(data.read_text(encoding="utf-8"))
-    record = PatientRecord.from_resources(raw) if isinstance(raw, list) else (
-        PatientRecord.from_bundle(raw) if raw.get("resourceType") == "Bundle" else PatientRecord.from_resources([raw]))
+    record = (
+        PatientRecord.from_resources(raw)
+        if isinstance(raw, list)
+        else (
+            PatientRecord.from_bundle(raw)
+            if raw.get("resourceType") == "Bundle"
+            else PatientRecord.from_resources([raw])
+        )
+    )
     when = dt.datetime.fromisoformat(now).replace(tzinfo=dt.UTC) if now else dt.datetime.now(dt.UTC)
     params: dict[str, Any] = {}
     for item in param or []:

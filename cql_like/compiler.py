@@ -128,16 +128,23 @@ class LibraryCompiler:
                 seen[name] = loc
         for f in self.source.functions:
             self._function_nodes.setdefault(f.name, []).append(f)
-        for d in (*self.source.defines, *self.source.valuesets, *self.source.codes, *self.source.concepts,
-                  *self.source.codesystems, *self.source.parameters):  # fmt: skip
-            if d.private:
-                self.out.private_names.add(d.name)
+        src = self.source
+        groups: list[tuple[n.ExpressionDef | n.ValueSetDef | n.CodeDef | n.ConceptDef | n.CodeSystemDef
+                           | n.ParameterDef, ...]] = [
+            src.defines, src.valuesets, src.codes, src.concepts, src.codesystems, src.parameters
+        ]  # fmt: skip
+        for group in groups:
+            for d in group:
+                if d.private:
+                    self.out.private_names.add(d.name)
 
     def stage_includes(self) -> None:
         for inc in self.source.includes:
             if inc.name == FHIRHELPERS:
                 if inc.version not in (None, "4.0.1"):
-                    self.error(inc.loc, "unknown-library", f"FHIRHelpers version {inc.version!r} is not built in (use '4.0.1')")
+                    self.error(
+                        inc.loc, "unknown-library", f"FHIRHelpers version {inc.version!r} is not built in (use '4.0.1')"
+                    )
                 self.out.includes[inc.alias] = fhirhelpers_library()
                 continue
             lib = self.loader(inc.name, inc.version, inc.loc)
@@ -150,7 +157,11 @@ class LibraryCompiler:
         for vs_def in self.source.valuesets:
             vs = self.terminology.find(vs_def.url, vs_def.version)
             if vs is None:
-                self.error(vs_def.loc, "unknown-valueset", f"value set {vs_def.url} ({vs_def.name!r}) was not found in the terminology directories")
+                self.error(
+                    vs_def.loc,
+                    "unknown-valueset",
+                    f"value set {vs_def.url} ({vs_def.name!r}) was not found in the terminology directories",
+                )
                 vs = ValueSet(vs_def.url, vs_def.version, frozenset(), {})
             elif vs.problem:
                 self.error(vs_def.loc, "unexpandable-valueset", vs.problem)
@@ -164,7 +175,9 @@ class LibraryCompiler:
                 if name in self.out.codes:
                     codes.append(self.out.codes[name])
                 else:
-                    self.error(concept.loc, "unknown-identifier", f"concept {concept.name!r} refers to unknown code {name!r}")
+                    self.error(
+                        concept.loc, "unknown-identifier", f"concept {concept.name!r} refers to unknown code {name!r}"
+                    )
             self.out.concepts[concept.name] = Concept(tuple(codes), concept.display)
 
     def stage_parameters(self) -> None:
@@ -191,7 +204,7 @@ class LibraryCompiler:
         if node is None:
             return None
         if name in self._in_progress:
-            cycle = " -> ".join([*self._in_progress[self._in_progress.index(name):], name])
+            cycle = " -> ".join([*self._in_progress[self._in_progress.index(name) :], name])
             self.error(node.loc, "cycle", f"definitions refer to each other in a cycle: {cycle}")
             return CompiledDefine(name, node.loc, node.private, "Any", lambda ctx: None)
         self._in_progress.append(name)
@@ -234,7 +247,9 @@ class LibraryCompiler:
     def code_system_url(self, name: str, loc: SourceLocation) -> str | None:
         url = self.out.code_systems.get(name)
         if url is None:
-            self.error(loc, "unknown-codesystem", f"code system {name!r} is not declared (add `codesystem \"{name}\": 'url'`)")
+            self.error(
+                loc, "unknown-codesystem", f"code system {name!r} is not declared (add `codesystem \"{name}\": 'url'`)"
+            )
         return url
 
     def resolve_identifier(self, name: str, loc: SourceLocation, quiet: bool = False) -> Compiled | None:
@@ -291,7 +306,9 @@ class LibraryCompiler:
             if not overloads:
                 return None
             target = overloads[0]
-        arg_fns = [(to_sys(a) if not p[1].startswith("FHIR.") else a).fn for a, p in zip(args, target.params, strict=True)]
+        arg_fns = [
+            (to_sys(a) if not p[1].startswith("FHIR.") else a).fn for a, p in zip(args, target.params, strict=True)
+        ]
         return Compiled(_invoke(target, arg_fns), target.type)
 
 

@@ -15,6 +15,7 @@ from .context import EvaluationContext
 from .emit_members import MemberResolver
 from .emit_query import QueryEmitter
 from .emit_types import TypeEmitter
+from .errors import SourceLocation
 from .fhir import model
 from .ops import arithmetic, comparison, lists, logical, temporal
 from .ops import interval as interval_ops
@@ -90,7 +91,7 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         self.lib = lib
         self.members = MemberResolver(lib.error)
 
-    def error(self, loc: n.SourceLocation, code: str, message: str) -> None:
+    def error(self, loc: SourceLocation, code: str, message: str) -> None:
         self.lib.error(loc, code, message)
 
     def sys(self, expr: n.Expr, scope: Scope) -> Compiled:
@@ -149,20 +150,30 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
     def _InstanceSelector(self, e: n.InstanceSelector, scope: Scope) -> Compiled:  # noqa: N802
         parts = [(name, self.sys(x, scope).fn) for name, x in e.elements]
         if e.type_name == "Quantity":
+
             def quantity(ctx: EvaluationContext) -> Any:
                 vals = {k: f(ctx) for k, f in parts}
                 v = vals.get("value")
                 return None if v is None else Quantity(Decimal(v), vals.get("unit") or "1")
+
             return Compiled(quantity, "Quantity")
         if e.type_name == "Code":
+
             def code(ctx: EvaluationContext) -> Any:
                 vals = {k: f(ctx) for k, f in parts}
-                return Code(vals["code"], vals.get("system"), vals.get("version"), vals.get("display")) if vals.get("code") else None
+                return (
+                    Code(vals["code"], vals.get("system"), vals.get("version"), vals.get("display"))
+                    if vals.get("code")
+                    else None
+                )
+
             return Compiled(code, "Code")
         if e.type_name == "Concept":
+
             def concept(ctx: EvaluationContext) -> Any:
                 vals = {k: f(ctx) for k, f in parts}
                 return Concept(tuple(vals.get("codes") or ()), vals.get("display"))
+
             return Compiled(concept, "Concept")
         self.error(e.loc, "unsupported", f"instance selector for {e.type_name} is not supported")
         return Compiled(lambda ctx: None, "Any")
@@ -214,6 +225,7 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
             if xs is None or i is None or not 0 <= i < len(xs):
                 return None
             return xs[i]
+
         return Compiled(index, element_of(src.type) if is_list(src.type) else "Any")
 
     # ---- calls
@@ -263,23 +275,29 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
             if not fns:
                 return Compiled(impl, returns)
             if spec.propagate_null:
+
                 def ctx_call(ctx: EvaluationContext) -> Any:
                     vals = [f(ctx) for f in fns]
                     return None if any(v is None for v in vals) else impl(ctx, *vals)
+
                 return Compiled(ctx_call, returns)
             return Compiled(lambda ctx: impl(ctx, *[f(ctx) for f in fns]), returns)
         if len(fns) == 1:
             f0 = fns[0]
             if spec.propagate_null:
+
                 def call1(ctx: EvaluationContext) -> Any:
                     v = f0(ctx)
                     return None if v is None else impl(v)
+
                 return Compiled(call1, returns)
             return Compiled(lambda ctx: impl(f0(ctx)), returns)
         if spec.propagate_null:
+
             def call_n(ctx: EvaluationContext) -> Any:
                 vals = [f(ctx) for f in fns]
                 return None if any(v is None for v in vals) else impl(*vals)
+
             return Compiled(call_n, returns)
         return Compiled(lambda ctx: impl(*[f(ctx) for f in fns]), returns)
 
@@ -301,7 +319,9 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         if op == "distinct":
             return Compiled(lambda ctx: lists.distinct(f(ctx)), c.type)
         if op == "flatten":
-            return Compiled(lambda ctx: lists.flatten(f(ctx)), element_of(c.type) if is_list(element_of(c.type)) else c.type)
+            return Compiled(
+                lambda ctx: lists.flatten(f(ctx)), element_of(c.type) if is_list(element_of(c.type)) else c.type
+            )
         if op == "negate":
             return Compiled(lambda ctx: arithmetic.negate(f(ctx)), c.type)
         if op == "component":
@@ -313,7 +333,7 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         impl = table[op]
         return Compiled(lambda ctx: impl(f(ctx)), "Any" if op in ("start", "end", "point") else c.type)
 
-    def _expect_boolean(self, c: Compiled, loc: n.SourceLocation) -> None:
+    def _expect_boolean(self, c: Compiled, loc: SourceLocation) -> None:
         if c.type not in ("Boolean", "Any"):
             self.error(loc, "type-mismatch", f"expected a Boolean, found {c.type}")
 
@@ -348,18 +368,22 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         self._expect_boolean(right, e.right.loc)
         lf, rf = left.fn, right.fn
         if e.op == "and":
+
             def and_(ctx: EvaluationContext) -> Any:
                 a = lf(ctx)
                 if a is False:
                     return False  # the result is fixed; CQL allows skipping the other operand
                 return logical.and_(a, rf(ctx))
+
             return Compiled(and_, "Boolean")
         if e.op == "or":
+
             def or_(ctx: EvaluationContext) -> Any:
                 a = lf(ctx)
                 if a is True:
                     return True
                 return logical.or_(a, rf(ctx))
+
             return Compiled(or_, "Boolean")
         impl = logical.xor if e.op == "xor" else logical.implies
         return Compiled(lambda ctx: impl(lf(ctx), rf(ctx)), "Boolean")
@@ -386,6 +410,7 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         def between(ctx: EvaluationContext) -> Any:
             x, y = a(ctx), b(ctx)
             return None if x is None or y is None else impl(x, y, unit)
+
         return Compiled(between, "Integer")
 
     def _IfThenElse(self, e: n.IfThenElse, scope: Scope) -> Compiled:  # noqa: N802
@@ -393,7 +418,11 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         self._expect_boolean(cond, e.condition.loc)
         then, other = self.compile(e.then, scope), self.compile(e.otherwise, scope)
         cf, tf, of = cond.fn, then.fn, other.fn
-        typ = then.type if then.type == other.type or other.type == "Any" else ("Any" if then.type != "Any" else other.type)
+        typ = (
+            then.type
+            if then.type == other.type or other.type == "Any"
+            else ("Any" if then.type != "Any" else other.type)
+        )
         return Compiled(lambda ctx: tf(ctx) if cf(ctx) is True else of(ctx), typ)
 
     def _Case(self, e: n.Case, scope: Scope) -> Compiled:  # noqa: N802
@@ -412,11 +441,13 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         of = other.fn
 
         if comparand is None:
+
             def case(ctx: EvaluationContext) -> Any:
                 for w, th in items:
                     if w(ctx) is True:
                         return th(ctx)
                 return of(ctx)
+
             return Compiled(case, typ)
         cmp_fn = comparand
 
@@ -426,6 +457,7 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
                 if comparison.equal(value, w(ctx)) is True:
                     return th(ctx)
             return of(ctx)
+
         return Compiled(case_of, typ)
 
     def _Timing(self, e: n.Timing, scope: Scope) -> Compiled:  # noqa: N802
@@ -436,7 +468,9 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         if kind == "during":
             if p.boundary in ("starts", "ends"):
                 which = interval_ops.start if p.boundary == "starts" else interval_ops.end
-                return Compiled(lambda ctx: interval_ops.included_in(which(left(ctx)), right(ctx), precision, p.properly), "Boolean")
+                return Compiled(
+                    lambda ctx: interval_ops.included_in(which(left(ctx)), right(ctx), precision, p.properly), "Boolean"
+                )
             properly = p.properly
             return Compiled(lambda ctx: interval_ops.included_in(left(ctx), right(ctx), precision, properly), "Boolean")
         if kind == "includes":
@@ -454,15 +488,18 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
             boundary, properly = p.boundary, p.properly
             return Compiled(lambda ctx: interval_ops.within(left(ctx), right(ctx), q, boundary, properly), "Boolean")
         if kind == "same":
-            relation, boundary = p.relation, p.boundary
-            return Compiled(lambda ctx: interval_ops.same_as(
-                left(ctx), right(ctx), precision=precision, relation=relation, boundary=boundary), "Boolean")  # fmt: skip
+            same_relation, same_boundary = p.relation, p.boundary
+            return Compiled(
+                lambda ctx: interval_ops.same_as(
+                    left(ctx), right(ctx), precision=precision, relation=same_relation, boundary=same_boundary
+                ),
+                "Boolean",
+            )
+        side = p.relation
         if kind == "overlaps":
-            relation = p.relation
-            return Compiled(lambda ctx: interval_ops.overlaps(left(ctx), right(ctx), precision, relation), "Boolean")
+            return Compiled(lambda ctx: interval_ops.overlaps(left(ctx), right(ctx), precision, side), "Boolean")
         if kind == "meets":
-            relation = p.relation
-            return Compiled(lambda ctx: interval_ops.meets(left(ctx), right(ctx), precision, relation), "Boolean")
+            return Compiled(lambda ctx: interval_ops.meets(left(ctx), right(ctx), precision, side), "Boolean")
         if kind == "starts":
             return Compiled(lambda ctx: interval_ops.starts(left(ctx), right(ctx), precision), "Boolean")
         if kind == "ends":
@@ -479,7 +516,11 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
             item = self.sys(element_expr, scope).fn
             url_fn = container.fn
             return Compiled(lambda ctx: _in_code_system(item(ctx), url_fn(ctx)), "Boolean")
-        item_c = self.compile(element_expr, scope) if is_list(container.type) and is_fhir(element_of(container.type)) else self.sys(element_expr, scope)
+        item_c = (
+            self.compile(element_expr, scope)
+            if is_list(container.type) and is_fhir(element_of(container.type))
+            else self.sys(element_expr, scope)
+        )
         if not is_list(container.type) or not is_fhir(element_of(container.type)):
             container = to_sys(container)
         cf, xf = container.fn, item_c.fn
@@ -493,6 +534,7 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
             if isinstance(c, list):
                 return lists.in_list(xf(ctx), c)
             return interval_ops.included_in(xf(ctx), c, precision)
+
         return Compiled(member, "Boolean")
 
 
@@ -500,7 +542,7 @@ def _in_code_system(value: Any, url: Any) -> bool:
     if value is None:
         return False
     if isinstance(value, Code):
-        return value.system == url
+        return bool(value.system == url)
     if isinstance(value, Concept):
         return any(c.system == url for c in value.codes)
     return False

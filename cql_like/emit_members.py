@@ -85,7 +85,7 @@ def dynamic_get(ctx: EvaluationContext, value: Any, name: str) -> Any:
             return value[name]
         for key, v in value.items():
             if key.startswith(name) and len(key) > len(name) and key[len(name)].isupper():
-                return model.to_system(v, model.choice_type_name(key[len(name):]))
+                return model.to_system(v, model.choice_type_name(key[len(name) :]))
         return None
     if name == "value" and not isinstance(value, Quantity | Code | Concept | Interval):
         return value  # `.value` of a FHIR primitive is the primitive itself
@@ -137,12 +137,14 @@ class MemberResolver:
     def _navigate(src_fn: Any, get: Any, many: bool, element_is_list: bool, name: str) -> Any:
         if not many:
             if element_is_list:
+
                 def one_to_many(ctx: EvaluationContext) -> Any:
                     d = src_fn(ctx)
                     if not isinstance(d, dict):
                         return [] if d is None else None
                     got = get(ctx, d)
                     return [] if got is None else got
+
                 return one_to_many
 
             def one(ctx: EvaluationContext) -> Any:
@@ -151,6 +153,7 @@ class MemberResolver:
                     return get(ctx, d)
                 # a System value where a FHIR element was declared (e.g. after a conversion)
                 return None if d is None else dynamic_get(ctx, d, name)
+
             return one
 
         def each(ctx: EvaluationContext) -> Any:
@@ -167,4 +170,5 @@ class MemberResolver:
                 elif got is not None:
                     out.append(got)
             return out
+
         return each

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import nodes as n
 from .context import EvaluationContext
+from .errors import SourceLocation
 from .fhir import model
 from .fhir.retrieve import DEFAULT_CODE_PATH, codes_at
 from .ops import clinical, lists
@@ -21,7 +22,9 @@ from .static_types import Compiled, element_of, is_list, list_of
 from .terminology import ValueSet
 
 if TYPE_CHECKING:
-    from .emit import ExprCompiler, Scope
+    from .compiler import LibraryCompiler
+    from .emit import Scope
+    from .emit_members import MemberResolver
 
 _MISSING = object()
 
@@ -51,14 +54,32 @@ def _note_all(ctx: EvaluationContext, items: Any) -> None:
 
 
 class QueryEmitter:
-    def value_set_membership(self: ExprCompiler, item: Compiled, vs_ref: Compiled, loc: n.SourceLocation) -> Compiled:
+    if TYPE_CHECKING:
+        lib: LibraryCompiler
+        members: MemberResolver
+
+        def compile(self, expr: n.Expr, scope: Scope) -> Compiled: ...
+        def sys(self, expr: n.Expr, scope: Scope) -> Compiled: ...
+        def error(self, loc: SourceLocation, code: str, message: str) -> None: ...
+        def _expect_boolean(self, c: Compiled, loc: SourceLocation) -> None: ...
+
+    def value_set_membership(self, item: Compiled, vs_ref: Compiled, loc: SourceLocation) -> Compiled:
         vs = vs_ref.fn(None)  # type: ignore[arg-type]  # value set refs are constants
         f = item.fn
-        if item.type not in ("Code", "Concept", "String", "Any", "List<Code>", "List<Concept>", "List<Any>", "List<String>"):
+        if item.type not in (
+            "Code",
+            "Concept",
+            "String",
+            "Any",
+            "List<Code>",
+            "List<Concept>",
+            "List<Any>",
+            "List<String>",
+        ):
             self.error(loc, "type-mismatch", f"{item.type} cannot be in a value set")
         return Compiled(lambda ctx: clinical.in_value_set(f(ctx), vs), "Boolean")
 
-    def _Retrieve(self: ExprCompiler, e: n.Retrieve, scope: Scope, as_source: bool = False) -> Compiled:  # noqa: N802
+    def _Retrieve(self, e: n.Retrieve, scope: Scope, as_source: bool = False) -> Compiled:  # noqa: N802
         rtype = e.resource_type.name
         if e.resource_type.namespace not in (None, "FHIR") or rtype not in model.RESOURCE_TYPES:
             self.error(e.resource_type.loc, "unknown-type", f"unknown FHIR resource type {rtype!r}")
@@ -84,12 +105,17 @@ class QueryEmitter:
             fetch = lambda ctx: [r for r, keys in ctx.record.coded(rtype, path, extract) if not keys.isdisjoint(wanted)]  # noqa: E731
             return self._noting(fetch, result_type, as_source)
         if term.type not in ("Code", "Concept", "List<Code>", "List<Concept>", "Any", "List<Any>"):
-            self.error(e.terminology.loc, "type-mismatch", f"a retrieve filters on a value set, code or concept, not {term.type}")
+            self.error(
+                e.terminology.loc,
+                "type-mismatch",
+                f"a retrieve filters on a value set, code or concept, not {term.type}",
+            )
         tf = term.fn
 
         def fetch_codes(ctx: EvaluationContext) -> Any:
             keys_wanted = _codes_of(tf(ctx)) or frozenset()
             return [r for r, keys in ctx.record.coded(rtype, path, extract) if not keys.isdisjoint(keys_wanted)]
+
         return self._noting(fetch_codes, result_type, as_source)
 
     @staticmethod
@@ -101,9 +127,10 @@ class QueryEmitter:
             items = fetch(ctx)
             _note_all(ctx, items)
             return items
+
         return Compiled(fetch_and_note, result_type)
 
-    def _source(self: ExprCompiler, src: n.AliasedSource, scope: Scope) -> tuple[Compiled, str, bool]:
+    def _source(self, src: n.AliasedSource, scope: Scope) -> tuple[Compiled, str, bool]:
         if isinstance(src.source, n.Retrieve):
             c = self._Retrieve(src.source, scope, as_source=True)
         elif isinstance(src.source, n.Identifier) and src.source.name not in scope:
@@ -114,7 +141,7 @@ class QueryEmitter:
         many = is_list(c.type)
         return c, element_of(c.type) if many else c.type, many
 
-    def _Query(self: ExprCompiler, e: n.Query, scope: Scope) -> Compiled:  # noqa: N802
+    def _Query(self, e: n.Query, scope: Scope) -> Compiled:  # noqa: N802
         inner = dict(scope)
         sources: list[tuple[str, Any, bool]] = []
         single = True
@@ -155,7 +182,7 @@ class QueryEmitter:
         plan = _QueryPlan(sources, lets, inclusions, where, ret, distinct, sort, single)
         return Compiled(plan.run, result_type)
 
-    def _sort(self: ExprCompiler, e: n.Query, elem_type: str, scope: Scope) -> list[tuple[Any, bool]]:
+    def _sort(self, e: n.Query, elem_type: str, scope: Scope) -> list[tuple[Any, bool]]:
         keys: list[tuple[Any, bool]] = []
         for item in e.sort:
             if item.key is None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import nodes as n
 from .context import EvaluationContext
+from .errors import SourceLocation
 from .fhir import model
 from .ops import conversion
 from .runtime import temporal as t
@@ -17,7 +18,9 @@ from .runtime.quantity import Quantity
 from .static_types import SYSTEM_TYPES, Compiled, element_of, is_fhir, is_list
 
 if TYPE_CHECKING:
-    from .emit import ExprCompiler, Scope
+    from .compiler import LibraryCompiler
+    from .emit import Scope
+    from .emit_members import MemberResolver
 
 # System type -> name of the matching member of a FHIR choice element
 _SYSTEM_TO_CHOICE = {"Concept": "CodeableConcept", "Code": "Coding"}
@@ -83,7 +86,16 @@ def runtime_check(type_name: str) -> Any:
 
 
 class TypeEmitter:
-    def _TypeOp(self: ExprCompiler, e: n.TypeOp, scope: Scope) -> Compiled:  # noqa: N802
+    if TYPE_CHECKING:
+        lib: LibraryCompiler
+        members: MemberResolver
+
+        def compile(self, expr: n.Expr, scope: Scope) -> Compiled: ...
+        def sys(self, expr: n.Expr, scope: Scope) -> Compiled: ...
+        def error(self, loc: SourceLocation, code: str, message: str) -> None: ...
+        def _expect_boolean(self, c: Compiled, loc: SourceLocation) -> None: ...
+
+    def _TypeOp(self, e: n.TypeOp, scope: Scope) -> Compiled:  # noqa: N802
         target = resolve_type(e.type)
         if target not in SYSTEM_TYPES and not is_fhir(target) and not is_list(target):
             self.error(e.type.loc, "unknown-type", f"unknown type {target!r}")
@@ -104,13 +116,18 @@ class TypeEmitter:
         def as_(ctx: EvaluationContext) -> Any:
             v = f(ctx)
             return v if v is not None and check(v) else None
+
         return Compiled(as_, target)
 
-    def _choice_member(self: ExprCompiler, e: n.TypeOp, target: str, scope: Scope) -> Compiled | None:
+    def _choice_member(self, e: n.TypeOp, target: str, scope: Scope) -> Compiled | None:
         operand = e.operand
         if not isinstance(operand, n.Member):
             return None
-        if isinstance(operand.source, n.Identifier) and self.lib.is_library_alias(operand.source.name) and operand.source.name not in scope:
+        if (
+            isinstance(operand.source, n.Identifier)
+            and self.lib.is_library_alias(operand.source.name)
+            and operand.source.name not in scope
+        ):
             return None
         src = self.compile(operand.source, scope)
         base = element_of(src.type) if is_list(src.type) else src.type
@@ -125,7 +142,9 @@ class TypeEmitter:
             wanted = "Quantity"  # SimpleQuantity, Age, Duration ... are profiles of Quantity
         if wanted not in el.types:
             options = ", ".join(model.choice_type_name(x) for x in el.types)
-            self.error(e.loc, "type-mismatch", f"{base[5:]}.{operand.name} is never a {target} (it is one of {options})")
+            self.error(
+                e.loc, "type-mismatch", f"{base[5:]}.{operand.name} is never a {target} (it is one of {options})"
+            )
             return Compiled(lambda ctx: None, "Any")
         field = model.choice_field(operand.name, wanted)
         fhir_type = model.choice_type_name(wanted)
@@ -135,25 +154,31 @@ class TypeEmitter:
         if e.op == "is":
             if many:
                 return Compiled(lambda ctx: None, "Boolean")
-            return Compiled(lambda ctx: (lambda d: isinstance(d, dict) and d.get(field) is not None)(sf(ctx)), "Boolean")
+            return Compiled(
+                lambda ctx: (lambda d: isinstance(d, dict) and d.get(field) is not None)(sf(ctx)), "Boolean"
+            )
         if not is_fhir(target) and system is None:
             # `as Quantity` / `as Concept`: the System type, through the FHIRHelpers conversion
             def converted(ctx: EvaluationContext) -> Any:
                 d = sf(ctx)
                 return model.to_system(d.get(field), fhir_type) if isinstance(d, dict) else None
+
             return Compiled(converted, target)
         if system is not None:
+
             def primitive(ctx: EvaluationContext) -> Any:
                 d = sf(ctx)
                 return model.primitive(d.get(field), fhir_type) if isinstance(d, dict) else None
+
             return Compiled(primitive, system)
 
         def raw(ctx: EvaluationContext) -> Any:
             d = sf(ctx)
             return d.get(field) if isinstance(d, dict) else None
+
         return Compiled(raw, "FHIR." + fhir_type)
 
-    def _Convert(self: ExprCompiler, e: n.Convert, scope: Scope) -> Compiled:  # noqa: N802
+    def _Convert(self, e: n.Convert, scope: Scope) -> Compiled:  # noqa: N802
         from .emit import to_sys
 
         src = to_sys(self.compile(e.operand, scope))
@@ -166,6 +191,7 @@ class TypeEmitter:
 
                 v = f(ctx)
                 return convert(v, unit) if isinstance(v, Quantity) else None
+
             return Compiled(convert_unit, "Quantity")
         assert e.type is not None
         target = resolve_type(e.type)

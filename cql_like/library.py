@@ -103,14 +103,20 @@ class _Loader:
             self.sink.diagnostics.extend(err.diagnostics)
             return None
         if main and source.name and source.name_loc and path.stem != source.name:
-            self.sink.error(source.name_loc, "library-name", f"library {source.name} must live in {source.name}.cql, not {path.name}")
+            self.sink.error(
+                source.name_loc,
+                "library-name",
+                f"library {source.name} must live in {source.name}.cql, not {path.name}",
+            )
         return LibraryCompiler(source, self.sink, self.terminology, self.include, main).compile()
 
     def include(self, name: str, version: str | None, loc: SourceLocation) -> CompiledLibrary | None:
         if name in self.done:
             return self.done[name]
         if name in self.loading:
-            self.sink.error(loc, "cycle", f"libraries include each other in a cycle: {' -> '.join([*self.loading, name])}")
+            self.sink.error(
+                loc, "cycle", f"libraries include each other in a cycle: {' -> '.join([*self.loading, name])}"
+            )
             return None
         for directory in self.paths:
             candidate = Path(directory) / f"{name}.cql"
@@ -122,7 +128,9 @@ class _Loader:
                     self.loading.pop()
                 if lib is not None:
                     if version is not None and lib.version is not None and lib.version != version:
-                        self.sink.error(loc, "unknown-library", f"library {name} is version {lib.version}, not {version}")
+                        self.sink.error(
+                            loc, "unknown-library", f"library {name} is version {lib.version}, not {version}"
+                        )
                     self.done[name] = lib
                 return lib
         searched = ", ".join(str(p) for p in self.paths) or "no library paths"

@@ -274,10 +274,30 @@ class Query:
 
 
 Expr = (
-    Literal | QuantityLiteral | Identifier | Member | Call | Indexer | Unary | Binary | NullTest
-    | TypeOp | Convert | Between | DurationBetween | Timing | IntervalSelector | ListSelector
-    | TupleSelector | InstanceSelector | CodeSelector | ConceptSelector | IfThenElse | Case
-    | Retrieve | Query
+    Literal
+    | QuantityLiteral
+    | Identifier
+    | Member
+    | Call
+    | Indexer
+    | Unary
+    | Binary
+    | NullTest
+    | TypeOp
+    | Convert
+    | Between
+    | DurationBetween
+    | Timing
+    | IntervalSelector
+    | ListSelector
+    | TupleSelector
+    | InstanceSelector
+    | CodeSelector
+    | ConceptSelector
+    | IfThenElse
+    | Case
+    | Retrieve
+    | Query
 )
 
 # ---- library-level definitions

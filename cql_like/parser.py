@@ -189,7 +189,7 @@ class _ToNodes(Transformer[Token, Any]):
         if name.startswith("bin_"):
             left, right = children
             return n.Binary(self._loc(meta), name[4:], left, right)
-        return super().__default__(data, children, meta)
+        return super().__default__(data, children, meta)  # type: ignore[no-untyped-call]
 
     @v_args(meta=True)
     def in_(self, meta: Meta, ch: list[Any]) -> n.Binary:
@@ -357,9 +357,7 @@ class _ToNodes(Transformer[Token, Any]):
     @v_args(meta=True)
     def tp_includes(self, meta: Meta, ch: list[Any]) -> n.TimingPhrase:
         properly, precision = ch
-        return n.TimingPhrase(
-            self._loc(meta), "includes", properly=properly is not None, precision=precision
-        )
+        return n.TimingPhrase(self._loc(meta), "includes", properly=properly is not None, precision=precision)
 
     @v_args(meta=True)
     def tp_before_after(self, meta: Meta, ch: list[Any]) -> n.TimingPhrase:

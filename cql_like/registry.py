@@ -27,18 +27,59 @@ class FunctionSpec:
     needs_context: bool = False  # impl(ctx, *args): reads the clock or the patient
 
 
-def _f(name: str, family: str, arity: int | tuple[int, int | None], impl: Callable[..., Any],
-       returns: str, doc: str, *, propagate_null: bool = True, needs_context: bool = False) -> FunctionSpec:  # fmt: skip
+def _f(
+    name: str,
+    family: str,
+    arity: int | tuple[int, int | None],
+    impl: Callable[..., Any],
+    returns: str,
+    doc: str,
+    *,
+    propagate_null: bool = True,
+    needs_context: bool = False,
+) -> FunctionSpec:
     lo, hi = (arity, arity) if isinstance(arity, int) else arity
     return FunctionSpec(name, family, lo, hi, impl, returns, doc, propagate_null, needs_context)
 
 
 _SPECS = [
     # nullological
-    _f("Coalesce", "nullological", (1, None), nullological.coalesce, "arg0", "first non-null argument (or list element)", propagate_null=False),
-    _f("IsNull", "nullological", 1, nullological.is_null, "Boolean", "true when the argument is null", propagate_null=False),
-    _f("IsTrue", "nullological", 1, lambda x: x is True, "Boolean", "true when the argument is true", propagate_null=False),
-    _f("IsFalse", "nullological", 1, lambda x: x is False, "Boolean", "true when the argument is false", propagate_null=False),
+    _f(
+        "Coalesce",
+        "nullological",
+        (1, None),
+        nullological.coalesce,
+        "arg0",
+        "first non-null argument (or list element)",
+        propagate_null=False,
+    ),
+    _f(
+        "IsNull",
+        "nullological",
+        1,
+        nullological.is_null,
+        "Boolean",
+        "true when the argument is null",
+        propagate_null=False,
+    ),
+    _f(
+        "IsTrue",
+        "nullological",
+        1,
+        lambda x: x is True,
+        "Boolean",
+        "true when the argument is true",
+        propagate_null=False,
+    ),
+    _f(
+        "IsFalse",
+        "nullological",
+        1,
+        lambda x: x is False,
+        "Boolean",
+        "true when the argument is false",
+        propagate_null=False,
+    ),
     # lists and aggregates (null lists handled inside)
     _f("Exists", "lists", 1, lists.exists, "Boolean", "the list has a non-null element", propagate_null=False),
     _f("Count", "aggregate", 1, aggregate.count, "Integer", "number of non-null elements", propagate_null=False),
@@ -46,7 +87,9 @@ _SPECS = [
     _f("Min", "aggregate", 1, aggregate.min_, "elem0", "smallest non-null element", propagate_null=False),
     _f("Max", "aggregate", 1, aggregate.max_, "elem0", "largest non-null element", propagate_null=False),
     _f("Avg", "aggregate", 1, aggregate.avg, "elem0", "mean of non-null elements", propagate_null=False),
-    _f("AllTrue", "aggregate", 1, aggregate.all_true, "Boolean", "every non-null element is true", propagate_null=False),
+    _f(
+        "AllTrue", "aggregate", 1, aggregate.all_true, "Boolean", "every non-null element is true", propagate_null=False
+    ),
     _f("AnyTrue", "aggregate", 1, aggregate.any_true, "Boolean", "some element is true", propagate_null=False),
     _f("First", "lists", 1, lists.first, "elem0", "first element", propagate_null=False),
     _f("Last", "lists", 1, lists.last, "elem0", "last element", propagate_null=False),
@@ -56,7 +99,15 @@ _SPECS = [
     _f("Tail", "lists", 1, lists.tail, "arg0", "all but the first element"),
     _f("Skip", "lists", 2, lists.skip, "arg0", "drop the first n elements"),
     _f("Take", "lists", 2, lists.take, "arg0", "the first n elements"),
-    _f("SingletonFrom", "lists", 1, lists.singleton, "elem0", "the only element (error when more)", propagate_null=False),
+    _f(
+        "SingletonFrom",
+        "lists",
+        1,
+        lists.singleton,
+        "elem0",
+        "the only element (error when more)",
+        propagate_null=False,
+    ),
     # strings
     _f("StartsWith", "strings", 2, strings.starts_with, "Boolean", "string starts with prefix"),
     _f("EndsWith", "strings", 2, strings.ends_with, "Boolean", "string ends with suffix"),
@@ -87,23 +138,95 @@ _SPECS = [
     _f("Now", "temporal", 0, lambda ctx: ctx.now, "DateTime", "the evaluation instant", needs_context=True),
     _f("Date", "temporal", (1, 3), temporal.date, "Date", "Date(year, month, day)"),
     _f("DateTime", "temporal", (1, 7), temporal.datetime_, "DateTime", "DateTime(year, ...)"),
-    _f("AgeInYears", "temporal", 0, lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, "year"), "Integer", "patient age in whole years today", needs_context=True),
-    _f("AgeInMonths", "temporal", 0, lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, "month"), "Integer", "patient age in whole months today", needs_context=True),
-    _f("AgeInDays", "temporal", 0, lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, "day"), "Integer", "patient age in days today", needs_context=True),
-    _f("AgeInYearsAt", "temporal", 1, lambda ctx, d: temporal.age_at(ctx.birth_date, d, "year"), "Integer", "patient age in whole years at a date", needs_context=True),
-    _f("AgeInMonthsAt", "temporal", 1, lambda ctx, d: temporal.age_at(ctx.birth_date, d, "month"), "Integer", "patient age in whole months at a date", needs_context=True),
-    _f("AgeInDaysAt", "temporal", 1, lambda ctx, d: temporal.age_at(ctx.birth_date, d, "day"), "Integer", "patient age in days at a date", needs_context=True),
-    _f("CalculateAgeInYearsAt", "temporal", 2, lambda b, d: temporal.age_at(b, d, "year"), "Integer", "whole years from a birth date to a date"),
-    _f("CalculateAgeInMonthsAt", "temporal", 2, lambda b, d: temporal.age_at(b, d, "month"), "Integer", "whole months from a birth date to a date"),
-]  # fmt: skip
+    _f(
+        "AgeInYears",
+        "temporal",
+        0,
+        lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, "year"),
+        "Integer",
+        "patient age in whole years today",
+        needs_context=True,
+    ),
+    _f(
+        "AgeInMonths",
+        "temporal",
+        0,
+        lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, "month"),
+        "Integer",
+        "patient age in whole months today",
+        needs_context=True,
+    ),
+    _f(
+        "AgeInDays",
+        "temporal",
+        0,
+        lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, "day"),
+        "Integer",
+        "patient age in days today",
+        needs_context=True,
+    ),
+    _f(
+        "AgeInYearsAt",
+        "temporal",
+        1,
+        lambda ctx, d: temporal.age_at(ctx.birth_date, d, "year"),
+        "Integer",
+        "patient age in whole years at a date",
+        needs_context=True,
+    ),
+    _f(
+        "AgeInMonthsAt",
+        "temporal",
+        1,
+        lambda ctx, d: temporal.age_at(ctx.birth_date, d, "month"),
+        "Integer",
+        "patient age in whole months at a date",
+        needs_context=True,
+    ),
+    _f(
+        "AgeInDaysAt",
+        "temporal",
+        1,
+        lambda ctx, d: temporal.age_at(ctx.birth_date, d, "day"),
+        "Integer",
+        "patient age in days at a date",
+        needs_context=True,
+    ),
+    _f(
+        "CalculateAgeInYearsAt",
+        "temporal",
+        2,
+        lambda b, d: temporal.age_at(b, d, "year"),
+        "Integer",
+        "whole years from a birth date to a date",
+    ),
+    _f(
+        "CalculateAgeInMonthsAt",
+        "temporal",
+        2,
+        lambda b, d: temporal.age_at(b, d, "month"),
+        "Integer",
+        "whole months from a birth date to a date",
+    ),
+]
 
 SYSTEM_FUNCTIONS: dict[str, FunctionSpec] = {s.name: s for s in _SPECS}
 
 # FHIRHelpers 4.0.1 functions: the argument gets the implicit FHIR -> System conversion, then this
 FHIRHELPERS_FUNCTIONS: dict[str, FunctionSpec] = {
     name: SYSTEM_FUNCTIONS[name]
-    for name in ("ToString", "ToDecimal", "ToInteger", "ToBoolean", "ToDate", "ToDateTime",
-                 "ToQuantity", "ToConcept", "ToCode", "ToInterval")  # fmt: skip
+    for name in (
+        "ToString",
+        "ToDecimal",
+        "ToInteger",
+        "ToBoolean",
+        "ToDate",
+        "ToDateTime",
+        "ToQuantity",
+        "ToConcept",
+        "ToCode",
+        "ToInterval",
+    )  # fmt: skip
 }
 FHIRHELPERS_FUNCTIONS = {**FHIRHELPERS_FUNCTIONS, "ToTime": SYSTEM_FUNCTIONS["ToString"]}
 

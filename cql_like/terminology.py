@@ -46,10 +46,16 @@ def value_set_from_json(resource: Mapping[str, Any], origin: str = "") -> ValueS
     else:
         for include in (resource.get("compose") or {}).get("include", ()) or ():
             if include.get("filter") or include.get("valueSet"):
-                problem = f"value set {url} ({origin}) uses a compose filter or an included value set, which needs a terminology server; add an expansion"
+                problem = (
+                    f"value set {url} ({origin}) uses a compose filter or an included value set, "
+                    "which needs a terminology server; add an expansion"
+                )
                 continue
             if not include.get("concept"):
-                problem = f"value set {url} ({origin}) includes a whole code system, which needs a terminology server; list the concepts"
+                problem = (
+                    f"value set {url} ({origin}) includes a whole code system, "
+                    "which needs a terminology server; list the concepts"
+                )
                 continue
             for concept in include.get("concept", ()):
                 codes.add((include.get("system"), str(concept["code"])))

@@ -36,8 +36,11 @@ PRIMITIVE_TO_SYSTEM = {
 QUANTITY_TYPES = frozenset({"Quantity", "Age", "Duration", "Distance", "Count", "SimpleQuantity", "MoneyQuantity"})
 # FHIR complex types that FHIRHelpers turns into System values, and the System type they become
 CONVERTIBLE = {
-    "CodeableConcept": "Concept", "Coding": "Code", "Period": "Interval<DateTime>",
-    "Range": "Interval<Quantity>", **{t: "Quantity" for t in QUANTITY_TYPES},
+    "CodeableConcept": "Concept",
+    "Coding": "Code",
+    "Period": "Interval<DateTime>",
+    "Range": "Interval<Quantity>",
+    **{t: "Quantity" for t in QUANTITY_TYPES},
 }
 _UCUM = "http://unitsofmeasure.org"
 _CALENDAR = "http://hl7.org/fhirpath/CodeSystem/calendar-units"

@@ -45,7 +45,9 @@ class PatientRecord:
 
     @classmethod
     def from_bundle(cls, bundle: Mapping[str, Any]) -> PatientRecord:
-        entries = [e for e in bundle.get("entry", ()) or () if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+        entries = [
+            e for e in bundle.get("entry", ()) or () if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+        ]
         return cls([e["resource"] for e in entries], [e.get("fullUrl") for e in entries])
 
     @classmethod
@@ -73,7 +75,9 @@ class PatientRecord:
             hit = self._by_ref.get("/".join(parts[-2:]))
         return hit
 
-    def coded(self, resource_type: str, path: str, codes_of: Any) -> list[tuple[Resource, frozenset[tuple[str | None, str]]]]:
+    def coded(
+        self, resource_type: str, path: str, codes_of: Any
+    ) -> list[tuple[Resource, frozenset[tuple[str | None, str]]]]:
         """Resources of a type with the (system, code) pairs at their code path, computed once."""
         key = (resource_type, path)
         cached = self._code_cache.get(key)

@@ -196,9 +196,7 @@ def within(a: Any, b: Any, quantity: Quantity, boundary: str | None, properly: b
     return iv.contains_point(window, x, values.compare)
 
 
-def same_as(
-    a: Any, b: Any, *, precision: str | None, relation: str | None, boundary: str | None
-) -> Bool3:
+def same_as(a: Any, b: Any, *, precision: str | None, relation: str | None, boundary: str | None) -> Bool3:
     x = _boundary(a, boundary, "start") if boundary else a
     if x is None or b is None:
         return None

@@ -241,9 +241,10 @@ def add(value: Temporal, amount: Decimal | int, unit: str) -> Temporal | None:
             comps[0] = (comps[0] or 0) + int(months / 12)
             return _with_components(value, comps)
         total = (comps[0] or 0) * 12 + (comps[1] or 1) - 1 + months
-        comps[0], comps[1] = total // 12, total % 12 + 1
+        year, month = total // 12, total % 12 + 1
+        comps[0], comps[1] = year, month
         if comps[2] is not None:
-            comps[2] = min(comps[2], calendar.monthrange(comps[0], comps[1])[1])
+            comps[2] = min(comps[2], calendar.monthrange(year, month)[1])
         return _with_components(value, comps)
     unit_ms = _FINE_UNIT_MS[cal]
     value_unit = PRECISIONS[max(prec, 2)]

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from cql_like import CqlError
-
 from tests.cql_like.helpers import load
 
 HEADER = (
@@ -46,8 +45,7 @@ def test_unknown_value_set_and_code_system(tmp_path: Path) -> None:
     errors = _errors(
         tmp_path,
         "",
-        "valueset \"Nope\": 'https://example.org/fhir/ValueSet/nope'\n"
-        "code \"X\": '1' from \"Undeclared\"\n",
+        'valueset "Nope": \'https://example.org/fhir/ValueSet/nope\'\ncode "X": \'1\' from "Undeclared"\n',
     )
     assert errors[0][:3] == (4, 10, "unknown-valueset")
     assert "https://example.org/fhir/ValueSet/nope" in errors[0][3]
@@ -59,8 +57,8 @@ def test_wrong_arity_and_obvious_type_mismatch(tmp_path: Path) -> None:
         tmp_path,
         "define \"A\": StartsWith('x')\n"
         "define \"B\": 'a' = 1\n"
-        "define \"C\": [Observation] O where O.value as Quantity is null and O.status < @2024-01-01\n"
-        "define \"D\": not 5\n",
+        'define "C": [Observation] O where O.value as Quantity is null and O.status < @2024-01-01\n'
+        'define "D": not 5\n',
     )
     codes = [(line, code) for line, _, code, _ in errors]
     assert codes == [(5, "wrong-arity"), (6, "type-mismatch"), (7, "type-mismatch"), (8, "type-mismatch")]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from cql_like import CqlEvaluationError, Date, PatientRecord, Quantity
+from cql_like import CqlEvaluationError, Date, PatientRecord, Quantity, Results
 from tests.cql_like.helpers import load
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
@@ -31,7 +33,7 @@ define "Two Orders": singleton from [MedicationRequest]
 define "Dose": 960 'mg'
 """
 
-RESOURCES = [
+RESOURCES: list[dict[str, Any]] = [
     {"resourceType": "Patient", "id": "p", "birthDate": "1970-01-01"},
     {"resourceType": "Observation", "id": "final", "status": "final", "effectiveDateTime": "2026-03-01",
      "code": {"coding": [{"system": "http://loinc.org", "code": "21702-6"}]}},
@@ -42,7 +44,7 @@ RESOURCES = [
 ]  # fmt: skip
 
 
-def _defines(tmp_path: Path, names: list[str], **params: object) -> object:
+def _defines(tmp_path: Path, names: list[str], **params: object) -> Results:
     lib = load(tmp_path, "Evidence", LIB)
     return lib.evaluate(PatientRecord.from_resources(RESOURCES), now=NOW, parameters=params, defines=names)
 
@@ -50,7 +52,9 @@ def _defines(tmp_path: Path, names: list[str], **params: object) -> object:
 def test_evidence_names_the_resources_behind_a_true_result(tmp_path: Path) -> None:
     lib = load(tmp_path, "Evidence", LIB)
     names = [n for n in lib.define_names if n != "Two Orders"]
-    results = lib.evaluate(PatientRecord.from_resources(RESOURCES), now=NOW, parameters={"OrderId": "mr-1"}, defines=names)
+    results = lib.evaluate(
+        PatientRecord.from_resources(RESOURCES), now=NOW, parameters={"OrderId": "mr-1"}, defines=names
+    )
     assert results.values["Has Final KRAS"] is True
     assert results.evidence["Has Final KRAS"] == ("Observation/final",)
     assert results.evidence["KRAS Tests"] == ("Observation/final", "Observation/prelim")
@@ -59,20 +63,20 @@ def test_evidence_names_the_resources_behind_a_true_result(tmp_path: Path) -> No
     assert results.evidence["Has Amended KRAS"] == ()
     assert results.evidence["Order"] == ("MedicationRequest/mr-1",)
     assert results.values["Order Status"] == "draft"
-    assert results.values["Dose"] == Quantity(960, "mg")
+    assert results.values["Dose"] == Quantity(Decimal(960), "mg")
     assert results.evidence["Dose"] == ()
 
 
 def test_parameters_override_defaults_and_accept_python_dates(tmp_path: Path) -> None:
     later = _defines(tmp_path, ["Recent"], Cutoff=dt.date(2026, 6, 1))
-    assert later.values["Recent"] is False  # type: ignore[attr-defined]
+    assert later.values["Recent"] is False
     default = _defines(tmp_path, ["Recent"])
-    assert default.values["Recent"] is True  # type: ignore[attr-defined]
+    assert default.values["Recent"] is True
 
 
 def test_missing_parameter_is_null_not_false(tmp_path: Path) -> None:
     results = _defines(tmp_path, ["Order", "Order Status"])
-    assert results.values == {"Order": None, "Order Status": None}  # type: ignore[attr-defined]
+    assert results.values == {"Order": None, "Order Status": None}
 
 
 def test_singleton_from_many_is_an_evaluation_error_naming_the_define(tmp_path: Path) -> None:
@@ -110,9 +114,9 @@ def test_today_comes_from_now(tmp_path: Path) -> None:
 def test_included_library_defines_and_functions(tmp_path: Path) -> None:
     (tmp_path / "Shared.cql").write_text(
         "library Shared version '1.0.0'\nusing FHIR version '4.0.1'\ncontext Patient\n"
-        "define \"Adult\": AgeInYears() >= 18\n"
-        "define function \"Twice\"(x Integer): x * 2\n"
-        "define private \"Hidden\": 1\n",
+        'define "Adult": AgeInYears() >= 18\n'
+        'define function "Twice"(x Integer): x * 2\n'
+        'define private "Hidden": 1\n',
         encoding="utf-8",
     )
     lib = load(tmp_path, "Main", "library Main version '1'\nusing FHIR version '4.0.1'\n"

@@ -11,7 +11,7 @@ from cql_like.parser import parse_text
 
 
 def test_syntax_error_reports_line_column_and_caret() -> None:
-    source = "library Broken version '1'\ndefine \"A\": 1 +\ndefine \"B\": 2\n"
+    source = 'library Broken version \'1\'\ndefine "A": 1 +\ndefine "B": 2\n'
     with pytest.raises(CqlError) as err:
         parse_text(source, "Broken.cql")
     (diag,) = err.value.diagnostics
@@ -24,7 +24,7 @@ def test_syntax_error_reports_line_column_and_caret() -> None:
 
 def test_unterminated_string_points_at_the_quote() -> None:
     with pytest.raises(CqlError) as err:
-        parse_text("define \"A\": 'abc\n", "S.cql")
+        parse_text('define "A": \'abc\n', "S.cql")
     assert str(err.value).startswith("S.cql:1:13: syntax: unexpected character")
 
 
@@ -38,7 +38,8 @@ def test_invented_syntax_is_rejected() -> None:
 def test_comments_and_quoted_identifiers() -> None:
     lib = parse_text(
         "// line comment\n/* block\n comment */\ndefine \"Has \\\"quotes\\\"\": 'it''s'.length\n"
-        if False else "// c\n/* b\n*/\ndefine \"A b\": 'x' // trailing\n",
+        if False
+        else "// c\n/* b\n*/\ndefine \"A b\": 'x' // trailing\n",
         "C.cql",
     )
     assert [d.name for d in lib.defines] == ["A b"]

@@ -53,7 +53,9 @@ def test_mcode_primary_cancer_condition_is_nsclc(library: Library) -> None:
 
 
 def test_synthea_patient_history(library: Library) -> None:
-    lines = (EXAMPLES / "synthea-bulk10_nsclc-patient_Patient-Condition-MedicationRequest-Practitioner.ndjson").read_text()
+    lines = (
+        EXAMPLES / "synthea-bulk10_nsclc-patient_Patient-Condition-MedicationRequest-Practitioner.ndjson"
+    ).read_text()
     record = PatientRecord.from_resources(json.loads(line) for line in lines.splitlines() if line.strip())
     results = library.evaluate(record, now=NOW)
     assert results.values["Has NSCLC"] is True
