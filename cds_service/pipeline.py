@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import coverage_info as ci
 from .cards import CardRenderer, OrderCards
 from .discovery import Service, effective_configuration
-from .errors import PreconditionFailedError
+from .errors import PreconditionFailedError, UnprocessableError
 from .payers import PayerDirectory, PayerRoute, active_coverage, route
 from .record import Fetcher, GatheredData, gather, medication_codings, payor_organization
 from .request_model import HookRequest
@@ -103,14 +103,23 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
             from cql_like import PatientRecord
 
             record = PatientRecord.from_resources(data.all_resources())
-        decision = engine.evaluate(
-            policy,
-            record,
-            order_id=str(order["id"]),
-            now=now,
-            line_of_business=payer_route.line_of_business,
-            order_resource=order,
-        )
+        from cql_like import CqlEvaluationError
+
+        try:
+            decision = engine.evaluate(
+                policy,
+                record,
+                order_id=str(order["id"]),
+                now=now,
+                line_of_business=payer_route.line_of_business,
+                order_resource=order,
+            )
+        except CqlEvaluationError as error:
+            # Data breaking FHIR's types (a code that is an array ...) cannot be decided on; the answer names
+            # the policy and define, never the values. Was a 500 (found by tests/cds_service/test_fuzz.py).
+            raise UnprocessableError(
+                f"the data for {ref} breaks FHIR types policy {policy.id} reads ({error.define})"
+            ) from None
         assertion, label = _assert(decision, policy, payer_route, service, evidence_gaps, data)
         results.append(_OrderResult(ref, order, label, assertion, policy, decision))
     timings["evaluate_ms"] = (time.perf_counter() - evaluate_started) * 1000.0
