@@ -59,6 +59,10 @@ class LiveServer:
         assert self._process is not None, "server not started"
         return self._process.pid
 
+    @property
+    def returncode(self) -> int | None:
+        return None if self._process is None else self._process.poll()
+
     def __enter__(self) -> LiveServer:
         self.start()
         return self

@@ -143,9 +143,7 @@ def test_nesting_at_the_limit_is_answered(client: TestClient, where: str) -> Non
 
 @pytest.mark.parametrize("where", WHERE)
 @pytest.mark.parametrize("total_depth", [MAX_JSON_DEPTH + 1, 400, 900])
-def test_nesting_over_the_limit_is_400_and_not_stored(
-    client: TestClient, where: str, total_depth: int
-) -> None:
+def test_nesting_over_the_limit_is_400_and_not_stored(client: TestClient, where: str, total_depth: int) -> None:
     """Before the limit existed, 400-900 levels in a draft order or prefetch ended in RecursionError (500)."""
     instance, body = request_with_nesting(where, total_depth)
     response = client.post(SERVICE, content=body, headers={"content-type": "application/json"})
