@@ -130,7 +130,7 @@ def print_changes(console: Console, changes: list[DecisionChange], other: str) -
         return
     table = Table(show_header=True, header_style="bold")
     for column in ("Input", "Order", "Policy", "Before", "After"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for change in changes:
         table.add_row(
             change.input,
