@@ -350,23 +350,47 @@ def _parameter(lib: CompiledLibrary, name: str, default: Fn | None, overridable:
     return parameter
 
 
+def _arg_key(value: Any) -> Any:
+    """Hashable values key by value (and type, so 1 and true differ); others by identity.
+
+    The memo entry keeps the arguments alive, so an identity cannot be reused while it is cached.
+    """
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return (type(value), value)
+
+
 def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
     names = [p for p, _ in target.params]
+    function_id = id(target)
 
     def call(ctx: EvaluationContext) -> Any:
-        values = [f(ctx) for f in arg_fns]
-        env = ctx.env
-        saved = [env.get(p, _MISSING) for p in names]
-        for p, v in zip(names, values, strict=True):
-            env[p] = v
-        try:
-            assert target.body is not None
-            return target.body(ctx)
-        finally:
-            for p, old in zip(names, saved, strict=True):
-                if old is _MISSING:
-                    env.pop(p, None)
-                else:
-                    env[p] = old
+        values = tuple(f(ctx) for f in arg_fns)
+        key = (function_id, tuple(_arg_key(v) for v in values))
+        hit = ctx.memo.get(key)
+        if hit is None:
+            env = ctx.env
+            saved = [env.get(p, _MISSING) for p in names]
+            for p, v in zip(names, values, strict=True):
+                env[p] = v
+            ctx.evidence.append(set())
+            try:
+                assert target.body is not None
+                result = target.body(ctx)
+            finally:
+                found = ctx.evidence.pop()
+                for p, old in zip(names, saved, strict=True):
+                    if old is _MISSING:
+                        env.pop(p, None)
+                    else:
+                        env[p] = old
+            # CQL functions are pure: same arguments, same result within one evaluation
+            hit = (result, frozenset(found), values)
+            ctx.memo[key] = hit
+        if hit[1]:
+            ctx.evidence[-1].update(hit[1])
+        return hit[0]
 
     return call

@@ -12,7 +12,7 @@ class EvaluationContext:
     """The patient record, the clock, parameter values, define caches and the evidence being collected."""
 
     __slots__ = (
-        "record", "now", "today", "parameters", "env", "cache", "evidence", "_birth_date",
+        "record", "now", "today", "parameters", "env", "cache", "memo", "evidence", "_birth_date",
         "_birth_known",
     )  # fmt: skip
 
@@ -23,6 +23,7 @@ class EvaluationContext:
         self.parameters = parameters
         self.env: dict[str, Any] = {}  # query aliases, lets and function arguments in scope
         self.cache: dict[tuple[str, str], tuple[Any, frozenset[str]]] = {}
+        self.memo: dict[tuple[int, tuple[Any, ...]], tuple[Any, frozenset[str], tuple[Any, ...]]] = {}
         self.evidence: list[set[str]] = [set()]
         self._birth_date: t.Date | None = None
         self._birth_known = False

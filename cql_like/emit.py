@@ -23,6 +23,7 @@ from .registry import FHIRHELPERS_FUNCTIONS, SYSTEM_FUNCTIONS, FunctionSpec
 from .runtime import temporal as t
 from .runtime.clinical import Code, Concept
 from .runtime.interval import Interval
+from .runtime.logic import and3, or3
 from .runtime.quantity import CALENDAR_WORDS, Quantity
 from .static_types import Compiled, Fn, comparable, element_of, is_fhir, is_list, list_of
 
@@ -373,7 +374,7 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
                 a = lf(ctx)
                 if a is False:
                     return False  # the result is fixed; CQL allows skipping the other operand
-                return logical.and_(a, rf(ctx))
+                return and3(a, rf(ctx))
 
             return Compiled(and_, "Boolean")
         if e.op == "or":
@@ -382,7 +383,7 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
                 a = lf(ctx)
                 if a is True:
                     return True
-                return logical.or_(a, rf(ctx))
+                return or3(a, rf(ctx))
 
             return Compiled(or_, "Boolean")
         impl = logical.xor if e.op == "xor" else logical.implies

@@ -199,27 +199,54 @@ def _path_codes(path: str, record: Any, resource: dict[str, Any]) -> frozenset[t
 
 
 class _QueryPlan:
-    __slots__ = ("sources", "lets", "inclusions", "where", "ret", "distinct", "sort", "single")
+    __slots__ = ("sources", "lets", "inclusions", "where", "ret", "distinct", "sort", "single", "names", "simple")
 
     def __init__(self, sources: list[tuple[str, Any, bool]], lets: list[tuple[str, Any]],
                  inclusions: list[tuple[str, Any, bool, Any, bool]], where: Any, ret: Any,
                  distinct: bool, sort: list[tuple[Any, bool]], single: bool) -> None:  # fmt: skip
         self.sources, self.lets, self.inclusions = sources, lets, inclusions
         self.where, self.ret, self.distinct, self.sort, self.single = where, ret, distinct, sort, single
+        names = [a for a, _, _ in sources] + [name for name, _ in lets] + [a for a, _, _, _, _ in inclusions]
+        self.names = tuple(dict.fromkeys(names))
+        # one source, no let/with/sort: the shape of almost every policy query, run by a tighter loop
+        self.simple = len(sources) == 1 and not lets and not inclusions and not sort
 
     def run(self, ctx: EvaluationContext) -> Any:
         env = ctx.env
-        names = [a for a, _, _ in self.sources] + [name for name, _ in self.lets]
-        names += [a for a, _, _, _, _ in self.inclusions]
-        saved = {k: env.get(k, _MISSING) for k in names}
+        saved = [env.get(k, _MISSING) for k in self.names]
         try:
+            if self.simple:
+                return self._run_simple(ctx, env)
             return self._run(ctx, env)
         finally:
-            for k, v in saved.items():
+            for k, v in zip(self.names, saved, strict=True):
                 if v is _MISSING:
                     env.pop(k, None)
                 else:
                     env[k] = v
+
+    def _run_simple(self, ctx: EvaluationContext, env: dict[str, Any]) -> Any:
+        alias, fn, many = self.sources[0]
+        value = fn(ctx)
+        if value is None:
+            return None if self.single else []
+        items = value if many else (value,)
+        where, ret = self.where, self.ret
+        out: list[Any] = []
+        for item in items:
+            if item is None:
+                continue
+            env[alias] = item
+            if where is not None and where(ctx) is not True:
+                continue
+            if isinstance(item, dict) and "resourceType" in item:
+                ctx.note(item)
+            out.append(item if ret is None else ret(ctx))
+        if self.distinct and len(out) > 1:
+            out = lists.distinct(out)
+        if self.single:
+            return out[0] if out else None
+        return out
 
     def _run(self, ctx: EvaluationContext, env: dict[str, Any]) -> Any:
         lists_in: list[list[Any]] = []

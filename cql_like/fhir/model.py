@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -145,10 +145,16 @@ def to_quantity(qty: Any) -> Quantity | None:
 def to_interval(period: Any) -> Interval | None:
     if not isinstance(period, dict):
         return None
-    start = parse_datetime(period["start"]) if isinstance(period.get("start"), str) else None
-    end = parse_datetime(period["end"]) if isinstance(period.get("end"), str) else None
+    start, end = period.get("start"), period.get("end")
+    return _period(start if isinstance(start, str) else None, end if isinstance(end, str) else None)
+
+
+@lru_cache(maxsize=8192)
+def _period(start_text: str | None, end_text: str | None) -> Interval:
+    start = parse_datetime(start_text) if start_text is not None else None
+    end = parse_datetime(end_text) if end_text is not None else None
     if start is None:
-        return Interval(None, end, False, True)
+        return Interval(None, end, False, True)  # FHIRHelpers: an unknown start is an open null bound
     return Interval(start, end, True, True)
 
 

@@ -8,20 +8,23 @@ from __future__ import annotations
 Bool3 = bool | None
 
 
+# Written with `is True` / `is False` so that anything that is not a Boolean counts as unknown.
+
+
 def and3(a: Bool3, b: Bool3) -> Bool3:
     if a is False or b is False:
         return False
-    if a is None or b is None:
-        return None
-    return True
+    if a is True and b is True:
+        return True
+    return None
 
 
 def or3(a: Bool3, b: Bool3) -> Bool3:
     if a is True or b is True:
         return True
-    if a is None or b is None:
-        return None
-    return False
+    if a is False and b is False:
+        return False
+    return None
 
 
 def not3(a: Bool3) -> Bool3:

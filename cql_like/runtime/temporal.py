@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -97,6 +98,9 @@ def _format(comps: tuple[int | None, ...], offset: int | None, *, date_only: boo
     return out
 
 
+# Parsing and calendar arithmetic are pure functions of immutable values; caching them is safe
+# across threads and keeps repeated FHIR date strings and `Today() - 1 year` cheap.
+@lru_cache(maxsize=16384)
 def parse_date(text: str) -> Date | None:
     m = _DATETIME_RE.match(text)
     if not m or m.group(4) is not None:
@@ -104,6 +108,7 @@ def parse_date(text: str) -> Date | None:
     return Date(*(int(g) if g else None for g in m.groups()[:3]))  # type: ignore[arg-type]
 
 
+@lru_cache(maxsize=16384)
 def parse_datetime(text: str) -> DateTime | None:
     m = _DATETIME_RE.match(text)
     if not m:
@@ -173,9 +178,13 @@ def _utc_components(value: DateTime) -> tuple[int | None, ...]:
 
 
 def _aligned(a: Temporal, b: Temporal) -> tuple[tuple[int | None, ...], tuple[int | None, ...]]:
-    if isinstance(a, Date) and isinstance(b, Date):
+    if type(a) is Date and type(b) is Date:
         return a.components, b.components
-    return _utc_components(to_datetime(a)), _utc_components(to_datetime(b))
+    da = a if type(a) is DateTime else to_datetime(a)
+    db = b if type(b) is DateTime else to_datetime(b)
+    ca = da.components if not da.offset_minutes or da.hour is None else _utc_components(da)
+    cb = db.components if not db.offset_minutes or db.hour is None else _utc_components(db)
+    return ca, cb
 
 
 def compare(a: Temporal, b: Temporal, precision: str | None = None) -> int | None:
@@ -225,6 +234,7 @@ def _with_components(value: Temporal, comps: list[int | None]) -> Temporal:
                     value.offset_minutes)  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def add(value: Temporal, amount: Decimal | int, unit: str) -> Temporal | None:
     """value + amount unit; None when the unit is not a calendar duration."""
     cal = CALENDAR_UNITS.get(unit)
