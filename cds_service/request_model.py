@@ -161,7 +161,7 @@ def _draft_orders(bundle: Any, *, required: bool) -> tuple[Mapping[str, Any], ..
         return ()
     if not isinstance(bundle, dict) or not isinstance(bundle.get("entry", []), list):
         raise UnprocessableError("context.draftOrders must be a Bundle of request resources")
-    orders = []
+    orders: list[Mapping[str, Any]] = []
     for index, entry in enumerate(bundle.get("entry", [])):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
