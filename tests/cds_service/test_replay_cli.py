@@ -13,7 +13,13 @@ from cds_service.__main__ import cli
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "sample_bundles"
-SHARED = REPO.parent / "shared" / "fhir-examples"
+# Public example records, as the policies' test data keep them (copied unchanged from ../shared/fhir-examples)
+SYNTHEA_NDJSON = (
+    REPO
+    / "policies/centene/CP.PHAR.549/tests/data"
+    / "synthea-bulk10_nsclc-patient_Patient-Condition-MedicationRequest-Practitioner.ndjson"
+)
+MCODE_BUNDLE = REPO / "policies/centene/CP.PHAR.63/tests/data/mcode-ctm-app_Bundle-TrialMatching_Patient02-breast.json"
 AGE_1 = SAMPLES / "centene-everolimus-tsc-seizures-age-1-not-met.json"
 COMMON = ["--policies", str(REPO / "policies"), "--date", "2026-11-23"]
 
@@ -37,7 +43,8 @@ def test_a_hook_request_prints_the_decision_and_the_criteria_table() -> None:
     assert "card: everolimus: not covered; not met: Age 2 years or older" in out
     criterion_row = next(line for line in out.splitlines() if "I.F.4" in line)
     assert "not met" in criterion_row and "Age 2 years or older" in criterion_row
-    assert "I.F.2" in out and "Condition/cond-tsc" in out  # evidence for a met criterion
+    product_row = next(line for line in out.splitlines() if "I.F.1" in line)
+    assert "met" in product_row and "Medication/med-disperz-5" in product_row  # the evidence column
     assert "1 input(s), 1 order(s), 0 error(s)" in out
 
 
@@ -68,9 +75,7 @@ def test_a_directory_of_requests_gets_what_the_server_gives(tmp_path: Path) -> N
     assert code == 0, err
     assert "replaying" in err  # the progress bar goes to stderr, the JSON to stdout
     document = json.loads(out)
-    decisions = {
-        Path(r["label"]).stem: {o["order"]: o["decision"] for o in r["orders"]} for r in document["results"]
-    }
+    decisions = {Path(r["label"]).stem: {o["order"]: o["decision"] for o in r["orders"]} for r in document["results"]}
     for entry in index:
         assert decisions[entry["name"]][entry["order"]] == entry["decision"], entry["name"]
     assert document["summary"]["inputs"] == len(index) and document["summary"]["errors"] == 0
@@ -79,7 +84,7 @@ def test_a_directory_of_requests_gets_what_the_server_gives(tmp_path: Path) -> N
 
 
 def test_a_bulk_ndjson_export_with_a_named_order() -> None:
-    path = SHARED / "synthea-bulk10_nsclc-patient_Patient-Condition-MedicationRequest-Practitioner.ndjson"
+    path = SYNTHEA_NDJSON
     document = replay_json(
         str(path), "--order", "rxnorm:2628240", "--dose", "960mg/d", "--payer", "centene", "--lob", "medicaid"
     )

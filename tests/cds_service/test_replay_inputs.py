@@ -19,7 +19,13 @@ from cds_service.replay_inputs import (
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "sample_bundles"
-SHARED = REPO.parent / "shared" / "fhir-examples"
+# Public example records, as the policies' test data keep them (copied unchanged from ../shared/fhir-examples)
+SYNTHEA_NDJSON = (
+    REPO
+    / "policies/centene/CP.PHAR.549/tests/data"
+    / "synthea-bulk10_nsclc-patient_Patient-Condition-MedicationRequest-Practitioner.ndjson"
+)
+MCODE_BUNDLE = REPO / "policies/centene/CP.PHAR.63/tests/data/mcode-ctm-app_Bundle-TrialMatching_Patient02-breast.json"
 
 
 def patient(pid: str) -> dict[str, Any]:
@@ -64,9 +70,7 @@ def test_a_bundle_of_any_type_becomes_one_record_per_patient(tmp_path: Path, kin
     practitioner = {"resourceType": "Practitioner", "id": "prac-9"}
     path = write(
         tmp_path / f"{kind}.json",
-        bundle(
-            kind, condition("c1", "p1"), patient("p1"), practitioner, patient("p2"), condition("c2", "p2")
-        ),
+        bundle(kind, condition("c1", "p1"), patient("p1"), practitioner, patient("p2"), condition("c2", "p2")),
     )
     found = records(read_inputs([path]).inputs)
     assert [r.patient_id for r in found] == ["p1", "p2"]
@@ -80,7 +84,7 @@ def test_a_bundle_of_any_type_becomes_one_record_per_patient(tmp_path: Path, kin
 
 
 def test_the_public_mcode_transaction_bundle() -> None:
-    path = SHARED / "mcode-ctm-app_Bundle-TrialMatching_Patient02-breast.json"
+    path = MCODE_BUNDLE
     [record] = records(read_inputs([path]).inputs)
     assert record.patient_id == "mCODETrialMatchingPatientExample02"
     kinds = {r["resourceType"] for r in record.resources}
@@ -88,13 +92,9 @@ def test_the_public_mcode_transaction_bundle() -> None:
 
 
 def test_ndjson_files_of_one_export_are_pooled_by_patient(tmp_path: Path) -> None:
-    (tmp_path / "Patient.ndjson").write_text(
-        json.dumps(patient("p1")) + "\n\n" + json.dumps(patient("p2")) + "\n"
-    )
+    (tmp_path / "Patient.ndjson").write_text(json.dumps(patient("p1")) + "\n\n" + json.dumps(patient("p2")) + "\n")
     (tmp_path / "Condition.ndjson").write_text(
-        "\n".join(
-            json.dumps(c) for c in (condition("c1", "p1"), condition("c2", "p2"), condition("c3", "p2"))
-        )
+        "\n".join(json.dumps(c) for c in (condition("c1", "p1"), condition("c2", "p2"), condition("c3", "p2")))
     )
     (tmp_path / "Practitioner.ndjson").write_text(json.dumps({"resourceType": "Practitioner", "id": "x"}))
     found = records(read_inputs(expand([tmp_path])).inputs)
@@ -106,7 +106,7 @@ def test_ndjson_files_of_one_export_are_pooled_by_patient(tmp_path: Path) -> Non
 
 
 def test_the_synthea_bulk_export_sample() -> None:
-    path = SHARED / "synthea-bulk10_nsclc-patient_Patient-Condition-MedicationRequest-Practitioner.ndjson"
+    path = SYNTHEA_NDJSON
     [record] = records(read_inputs([path]).inputs)
     assert record.patient_id == "129c6ac7-8d06-89de-ad63-0204a93e76c3"
     assert sum(1 for r in record.resources if r["resourceType"] == "MedicationRequest") == 447
