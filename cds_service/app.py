@@ -133,13 +133,7 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = (
-            "not-found"
-            if exc.status_code == 404
-            else "not-supported"
-            if exc.status_code == 405
-            else "invalid"
-        )
+        code = "not-found" if exc.status_code == 404 else "not-supported" if exc.status_code == 405 else "invalid"
         return json_response(operation_outcome(code, str(exc.detail)), exc.status_code, FHIR_JSON)
 
     @app.exception_handler(Exception)

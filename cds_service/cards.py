@@ -118,9 +118,7 @@ class CardRenderer:
                 path_id=decision.path.id,
                 path_title=decision.path.title,
                 criteria=[_criterion_view(c, data) for c in criteria],
-                values=[
-                    (name, _display(value)) for name, value in decision.values.items() if value is not None
-                ],
+                values=[(name, _display(value)) for name, value in decision.values.items() if value is not None],
                 to_submit=[c for c in criteria if c.status == "unknown"] if outcome != "approved" else [],
                 other_use_policy=decision.other_use_policy,
                 unavailable=[r.text for r in assertion.reasons if r.code == "technical"],
@@ -166,9 +164,7 @@ class CardRenderer:
             for found in suggestions_for(decision, policy, order, date.today()):
                 topic = "therapy-alternatives-req" if found.is_alternate else "clinical-reminder"
                 if config.get(topic, True):
-                    cards.extras.append(
-                        self._suggestion_card(env, found, policy, decision, common, order_ref, topic)
-                    )
+                    cards.extras.append(self._suggestion_card(env, found, policy, decision, common, order_ref, topic))
         return cards
 
     def _summary(
@@ -212,9 +208,7 @@ class CardRenderer:
         order_ref: str,
         topic: str,
     ) -> dict[str, Any]:
-        criterion = next(
-            (c for path in decision.paths for c in path.criteria if c.id == found.criterion_id), None
-        )
+        criterion = next((c for path in decision.paths for c in path.criteria if c.id == found.criterion_id), None)
         summary = env.get_template("suggestion_summary.txt.j2").render(
             alternate=found.is_alternate, drug=policy.metadata.drug, criterion_id=found.criterion_id
         )

@@ -159,9 +159,7 @@ def extension_json(
                     {"url": "category", "valueCode": "cat-other"},
                     {
                         "url": "code",
-                        "valueCodeableConcept": {
-                            "coding": [{"system": DETAIL_SYSTEM, "code": "policy-link"}]
-                        },
+                        "valueCodeableConcept": {"coding": [{"system": DETAIL_SYSTEM, "code": "policy-link"}]},
                     },
                     {"url": "value", "valueUrl": assertion.policy_link},
                 ],

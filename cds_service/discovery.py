@@ -171,8 +171,6 @@ def effective_configuration(requested: Mapping[str, Any]) -> dict[str, bool | in
         value = requested.get(option.code)
         if option.type == "boolean" and isinstance(value, bool):
             config[option.code] = value
-        elif (
-            option.type == "integer" and isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        ):
+        elif option.type == "integer" and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             config[option.code] = value
     return config

@@ -172,9 +172,7 @@ async def feedback(service_id: str, request: Request) -> Response:
         if service_id not in SERVICES:
             raise NotFoundError(f"no CDS service with id {service_id!r}")
         await _authenticate(request, state)
-        payload = load_json(
-            await _body(request, state.settings.max_body_bytes), state.settings.max_body_bytes
-        )
+        payload = load_json(await _body(request, state.settings.max_body_bytes), state.settings.max_body_bytes)
         items = payload.get("feedback") if isinstance(payload, dict) else None
         if not isinstance(items, list) or not items:
             raise BadRequestError("feedback requests carry a non-empty 'feedback' array")

@@ -31,8 +31,7 @@ class LineRule:
     def matches(self, coverage: Mapping[str, Any]) -> bool:
         if self.type_code_prefix is not None:
             return any(
-                (not self.type_systems or system in self.type_systems)
-                and code.startswith(self.type_code_prefix)
+                (not self.type_systems or system in self.type_systems) and code.startswith(self.type_code_prefix)
                 for system, code in _codings(coverage.get("type"))
             )
         if self.class_type is not None:
@@ -163,9 +162,7 @@ def _codings(concept: Any) -> list[tuple[str, str]]:
     if not isinstance(concept, Mapping):
         return []
     return [
-        (str(c.get("system", "")), c["code"])
-        for c in _list(concept.get("coding"))
-        if isinstance(c.get("code"), str)
+        (str(c.get("system", "")), c["code"]) for c in _list(concept.get("coding")) if isinstance(c.get("code"), str)
     ]
 
 

@@ -94,9 +94,7 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
         if order.get("resourceType") == "MedicationRequest":
             policy = engine.policies.find(payer_route.payer.key, medication_codings(order, data))
         if policy is None or engine.evaluate is None:
-            default = ci.assertion_for_default(
-                payer_route.payer.default_covered, payer_route.payer.default_pa_needed
-            )
+            default = ci.assertion_for_default(payer_route.payer.default_covered, payer_route.payer.default_pa_needed)
             results.append(_OrderResult(ref, order, "no-policy", default))
             continue
         if record is None:
@@ -150,9 +148,7 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
                 asserted_on=now.date(),
                 assertion_id=assertion_id,
             )
-            system_actions.append(
-                ci.system_action(result.order, extension, _description(result, payer_route))
-            )
+            system_actions.append(ci.system_action(result.order, extension, _description(result, payer_route)))
         decisions.append(
             DecisionRecord(
                 order_ref=result.order_ref,

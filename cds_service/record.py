@@ -118,25 +118,17 @@ def _has_failure(value: Any) -> bool:
 
 
 def _is_error(outcome: Mapping[str, Any]) -> bool:
-    return any(
-        isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in _array(outcome, "issue")
-    )
+    return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in _array(outcome, "issue"))
 
 
-def missing_queries(
-    request: HookRequest, templates: Mapping[str, str], failed: Iterable[str] = ()
-) -> dict[str, str]:
+def missing_queries(request: HookRequest, templates: Mapping[str, str], failed: Iterable[str] = ()) -> dict[str, str]:
     """Filled templates for keys the client did not satisfy (absent, or answered with an error)."""
     refetch = set(failed)
     queries: dict[str, str] = {}
     for key, template in templates.items():
         if key in request.prefetch and key not in refetch:
             continue
-        if (
-            key == discovery.PRACTITIONER_ROLES
-            and request.user_id
-            and request.user_id.startswith("PractitionerRole/")
-        ):
+        if key == discovery.PRACTITIONER_ROLES and request.user_id and request.user_id.startswith("PractitionerRole/"):
             template = "PractitionerRole?_id={{userPractitionerRoleId}}"
         query = fill_template(template, request)
         if query is not None:
@@ -174,8 +166,7 @@ async def gather(
         if ref not in data.resources:
             second[f"order:{ref}"] = ref
     medication_ids = sorted(
-        set(_referenced_medications(data))
-        - {r.split("/", 1)[1] for r in data.resources if r.startswith("Medication/")}
+        set(_referenced_medications(data)) - {r.split("/", 1)[1] for r in data.resources if r.startswith("Medication/")}
     )
     if medication_ids:
         second["medications"] = "Medication?_id=" + ",".join(medication_ids)

@@ -85,9 +85,7 @@ class Settings:
             audit_synchronous=(env.get("CDS_AUDIT_SYNCHRONOUS") or "FULL").upper(),
         )
         if settings.audit_synchronous not in ("FULL", "NORMAL"):
-            raise SettingsError(
-                f"CDS_AUDIT_SYNCHRONOUS={settings.audit_synchronous!r} must be FULL or NORMAL"
-            )
+            raise SettingsError(f"CDS_AUDIT_SYNCHRONOUS={settings.audit_synchronous!r} must be FULL or NORMAL")
         if settings.max_body_bytes <= 0:
             raise SettingsError(f"CDS_MAX_BODY_BYTES={settings.max_body_bytes} must be positive")
         return settings

@@ -232,9 +232,7 @@ class _SqlStore:
         )
 
     def feedback_for_card(self, card_uuid: str) -> list[dict[str, Any]]:
-        rows = self._query(
-            "SELECT body FROM card_feedback WHERE card_uuid = ? ORDER BY received_at", (card_uuid,)
-        )
+        rows = self._query("SELECT body FROM card_feedback WHERE card_uuid = ? ORDER BY received_at", (card_uuid,))
         return [orjson.loads(row["body"]) for row in rows]
 
     async def seen_before(self, jti: str, expires_at: float) -> bool:

@@ -49,17 +49,13 @@ def suggestions_for(
     return found
 
 
-def _build(
-    rule: SuggestionRule, policy: Policy, order: Mapping[str, Any], today: date
-) -> dict[str, Any] | None:
+def _build(rule: SuggestionRule, policy: Policy, order: Mapping[str, Any], today: date) -> dict[str, Any] | None:
     drug = policy.metadata.drug
     ref = f"{order.get('resourceType')}/{order.get('id')}"
     if rule.kind == "adjust-dose" and rule.max_mg_per_day:
         mg = _number(rule.max_mg_per_day)
         label = rule.label or f"Change {drug} to {mg} mg once daily (policy maximum {mg} mg/day)"
-        return _suggestion(
-            label, "update", f"Set the dose of {ref} to {mg} mg/day", _with_daily_dose(order, mg)
-        )
+        return _suggestion(label, "update", f"Set the dose of {ref} to {mg} mg/day", _with_daily_dose(order, mg))
     if rule.kind == "switch-product":
         target = _coding(rule.code) if rule.code is not None else _generic_equivalent(policy, order)
         if target is None:
@@ -109,9 +105,7 @@ def _draft_copy(order: Mapping[str, Any]) -> dict[str, Any]:
     updated = copy.deepcopy(dict(order))
     extensions = updated.get("extension")
     if isinstance(extensions, list):
-        kept = [
-            e for e in extensions if not (isinstance(e, dict) and "coverage-information" in str(e.get("url")))
-        ]
+        kept = [e for e in extensions if not (isinstance(e, dict) and "coverage-information" in str(e.get("url")))]
         if kept:
             updated["extension"] = kept
         else:
@@ -140,11 +134,7 @@ def _new_request(order: Mapping[str, Any], resource_type: str, today: date) -> d
         "meta": {
             "profile": [
                 CRD_PROFILE
-                + (
-                    "profile-medicationrequest"
-                    if resource_type == "MedicationRequest"
-                    else "profile-servicerequest"
-                )
+                + ("profile-medicationrequest" if resource_type == "MedicationRequest" else "profile-servicerequest")
             ]
         },
         "status": "draft",

@@ -38,9 +38,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def policy_client(
-    settings: Settings, policies: tuple[PolicyCatalog, Evaluator | None]
-) -> Iterator[TestClient]:
+def policy_client(settings: Settings, policies: tuple[PolicyCatalog, Evaluator | None]) -> Iterator[TestClient]:
     """The service with the repository's policies."""
     with TestClient(create_app(settings, policies=policies)) as test_client:
         yield test_client

@@ -17,9 +17,7 @@ def organization(payer_key: str, org_id: str | None = None) -> dict[str, Any]:
         "id": org_id or f"org-{payer_key}",
         "identifier": [{"system": PAYER_ID_SYSTEM, "value": payer_key}],
         "active": True,
-        "type": [
-            {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "pay"}]}
-        ],
+        "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "pay"}]}],
         "name": f"Sample payer {payer_key}",
     }
 
@@ -47,17 +45,13 @@ def coverage(
         resource["class"] = [
             {
                 "type": {
-                    "coding": [
-                        {"system": "http://terminology.hl7.org/CodeSystem/coverage-class", "code": "plan"}
-                    ]
+                    "coding": [{"system": "http://terminology.hl7.org/CodeSystem/coverage-class", "code": "plan"}]
                 },
                 "value": "AMBETTER-GOLD",
             }
         ]
     else:
-        resource["type"] = {
-            "coding": [{"system": SOPT, "code": "512", "display": "Commercial Managed Care - PPO"}]
-        }
+        resource["type"] = {"coding": [{"system": SOPT, "code": "512", "display": "Commercial Managed Care - PPO"}]}
     return resource
 
 

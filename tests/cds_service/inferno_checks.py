@@ -60,9 +60,7 @@ def check_discovery(document: Any) -> None:
             values = [o[field] for o in options]
             assert len(set(values)) == len(values), f"CRD dev-8: option {field}s are unique"
         for option in options:
-            assert {"code", "type", "name", "description", "default"} <= set(option), (
-                "CRD dev-4: option fields"
-            )
+            assert {"code", "type", "name", "description", "default"} <= set(option), "CRD dev-4: option fields"
             assert option["type"] in ("boolean", "integer"), "CRD: option type is boolean or integer"
 
 
@@ -89,9 +87,7 @@ def check_card(card: Any) -> None:
         assert card.get("selectionBehavior") in ("at-most-one", "any"), "suggestions need selectionBehavior"
         for suggestion in card["suggestions"]:
             assert isinstance(suggestion.get("label"), str) and suggestion["label"], "suggestion.label"
-            assert isinstance(suggestion.get("uuid"), str) and suggestion["uuid"], (
-                "CRD resp-3: suggestion.uuid"
-            )
+            assert isinstance(suggestion.get("uuid"), str) and suggestion["uuid"], "CRD resp-3: suggestion.uuid"
             actions = suggestion.get("actions")
             if actions is not None:
                 assert isinstance(actions, list) and actions, "suggestion.actions is a non-empty array"
@@ -116,9 +112,7 @@ def check_action(action: Any) -> None:
         resource = action.get("resource")
         assert isinstance(resource, dict) and isinstance(resource.get("resourceType"), str), "action.resource"
     else:
-        assert isinstance(action.get("resourceId"), str) and _TYPE_ID.match(action["resourceId"]), (
-            "resourceId"
-        )
+        assert isinstance(action.get("resourceId"), str) and _TYPE_ID.match(action["resourceId"]), "resourceId"
 
 
 def coverage_information(resource: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -27,9 +27,7 @@ def free_port() -> int:
 class LiveServer:
     """`with LiveServer(tmp_path, env) as server: httpx.post(server.url + "/cds-services/...")`."""
 
-    def __init__(
-        self, workdir: Path, env: Mapping[str, str] | None = None, startup_attempts: int = 600
-    ) -> None:
+    def __init__(self, workdir: Path, env: Mapping[str, str] | None = None, startup_attempts: int = 600) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "server.log"

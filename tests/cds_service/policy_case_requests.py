@@ -30,9 +30,7 @@ def hook_request_for_case(case: PolicyCase, *, hook: str = "order-sign") -> dict
     present, so nothing needs fetching); the Coverage is the policy's payer with the case's line of
     business."""
     resources = [r for r in case_resources(case) if r.get("resourceType") not in ("Coverage", "Organization")]
-    order = next(
-        r for r in resources if r.get("resourceType") == "MedicationRequest" and r.get("id") == case.order_id
-    )
+    order = next(r for r in resources if r.get("resourceType") == "MedicationRequest" and r.get("id") == case.order_id)
     drafts = [order] + [
         r
         for r in resources

@@ -90,17 +90,10 @@ def test_jwt_mode_accepts_a_signed_client_token_once(settings: Settings, tmp_pat
     with TestClient(create_app(jwt_settings, policies=(EmptyCatalog(), None))) as client:
         audience = "http://testserver/cds-services/crd-order-sign"
         headers = {"Authorization": f"Bearer {mint_token(key, iss=issuer, aud=audience)}"}
-        assert (
-            client.post("/cds-services/crd-order-sign", json=order_sign(), headers=headers).status_code == 200
-        )
+        assert client.post("/cds-services/crd-order-sign", json=order_sign(), headers=headers).status_code == 200
         replay = client.post("/cds-services/crd-order-sign", json=order_sign(), headers=headers)
         assert replay.status_code == 401  # the jti is remembered in the audit store
         wrong_audience = {"Authorization": f"Bearer {mint_token(key, iss=issuer, aud=audience + 'x')}"}
-        assert (
-            client.post("/cds-services/crd-order-sign", json=order_sign(), headers=wrong_audience).status_code
-            == 401
-        )
-        discovery = {
-            "Authorization": f"Bearer {mint_token(key, iss=issuer, aud='http://testserver/cds-services')}"
-        }
+        assert client.post("/cds-services/crd-order-sign", json=order_sign(), headers=wrong_audience).status_code == 401
+        discovery = {"Authorization": f"Bearer {mint_token(key, iss=issuer, aud='http://testserver/cds-services')}"}
         assert client.get("/cds-services", headers=discovery).status_code == 200

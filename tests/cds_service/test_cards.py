@@ -80,9 +80,7 @@ NEEDS_INFO = ci.assertion_for_needs_info(
     missing=["I.A.2"],
     policy_label="Centene CP.PHAR.549",
 )
-NOT_MET = ci.assertion_for_not_met(
-    policy_link=None, failed=["I.A.2"], policy_label="x", other_use_policy="CP.PMN.53"
-)
+NOT_MET = ci.assertion_for_not_met(policy_link=None, failed=["I.A.2"], policy_label="x", other_use_policy="CP.PMN.53")
 
 
 def sample_cards() -> list[dict[str, Any]]:
@@ -148,9 +146,7 @@ def test_approved_card_summary_trace_link_and_claim_instructions() -> None:
         ],
     }
     detail = card["detail"]
-    assert (
-        "| I.A.2 | met | KRAS G12C mutation detected by an FDA\\-approved test |" not in detail
-    )  # '-' is literal
+    assert "| I.A.2 | met | KRAS G12C mutation detected by an FDA\\-approved test |" not in detail  # '-' is literal
     assert (
         "| I.A.2 | met | KRAS G12C mutation detected by an FDA-approved test | "
         "Observation/kras-1 (2026-10-02): KRAS gene mutation analysis = p.G12C detected |" in detail
@@ -166,10 +162,7 @@ def test_approved_card_summary_trace_link_and_claim_instructions() -> None:
 def test_needs_info_card_names_what_is_missing_and_what_to_submit() -> None:
     card = render(KRAS_UNKNOWN, NEEDS_INFO).decision
     assert card is not None
-    assert (
-        card["summary"]
-        == "Lumakras: prior authorization needs KRAS G12C mutation detected by an FDA-approved test"
-    )
+    assert card["summary"] == "Lumakras: prior authorization needs KRAS G12C mutation detected by an FDA-approved test"
     assert card["indicator"] == "warning"
     assert "| I.A.2 | unknown |" in card["detail"]
     assert "**What to submit**" in card["detail"]
@@ -189,14 +182,10 @@ def test_summaries_stay_under_140_characters() -> None:
     policy = sotorasib_policy()
     long_text = "A very long criterion description " * 10
     paths = [
-        p.model_copy(
-            update={"criteria": tuple(c.model_copy(update={"description": long_text}) for c in p.criteria)}
-        )
+        p.model_copy(update={"criteria": tuple(c.model_copy(update={"description": long_text}) for c in p.criteria)})
         for p in policy.metadata.paths
     ]
-    long_policy = type(policy)(
-        policy.metadata.model_copy(update={"paths": tuple(paths)}), policy.questionnaire
-    )
+    long_policy = type(policy)(policy.metadata.model_copy(update={"paths": tuple(paths)}), policy.questionnaire)
     data = GatheredData()
     for statuses, assertion in ((KRAS_UNKNOWN, NEEDS_INFO), (KRAS_NEGATIVE, NOT_MET)):
         d = decision(statuses)

@@ -14,9 +14,7 @@ TODAY = date(2026, 11, 23)
 
 
 def _values(assertion: ci.CoverageAssertion, hook: str = "order-sign") -> dict[str, list[object]]:
-    extension = ci.extension_json(
-        assertion, coverage_reference="Coverage/c1", asserted_on=TODAY, assertion_id="a-1"
-    )
+    extension = ci.extension_json(assertion, coverage_reference="Coverage/c1", asserted_on=TODAY, assertion_id="a-1")
     Extension.model_validate(extension)
     return check_coverage_information(extension, hook=hook)
 

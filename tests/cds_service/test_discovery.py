@@ -18,9 +18,7 @@ def test_discovery_lists_the_four_crd_services(client: TestClient) -> None:
     sign = hooks["order-sign"]
     assert sign["extension"]["davinci-crd.version"] == ["2.2"]
     assert sign["prefetch"]["coverage"].startswith("Coverage?patient={{context.patientId}}&status=active")
-    assert {"patient", "conditions", "observations", "medicationRequests", "practitionerRoles"} <= set(
-        sign["prefetch"]
-    )
+    assert {"patient", "conditions", "observations", "medicationRequests", "practitionerRoles"} <= set(sign["prefetch"])
     codes = {o["code"]: o for o in sign["extension"]["davinci-crd.configuration-options"]}
     assert codes["max-cards"]["type"] == "integer" and codes["max-cards"]["default"] == 10
     assert codes["coverage-info"]["default"] is True
@@ -51,8 +49,6 @@ def test_discovery_matches_the_crd_ig_option_shape() -> None:
         for key in o
     }
     ours = {
-        key
-        for o in SERVICES["crd-order-sign"].as_json()["extension"]["davinci-crd.configuration-options"]
-        for key in o
+        key for o in SERVICES["crd-order-sign"].as_json()["extension"]["davinci-crd.configuration-options"] for key in o
     }
     assert ours == ig_option_keys

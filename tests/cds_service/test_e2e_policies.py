@@ -63,9 +63,7 @@ def _values(body: dict[str, Any], order_id: str) -> dict[str, list[Any]]:
 def _with_line(request: dict[str, Any], case: PolicyCase, line: str) -> dict[str, Any]:
     payer = case.policy.metadata.payer
     patient_id = request["context"]["patientId"]
-    request["prefetch"]["coverage"] = searchset(
-        coverage(payer, line=line, patient_id=patient_id), organization(payer)
-    )
+    request["prefetch"]["coverage"] = searchset(coverage(payer, line=line, patient_id=patient_id), organization(payer))
     return request
 
 
@@ -73,8 +71,7 @@ def _decision_card(body: dict[str, Any], order_id: str) -> dict[str, Any]:
     [card] = [
         c
         for c in body["cards"]
-        if c["extension"].get("davinci-crd.associated-resource")
-        == [{"reference": f"MedicationRequest/{order_id}"}]
+        if c["extension"].get("davinci-crd.associated-resource") == [{"reference": f"MedicationRequest/{order_id}"}]
         and "coverage-hooks.trace" in c["extension"]
     ]
     found: dict[str, Any] = card
@@ -129,9 +126,7 @@ def test_commercial_approval_is_capped_by_the_requested_supply(
 
 
 def test_fep_blue_approval_lasts_twelve_months(server: LiveServer, cases: dict[str, PolicyCase]) -> None:
-    case = next(
-        c for c in cases.values() if c.policy.metadata.payer == "fep-blue" and c.note == "nsclc-approved"
-    )
+    case = next(c for c in cases.values() if c.policy.metadata.payer == "fep-blue" and c.note == "nsclc-approved")
     body = _call(server, hook_request_for_case(case))
     values = _values(body, case.order_id)
     assert values["pa-needed"] == ["satisfied"]
@@ -159,9 +154,7 @@ def test_needs_info_asks_for_documentation_with_the_policy_questionnaire(
     assert "**What to submit**" in card["detail"]
 
 
-def test_not_met_is_not_covered_with_the_failed_criteria(
-    server: LiveServer, cases: dict[str, PolicyCase]
-) -> None:
+def test_not_met_is_not_covered_with_the_failed_criteria(server: LiveServer, cases: dict[str, PolicyCase]) -> None:
     case = cases["centene-cp-phar-549/nsclc-kras-g12d-not-g12c"]
     body = _call(server, hook_request_for_case(case))
     values = _values(body, case.order_id)
@@ -174,9 +167,7 @@ def test_not_met_is_not_covered_with_the_failed_criteria(
     assert failed and all(criterion in values["reason"][0]["text"] for criterion in failed)
 
 
-def test_secondary_hook_never_asks_for_documentation(
-    server: LiveServer, cases: dict[str, PolicyCase]
-) -> None:
+def test_secondary_hook_never_asks_for_documentation(server: LiveServer, cases: dict[str, PolicyCase]) -> None:
     case = cases["centene-cp-phar-549/nsclc-needs-info-no-kras-result"]
     request = hook_request_for_case(case, hook="order-select")
     values = _values(_call(server, request, "crd-order-select"), case.order_id)

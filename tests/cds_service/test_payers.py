@@ -23,9 +23,7 @@ PAYERS = PayerDirectory.load(SAMPLE_PAYERS_FILE)
         ("fep-blue", "commercial", "fehb", "FEP Blue"),
     ],
 )
-def test_route_by_payor_identifier_and_line_rules(
-    payer: str, line: str, expected_line: str, label: str
-) -> None:
+def test_route_by_payor_identifier_and_line_rules(payer: str, line: str, expected_line: str, label: str) -> None:
     result = route(PAYERS, coverage(payer, line=line), organization(payer))
     assert result.payer.label == label
     assert result.line_of_business == expected_line
@@ -69,8 +67,7 @@ def test_bad_payers_file_names_the_problem(tmp_path: Path) -> None:
     with pytest.raises(PayerConfigError, match="system\\|value"):
         PayerDirectory.load(bad)
     bad.write_text(
-        "payers:\n  - key: x\n    label: X\n    identifiers: ['a|b']\n"
-        "    line_of_business: {default: retail}\n"
+        "payers:\n  - key: x\n    label: X\n    identifiers: ['a|b']\n    line_of_business: {default: retail}\n"
     )
     with pytest.raises(PayerConfigError, match="retail"):
         PayerDirectory.load(bad)

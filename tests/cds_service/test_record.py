@@ -31,9 +31,7 @@ def _client(tmp_path: Path, allowed: tuple[str, ...]) -> TestClient:
     return TestClient(create_app(settings, policies=(EmptyCatalog(), None)))
 
 
-def test_without_prefetch_the_service_reads_the_ehr_with_the_bearer_token(
-    tmp_path: Path, ehr: FakeFhirServer
-) -> None:
+def test_without_prefetch_the_service_reads_the_ehr_with_the_bearer_token(tmp_path: Path, ehr: FakeFhirServer) -> None:
     request = order_sign(medication_request(), with_prefetch=False, fhir_server=ehr.url, access_token=TOKEN)
     with _client(tmp_path, (ehr.url,)) as client:
         response = client.post(SIGN, json=request)
@@ -73,9 +71,7 @@ def test_prefetched_payor_organization_is_read_when_not_included(tmp_path: Path,
     request["prefetch"]["coverage"]["entry"] = request["prefetch"]["coverage"]["entry"][:1]  # Coverage only
     with _client(tmp_path, (ehr.url,)) as client:
         assert client.post(SIGN, json=request).status_code == 200
-    assert [(r.path, r.authorization) for r in ehr.requests] == [
-        ("/fhir/Organization/org-fep-blue", f"Bearer {TOKEN}")
-    ]
+    assert [(r.path, r.authorization) for r in ehr.requests] == [("/fhir/Organization/org-fep-blue", f"Bearer {TOKEN}")]
 
 
 def test_coverage_retrieval_failure_is_412(tmp_path: Path, ehr: FakeFhirServer) -> None:

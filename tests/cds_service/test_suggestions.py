@@ -83,9 +83,7 @@ def test_add_medication_creates_a_draft_order_for_the_partner() -> None:
     [action] = found.suggestion["actions"]
     created = action["resource"]
     assert action["type"] == "create" and created["resourceType"] == "MedicationRequest"
-    assert (
-        created["id"] != BRAND_ORDER["id"] and created["status"] == "draft" and created["intent"] == "order"
-    )
+    assert created["id"] != BRAND_ORDER["id"] and created["status"] == "draft" and created["intent"] == "order"
     assert created["subject"] == BRAND_ORDER["subject"] and created["requester"] == BRAND_ORDER["requester"]
     assert created["medicationCodeableConcept"]["coding"][0]["code"] == "310261"
     get_fhir_model_class("MedicationRequest").model_validate(created)
