@@ -163,11 +163,10 @@ def order_sign_request(
     requester = _requester(record)
     order = order_resource(spec, patient_id, requester)
     prefetch: dict[str, Any] = {discovery.PATIENT: patient}
-    placed = {discovery.PATIENT: {"Patient"}} | {k: set(v) for k, v in _PREFETCH_TYPES.items()}
     for key, types in _PREFETCH_TYPES.items():
         prefetch[key] = _searchset(r for r in record if r.get("resourceType") in types)
-    known = set().union(*placed.values())
-    prefetch[OTHER_KEY] = _searchset(r for r in record if r.get("resourceType") not in known)
+    placed = {"Patient", *(t for types in _PREFETCH_TYPES.values() for t in types)}
+    prefetch[OTHER_KEY] = _searchset(r for r in record if r.get("resourceType") not in placed)
     context: dict[str, Any] = {
         "patientId": patient_id,
         "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]},

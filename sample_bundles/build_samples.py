@@ -19,7 +19,7 @@ import json
 import sys
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,6 @@ class Sample:
     decision: str  # approved | needs-info | not-met | no-policy
     sandbox_shape: bool = False
     swap: OrderSwap | None = None
-    tags: tuple[str, ...] = field(default=())
 
 
 EVEROLIMUS = "centene/CP.PHAR.63"

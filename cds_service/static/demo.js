@@ -112,8 +112,13 @@ function renderCards(cards) {
     header.appendChild(element("h3", { "data-testid": "card-summary" }, card.summary || ""));
     box.appendChild(header);
     const source = card.source || {};
-    const sourceLine = element("p", { class: "source muted" });
-    sourceLine.textContent = `Source: ${source.label || "?"}` + (source.topic ? ` · ${source.topic.display || source.topic.code}` : "");
+    const sourceLine = element("p", { class: "source muted", "data-testid": "card-source" }, "Source: ");
+    if (/^https?:/i.test(source.url || "")) {
+      sourceLine.appendChild(element("a", { href: source.url, target: "_blank", rel: "noopener noreferrer" }, source.label || source.url));
+    } else {
+      sourceLine.appendChild(document.createTextNode(source.label || "?"));
+    }
+    if (source.topic) sourceLine.appendChild(document.createTextNode(` · ${source.topic.display || source.topic.code}`));
     box.appendChild(sourceLine);
     if (card.detail) {
       const detail = SafeMarkdown.render(card.detail);
@@ -134,8 +139,7 @@ function renderCards(cards) {
       }
       box.appendChild(list);
     }
-    const links = Array.isArray(card.links) ? [...card.links] : [];
-    if (source.url) links.unshift({ label: `${source.label || "Source"} policy`, url: source.url, type: "absolute" });
+    const links = Array.isArray(card.links) ? card.links : [];
     if (links.length) {
       const list = element("ul", { class: "links", "data-testid": "card-links" });
       for (const link of links) {
