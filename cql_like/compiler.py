@@ -367,8 +367,8 @@ def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
     function_id = id(target)
 
     def call(ctx: EvaluationContext) -> Any:
-        values = tuple(f(ctx) for f in arg_fns)
-        key = (function_id, tuple(_arg_key(v) for v in values))
+        values = tuple([f(ctx) for f in arg_fns])
+        key = (function_id, tuple(map(_arg_key, values)))
         hit = ctx.memo.get(key)
         if hit is None:
             env = ctx.env

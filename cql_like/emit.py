@@ -76,7 +76,20 @@ def to_sys(c: Compiled) -> Compiled:
             return c
         if many:
             return Compiled(lambda ctx: model.to_system(fn(ctx), name), list_of(target))
-        return Compiled(lambda ctx: model.to_system(fn(ctx), name), target)
+
+        def convert(ctx: EvaluationContext) -> Any:
+            raw = fn(ctx)
+            if not isinstance(raw, dict):
+                return model.to_system(raw, name)
+            # the same element is often converted many times in one evaluation (once per criterion)
+            key = (0, (("id", id(raw)), name))
+            hit = ctx.memo.get(key)
+            if hit is None:
+                hit = (model.to_system(raw, name), frozenset(), (raw,))
+                ctx.memo[key] = hit
+            return hit[0]
+
+        return Compiled(convert, target)
     if base == "Any":
         return Compiled(lambda ctx: _guess(fn(ctx)), c.type)
     return c
@@ -142,6 +155,10 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         fns = [c.fn for c in items]
         types = {c.type for c in items}
         elem = types.pop() if len(types) == 1 else "Any"
+        if all(c.constant for c in items):
+            # built once: `X.code in { 'a', 'b' }` inside a query would otherwise rebuild it per row
+            value = [f(None) for f in fns]  # type: ignore[arg-type]  # constants ignore the context
+            return Compiled(lambda ctx: value, list_of(elem), True)
         return Compiled(lambda ctx: [f(ctx) for f in fns], list_of(elem))
 
     def _TupleSelector(self, e: n.TupleSelector, scope: Scope) -> Compiled:  # noqa: N802
@@ -361,6 +378,9 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
             result_type = "Quantity" if "Quantity" in (left.type, right.type) else "Decimal"
         else:
             result_type = left.type if left.type != "Any" else right.type
+        if left.constant and right.constant and op not in _RAW_LIST_OPS:
+            folded = impl(lf(None), rf(None))  # type: ignore[arg-type]  # constants ignore the context
+            return Compiled(lambda ctx: folded, result_type, True)
         return Compiled(lambda ctx: impl(lf(ctx), rf(ctx)), result_type)
 
     def _logical(self, e: n.Binary, scope: Scope) -> Compiled:

@@ -15,7 +15,7 @@ def in_value_set(value: Any, vs: ValueSet) -> bool | None:
     if isinstance(value, Code):
         return (value.system, value.code) in vs.codes
     if isinstance(value, Concept):
-        return any((c.system, c.code) in vs.codes for c in value.codes)
+        return not value.keys.isdisjoint(vs.codes)
     if isinstance(value, str):
         return value in vs.codes_by_value
     if isinstance(value, list):

@@ -21,6 +21,11 @@ class Code:
 class Concept:
     codes: tuple[Code, ...]
     display: str | None = field(default=None, compare=False)
+    keys: frozenset[tuple[str | None, str]] = field(init=False, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # (system, code) pairs, so value-set membership is one set operation
+        object.__setattr__(self, "keys", frozenset(c.key for c in self.codes))
 
 
 def code_equivalent(a: Code, b: Code) -> bool:
@@ -33,5 +38,6 @@ def codes_of(value: Code | Concept) -> tuple[Code, ...]:
 
 def clinical_equivalent(a: Code | Concept, b: Code | Concept) -> bool:
     """Two codes/concepts are equivalent when any code of one is equivalent to any code of the other."""
-    keys = {c.key for c in codes_of(a)}
-    return any(c.key in keys for c in codes_of(b))
+    keys_a = a.keys if isinstance(a, Concept) else frozenset((a.key,))
+    keys_b = b.keys if isinstance(b, Concept) else frozenset((b.key,))
+    return not keys_a.isdisjoint(keys_b)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from functools import lru_cache
 
 PRECISIONS = ("year", "month", "day", "hour", "minute", "second", "millisecond")
 _INDEX = {p: i for i, p in enumerate(PRECISIONS)}
