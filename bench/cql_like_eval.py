@@ -67,7 +67,8 @@ define function "Change"(O FHIR.Observation) returns String:
 define "KRAS G12C": exists ("Final KRAS" O where "Gene"(O) = 'KRAS' and "Change"(O) = 'p.G12C')
 define "KRAS Result Known": exists "Final KRAS"
 define "KRAS Criterion": if "KRAS G12C" then true else if "KRAS Result Known" then false else null
-define "Prior Platinum": exists ([MedicationRequest: "Platinum"] M where M.status in { 'completed', 'stopped', 'active' })
+define "Prior Platinum":
+  exists ([MedicationRequest: "Platinum"] M where M.status in { 'completed', 'stopped', 'active' })
 define "Prior Systemic Therapy": "Prior Platinum"
 define "Recent ALT": [Observation] O where O.code ~ "ALT" and O.status = 'final'
   and (O.effective as dateTime) 90 days or less before Now()
@@ -110,39 +111,98 @@ def synthetic_record(size: int = 201) -> list[dict[str, Any]]:
         {"resourceType": "PractitionerRole", "id": "role", "specialty": [{"coding": [_coding(LOINC, "207RX0202X")]}]},
         {"resourceType": "Condition", "id": "c-nsclc", "code": {"coding": [_coding(ICD10, "C34.11")]}},
         {"resourceType": "Condition", "id": "c-met", "code": {"coding": [_coding(SNOMED, "94225005")]}},
-        {"resourceType": "Observation", "id": "o-kras", "status": "final",
-         "code": {"coding": [_coding(LOINC, "69548-6")]}, "valueCodeableConcept": {"coding": [_coding(LOINC, "LA9633-4")]},
-         "component": [
-             {"code": {"coding": [_coding(LOINC, "48018-6")]},
-              "valueCodeableConcept": {"coding": [_coding("http://www.genenames.org/geneId", "HGNC:6407", "KRAS")]}},
-             {"code": {"coding": [_coding(LOINC, "48005-3")]},
-              "valueCodeableConcept": {"coding": [_coding("http://varnomen.hgvs.org", "p.G12C")]}}]},
-        {"resourceType": "MedicationRequest", "id": "mr-sotorasib", "status": "draft", "intent": "order",
-         "medicationCodeableConcept": {"coding": [_coding(RXNORM, "2550714")]},
-         "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
-                                "doseAndRate": [{"doseQuantity": {"value": 960, "unit": "mg",
-                                                                  "system": "http://unitsofmeasure.org", "code": "mg"}}]}]},
-    ]  # fmt: skip
+        {
+            "resourceType": "Observation",
+            "id": "o-kras",
+            "status": "final",
+            "code": {"coding": [_coding(LOINC, "69548-6")]},
+            "valueCodeableConcept": {"coding": [_coding(LOINC, "LA9633-4")]},
+            "component": [
+                {
+                    "code": {"coding": [_coding(LOINC, "48018-6")]},
+                    "valueCodeableConcept": {
+                        "coding": [_coding("http://www.genenames.org/geneId", "HGNC:6407", "KRAS")]
+                    },
+                },
+                {
+                    "code": {"coding": [_coding(LOINC, "48005-3")]},
+                    "valueCodeableConcept": {"coding": [_coding("http://varnomen.hgvs.org", "p.G12C")]},
+                },
+            ],
+        },
+        {
+            "resourceType": "MedicationRequest",
+            "id": "mr-sotorasib",
+            "status": "draft",
+            "intent": "order",
+            "medicationCodeableConcept": {"coding": [_coding(RXNORM, "2550714")]},
+            "dosageInstruction": [
+                {
+                    "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [
+                        {
+                            "doseQuantity": {
+                                "value": 960,
+                                "unit": "mg",
+                                "system": "http://unitsofmeasure.org",
+                                "code": "mg",
+                            }
+                        }
+                    ],
+                }
+            ],
+        },
+    ]
     i = 0
     while len(out) < size:
         i += 1
         day = dt.date(2026, 11, 20) - dt.timedelta(days=3 * i)
         kind = i % 4
         if kind == 0:
-            out.append({"resourceType": "Observation", "id": f"alt-{i}", "status": "final",
-                        "code": {"coding": [_coding(LOINC, "1742-6")]}, "effectiveDateTime": day.isoformat(),
-                        "valueQuantity": {"value": 20 + i % 30, "unit": "U/L", "system": "http://unitsofmeasure.org",
-                                          "code": "U/L"}})  # fmt: skip
+            out.append(
+                {
+                    "resourceType": "Observation",
+                    "id": f"alt-{i}",
+                    "status": "final",
+                    "code": {"coding": [_coding(LOINC, "1742-6")]},
+                    "effectiveDateTime": day.isoformat(),
+                    "valueQuantity": {
+                        "value": 20 + i % 30,
+                        "unit": "U/L",
+                        "system": "http://unitsofmeasure.org",
+                        "code": "U/L",
+                    },
+                }
+            )
         elif kind == 1:
-            out.append({"resourceType": "MedicationRequest", "id": f"mr-{i}", "status": "stopped", "intent": "order",
-                        "medicationCodeableConcept": {"coding": [_coding(RXNORM, "1736854" if i % 8 == 1 else "197361")]},
-                        "authoredOn": day.isoformat()})  # fmt: skip
+            out.append(
+                {
+                    "resourceType": "MedicationRequest",
+                    "id": f"mr-{i}",
+                    "status": "stopped",
+                    "intent": "order",
+                    "medicationCodeableConcept": {"coding": [_coding(RXNORM, "1736854" if i % 8 == 1 else "197361")]},
+                    "authoredOn": day.isoformat(),
+                }
+            )
         elif kind == 2:
-            out.append({"resourceType": "Encounter", "id": f"e-{i}", "status": "finished",
-                        "period": {"start": day.isoformat(), "end": day.isoformat()}})  # fmt: skip
+            out.append(
+                {
+                    "resourceType": "Encounter",
+                    "id": f"e-{i}",
+                    "status": "finished",
+                    "period": {"start": day.isoformat(), "end": day.isoformat()},
+                }
+            )
         else:
-            out.append({"resourceType": "Condition", "id": f"c-{i}",
-                        "code": {"coding": [_coding(SNOMED, str(100000 + i))]}, "onsetDateTime": day.isoformat()})  # fmt: skip
+            out.append(
+                {
+                    "resourceType": "Condition",
+                    "id": f"c-{i}",
+                    "code": {"coding": [_coding(SNOMED, str(100000 + i))]},
+                    "onsetDateTime": day.isoformat(),
+                }
+            )
     return out
 
 
@@ -172,13 +232,17 @@ def _summary(label: str, samples: tuple[list[float], list[float]]) -> dict[str, 
         f"cpu median {cpu_median:7.3f} ms  p99 {cpu_p99:7.3f} ms  (n={len(samples[0])})"
     )
     return {
-        "wall_median_ms": round(wall_median, 4), "wall_p99_ms": round(wall_p99, 4),
-        "cpu_median_ms": round(cpu_median, 4), "cpu_p99_ms": round(cpu_p99, 4), "runs": len(samples[0]),
-    }  # fmt: skip
+        "wall_median_ms": round(wall_median, 4),
+        "wall_p99_ms": round(wall_p99, 4),
+        "cpu_median_ms": round(cpu_median, 4),
+        "cpu_p99_ms": round(cpu_p99, 4),
+        "runs": len(samples[0]),
+    }
 
 
-def bench(name: str, library: Library, resources: list[dict[str, Any]], params: dict[str, Any],
-          runs: int) -> dict[str, Any]:  # fmt: skip
+def bench(
+    name: str, library: Library, resources: list[dict[str, Any]], params: dict[str, Any], runs: int
+) -> dict[str, Any]:
     record = PatientRecord.from_resources(resources)
     defines = len(library.define_names)
     print(f"{name}: {defines} defines, {len(record)} resources")
@@ -195,8 +259,11 @@ def synthetic(runs: int) -> dict[str, Any]:
         folder = Path(tmp)
         (folder / "vs").mkdir()
         for key, codes in VALUE_SETS.items():
-            vs = {"resourceType": "ValueSet", "url": f"https://bench.example/ValueSet/{key}",
-                  "expansion": {"contains": [{"system": s, "code": c} for s, c in codes]}}  # fmt: skip
+            vs = {
+                "resourceType": "ValueSet",
+                "url": f"https://bench.example/ValueSet/{key}",
+                "expansion": {"contains": [{"system": s, "code": c} for s, c in codes]},
+            }
             (folder / "vs" / f"{key}.json").write_text(json.dumps(vs), encoding="utf-8")
         (folder / "BenchCriteria.cql").write_text(LIBRARY, encoding="utf-8")
         start = time.perf_counter()
