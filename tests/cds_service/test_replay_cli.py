@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from cds_service.__main__ import cli
@@ -64,6 +65,31 @@ def test_a_patient_record_with_a_named_order() -> None:
     )
     statuses = {c["id"]: c["status"] for c in order["criteria"]}
     assert statuses["I.F.4"] == "not-met" and statuses["I.F.2"] == "met"
+
+
+@pytest.mark.parametrize("bundle_type", ["collection", "transaction", "searchset"])
+def test_a_patient_bundle_of_each_type_gets_the_decision_of_its_hook_request(tmp_path: Path, bundle_type: str) -> None:
+    record = json.loads((SAMPLES / "records" / "centene-sotorasib-nsclc-approved.json").read_text())
+    record["type"] = bundle_type
+    for entry in record["entry"]:
+        if bundle_type == "transaction":
+            entry["request"] = {"method": "POST", "url": entry["resource"]["resourceType"]}
+        if bundle_type == "searchset":
+            entry["search"] = {"mode": "match"}
+    path = tmp_path / f"{bundle_type}.json"
+    path.write_text(json.dumps(record))
+    order = ["--order", "rxnorm:2628240", "--payer", "centene", "--lob", "medicaid"]
+
+    [result] = replay_json(str(path), *order, "--dose", "960mg/d")["results"]
+    [decided] = result["orders"]
+    assert (decided["decision"], decided["pa_needed"], decided["expiry"]) == ("approved", "satisfied", "2027-05-23")
+    assert decided["summary"] == "Lumakras: prior authorization approved through 2027-05-23"
+
+    # above the 960 mg/day limit the dose criterion needs the prescriber's evidence
+    [result] = replay_json(str(path), *order, "--dose", "1200mg/d")["results"]
+    [decided] = result["orders"]
+    assert decided["decision"] == "needs-info"
+    assert {c["id"]: c["status"] for c in decided["criteria"]}["I.A.8"] == "unknown"
 
 
 def test_a_directory_of_requests_gets_what_the_server_gives(tmp_path: Path) -> None:
