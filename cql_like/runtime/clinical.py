@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 class Code:
     code: str
     system: str | None = None
-    version: str | None = field(default=None, compare=False)
-    display: str | None = field(default=None, compare=False)
+    # Python equality/hash cover every field so caches and `distinct` never merge two codes
+    # that differ only in display; CQL `=` and `~` are in runtime.values.
+    version: str | None = None
+    display: str | None = None
 
     @property
     def key(self) -> tuple[str | None, str]:
@@ -20,7 +22,7 @@ class Code:
 @dataclass(frozen=True, slots=True)
 class Concept:
     codes: tuple[Code, ...]
-    display: str | None = field(default=None, compare=False)
+    display: str | None = None
     keys: frozenset[tuple[str | None, str]] = field(init=False, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:

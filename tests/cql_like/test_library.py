@@ -124,3 +124,16 @@ def test_included_library_defines_and_functions(tmp_path: Path) -> None:
                "define \"A\": S.\"Adult\"\ndefine \"B\": S.\"Twice\"(21)\n")  # fmt: skip
     results = lib.evaluate(PatientRecord.from_resources(RESOURCES), now=NOW)
     assert results.values == {"A": True, "B": 42}
+
+
+def test_function_results_are_not_shared_between_concepts_that_differ_only_in_display(tmp_path: Path) -> None:
+    # regression: text-only drugs (no codes) must not be merged by the per-evaluation function memo
+    lib = load(
+        tmp_path,
+        "Names",
+        "library Names version '1'\ncodesystem \"S\": 'urn:s'\n"
+        'define function "Shout"(c Concept): Upper(c.display)\n'
+        'define "Both": { "Shout"(Concept { Code \'x\' from "S" } display \'tacrolimus\'),\n'
+        "  \"Shout\"(Concept { Code 'x' from \"S\" } display 'basiliximab') }\n",
+    )
+    assert lib.evaluate(PatientRecord.from_resources([]), now=NOW).values["Both"] == ["TACROLIMUS", "BASILIXIMAB"]
