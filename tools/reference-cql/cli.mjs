@@ -129,8 +129,9 @@ function translate(args) {
   return 0;
 }
 
-function prepare(file, libPaths, valueSets) {
-  const t = new Translator(libPathsFor(file, libPaths));
+function prepare(file, libPaths, valueSets, session = null) {
+  const t = session ?? new Translator([]);
+  t.addLibPaths(libPathsFor(file, libPaths));
   const { libraries, warnings } = t.translateWithIncludes(file);
   const mainName = libraries.keys().next().value;
   return { prepared: new PreparedLibrary(libraries, mainName, valueSets), warnings };
@@ -170,7 +171,7 @@ function valueSetDirsFor(file, explicit) {
  * {"libraries": [{"id", "file", "libPaths"?: [], "valueSets"?: []}],
  *  "records":   [{"id", "data": "bundle.json", "now": "YYYY-MM-DD", "parameters"?: {}, "libraries"?: [ids]}],
  *  "timing":    [{"library": id, "record": id, "repeat": n}]}
- * Output: {"translation": {id: {ok, errors, warnings, name, types}}, "results": [{library, record, defines, errors, ms}],
+ * Output: {"translation": {id: {ok, errors, warnings, name, types, parameters}}, "results": [{library, record, defines, errors, ms}],
  *          "timing": [{library, record, runs, median_ms, min_ms}]}
  */
 async function batch(args) {
@@ -179,11 +180,12 @@ async function batch(args) {
   const job = JSON.parse(readFileSync(src === "-" ? 0 : src, "utf8"));
   const translation = {};
   const prepared = {};
+  const session = new Translator([]); // one translator session: FHIRHelpers and shared includes translate once
   for (const lib of job.libraries ?? []) {
     try {
-      const { prepared: p, warnings } = prepare(lib.file, lib.libPaths ?? [], valueSetDirsFor(lib.file, lib.valueSets ?? []));
+      const { prepared: p, warnings } = prepare(lib.file, lib.libPaths ?? [], valueSetDirsFor(lib.file, lib.valueSets ?? []), session);
       prepared[lib.id] = p;
-      translation[lib.id] = { ok: true, errors: [], warnings, name: p.name, types: p.types };
+      translation[lib.id] = { ok: true, errors: [], warnings, name: p.name, types: p.types, parameters: p.parameters };
     } catch (e) {
       if (!(e instanceof TranslationError)) throw e;
       translation[lib.id] = { ok: false, errors: e.messages, warnings: [] };

@@ -17,6 +17,30 @@ export function parseNow(text) {
   return new cql.DateTime(n(m[1]), n(m[2]), n(m[3]), n(m[4]), n(m[5]), n(m[6]), Number((m[7] ?? "0").padEnd(3, "0")), offset);
 }
 
+// cql-exec-fhir parses the FHIR model info XML in every PatientSource constructor (~100 ms); one source is
+// reused for every evaluation (reset, then one bundle).
+let sharedSource = null;
+function patientFor(bundle) {
+  sharedSource ??= cqlfhir.PatientSource.FHIRv401();
+  sharedSource.reset();
+  sharedSource.loadBundles([bundle]);
+  return memoizeRetrieves(sharedSource.currentPatient());
+}
+
+// cql-exec-fhir filters the whole bundle and wraps every match in a new FHIRObject on each retrieve; a retrieve
+// inside a function called once per order is then quadratic. The bundle does not change during an evaluation,
+// so each (type, profile) lookup is done once per patient; code and date filters still run in cql-execution.
+function memoizeRetrieves(patient) {
+  const findRecords = patient.findRecords.bind(patient);
+  const memo = new Map();
+  patient.findRecords = (profile, retrieveDetails) => {
+    const key = `${retrieveDetails?.datatype ?? ""}|${profile ?? ""}`;
+    if (!memo.has(key)) memo.set(key, findRecords(profile, retrieveDetails));
+    return memo.get(key);
+  };
+  return patient;
+}
+
 /** A library ready to run: main ELM + its includes + the value sets it can see. */
 export class PreparedLibrary {
   constructor(libraries, mainName, valueSetDirs) {
@@ -24,6 +48,7 @@ export class PreparedLibrary {
     this.name = mainName;
     this.library = new cql.Library(elms[mainName], new cql.Repository(elms));
     this.codeService = codeService(valueSetDirs);
+    this.parameters = (elms[mainName].library.parameters?.def ?? []).map((p) => p.name);
     this.types = {};
     for (const def of elms[mainName].library.statements?.def ?? []) {
       if (def.type === "FunctionDef") continue;
@@ -34,9 +59,7 @@ export class PreparedLibrary {
   /** {defines: {name: value}, errors: {name: message}, ms} for one bundle. */
   async evaluate(bundle, now, parameters = {}) {
     const started = process.hrtime.bigint();
-    const source = cqlfhir.PatientSource.FHIRv401();
-    source.loadBundles([bundle]);
-    const patient = source.currentPatient();
+    const patient = patientFor(bundle);
     const ctx = new cql.PatientContext(this.library, patient, this.codeService, parameters, now, new cql.NullMessageListener());
     const raw = {};
     const errors = {};

@@ -94,6 +94,11 @@ export class Translator {
     );
   }
 
+  /** More include folders (a batch shares one session, so each library is translated once). */
+  addLibPaths(paths) {
+    for (const p of paths.map((x) => resolve(x))) if (!this.libPaths.includes(p)) this.libPaths.push(p);
+  }
+
   findLibrary(name) {
     for (const dir of this.libPaths) {
       const file = join(dir, `${name}.cql`);
@@ -108,6 +113,7 @@ export class Translator {
   /** Translate one file; returns {elm, includes: [{name, version, elm}], warnings}. Throws TranslationError. */
   translateFile(file) {
     const path = resolve(file);
+    if (this.elmCache.has(path)) return { elm: this.elmCache.get(path), warnings: [] };
     const text = readFileSync(path, "utf8");
     const dir = dirname(path);
     if (!this.libPaths.includes(dir)) this.libPaths.push(dir);
