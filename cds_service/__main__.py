@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import os
 
+import orjson
 import typer
 import uvicorn
 
 from .replay import replay_command
+from .settings import Settings
+from .store import open_store
 
 cli = typer.Typer(add_completion=False, help="coverage-hooks: a CRD 2.2 CDS Hooks service for drug PA.")
 
@@ -37,6 +40,24 @@ def serve(
         log_level=log_level,
         access_log=False,
     )
+
+
+@cli.command()
+def audit(hook_instance: str = typer.Argument(..., help="the hookInstance of the call")) -> None:
+    """Print what the service answered for one hook call (CRD found-37/38), from the configured audit store."""
+    settings = Settings.from_env()
+    store = open_store(database_url=settings.database_url, db_path=settings.db_path)
+    try:
+        records = store.invocations(hook_instance)
+    finally:
+        store.close()
+    if not records:
+        typer.echo(f"no hook call with hookInstance {hook_instance} in the audit store", err=True)
+        raise typer.Exit(1)
+    for record in records:
+        record["request_body"] = orjson.loads(record["request_body"]) if record["request_body"] else None
+        record["response_body"] = orjson.loads(record["response_body"]) if record["response_body"] else None
+    typer.echo(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode())
 
 
 cli.command("replay")(replay_command)  # offline bundle replay (issue 3), see cds_service/replay.py
