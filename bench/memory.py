@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import resource
 from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def process_memory(pid: int) -> tuple[float, float]:
@@ -14,6 +17,13 @@ def process_memory(pid: int) -> tuple[float, float]:
         if key in ("VmRSS", "VmHWM"):
             fields[key] = int(value.split()[0]) / 1024.0  # kB
     return fields["VmRSS"], fields["VmHWM"]
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used (clock ticks, so 10 ms resolution: sum many calls)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces; fields follow ')'
+    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 def own_peak_mb() -> float:

@@ -21,7 +21,7 @@ from .stats import Summary
 class HttpBudget:
     sequential: int = 2000
     sequential_seconds: float = 45.0  # a cap for a slow server; n < 2,000 is then reported, not hidden
-    block: int = 200
+    block: int = 50  # short blocks: the idle server's keep-alive (5 s) outlasts the other's block
     warmup: int = 100
     large_calls: int = 3
     clients: int = 16
@@ -61,11 +61,16 @@ def sequential(workdir: Path, policies_dir: Path, budget: HttpBudget, checks: Ch
             for name in clients:
                 _series(clients[name], raw[name], budget.warmup, {})
             samples: dict[str, list[float]] = {"cds": [], "echo": []}
+            servers = {"cds": cds, "echo": echo}
+            cpu_before = {name: server.cpu_s() for name, server in servers.items()}
             deadline = time.perf_counter() + budget.sequential_seconds
             # alternate blocks, so both servers see the same noise on the shared machine
             while len(samples["cds"]) < budget.sequential and time.perf_counter() < deadline:
                 for name in clients:
                     samples[name] += _series(clients[name], raw[name], budget.block, statuses[name])
+            for name, server in servers.items():  # server CPU per request: what the server did, not the waiting
+                used = server.cpu_s() - cpu_before[name]
+                out[f"{name}_201_cpu_ms_per_request"] = round(used * 1000.0 / len(samples[name]), 3)
             out["rss_after_201_mb"] = round(cds.memory_mb()[cds.pid][0], 1)
             large_raw = post_request(HOST, cds.port, hr.SERVICE_PATH, large)
             large_ms = _series(clients["cds"], large_raw, budget.large_calls, statuses["cds"])
@@ -84,8 +89,9 @@ def sequential(workdir: Path, policies_dir: Path, budget: HttpBudget, checks: Ch
     if summaries["cds"].n < budget.sequential:
         note = f"HTTP: {summaries['cds'].n} sequential requests in {budget.sequential_seconds:.0f} s, not "
         checks.notes.append(note + f"{budget.sequential}: the server is too slow for the full series")
-    print(f"    cds_service 201 met  {summaries['cds'].line()}", flush=True)
-    print(f"    echo floor           {summaries['echo'].line()}", flush=True)
+    for name, label in (("cds", "cds_service 201 met"), ("echo", "echo floor")):
+        cpu = out[f"{name}_201_cpu_ms_per_request"]
+        print(f"    {label:<20} {summaries[name].line()}  server cpu {cpu:.3f} ms/request", flush=True)
     print(f"    cds_service 5001 missing: median {Summary.of(large_ms).median:.1f} ms; peak RSS "
           f"{out['peak_rss_5001_mb']} MB", flush=True)  # fmt: skip
     return out
@@ -118,7 +124,10 @@ def throughput(workdir: Path, policies_dir: Path, budget: HttpBudget, checks: Ch
     body = hr.request_bytes(hr.sotorasib_request(201, "met"))
     out: dict[str, Any] = {}
     with cds_server(workdir, policies_dir, workers=2) as cds:
+        cpu_before = cds.cpu_s()
         out["cds"] = _throughput(cds, body, budget, budget.throughput_s)
+        used = cds.cpu_s() - cpu_before
+        out["cds"]["server_cpu_ms_per_request"] = round(used * 1000.0 / max(1, out["cds"]["completed"]), 3)
         out["worker_rss_mb"] = {str(pid): round(m[0], 1) for pid, m in cds.memory_mb().items() if pid != cds.pid}
     with echo_server(workdir, workers=2) as echo:
         out["echo"] = _throughput(echo, body, budget, budget.echo_throughput_s)

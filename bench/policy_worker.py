@@ -5,7 +5,7 @@ collector that walks every live object would otherwise slow both configurations 
 alternates rounds between the children so noise on the shared machine hits both.
 
 Protocol, one JSON object per line: the child prints {"ready": ...} once loaded, then answers each
-`{"run": n}` with {"samples_ms": [...], "decision": ...}; `{"quit": true}` or end of input stops it.
+`{"run": n}` with {"samples_ms": [...], "cpu_ms": [...], "decision": ...}; `{"quit": true}` or end of input stops it.
 """
 
 from __future__ import annotations
@@ -43,11 +43,12 @@ def serve(tree: Path, workdir: Path) -> None:
             command = orjson.loads(line)
             if command.get("quit"):
                 break
-            samples = []
+            samples, cpu = [], []
             for _ in range(int(command["run"])):
                 answer, elapsed = service.answer(orjson.loads(body))
                 samples.append(elapsed)
-            _emit({"samples_ms": samples, "decision": _decision(answer)})
+                cpu.append(service.last_cpu_ms)
+            _emit({"samples_ms": samples, "cpu_ms": cpu, "decision": _decision(answer)})
 
 
 def _emit(message: dict[str, Any]) -> None:

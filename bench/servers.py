@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 from .http_client import HttpError, KeepAliveClient
-from .memory import process_memory
+from .memory import process_cpu_s, process_memory
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -133,6 +133,10 @@ class ServerProcess:
     def memory_mb(self) -> dict[int, tuple[float, float]]:
         """pid -> (RSS MB, peak RSS MB) for the server and its workers."""
         return {pid: process_memory(pid) for pid in self.worker_pids()}
+
+    def cpu_s(self) -> float:
+        """CPU seconds used by the server and its workers so far."""
+        return sum(process_cpu_s(pid) for pid in self.worker_pids())
 
     def log_tail(self, lines: int = 30) -> str:
         if not self.log_path.exists():
