@@ -547,6 +547,12 @@ class ExprCompiler(QueryEmitter, TypeEmitter):
         cf, xf = container.fn, item_c.fn
         precision = e.precision
         null_container: Any = False if is_list(container.type) else None
+        if container.constant and is_list(container.type):
+            constant = cf(None)  # type: ignore[arg-type]  # constants ignore the context
+            if isinstance(constant, list) and constant and all(type(v) is str for v in constant):
+                # `X.code in { 'a', 'b' }`: string equality is exact, so a set lookup gives the same answer
+                strings = frozenset(constant)
+                return Compiled(lambda ctx: (lambda x: type(x) is str and x in strings)(xf(ctx)), "Boolean")
 
         def member(ctx: EvaluationContext) -> Any:
             c = cf(ctx)
