@@ -65,11 +65,7 @@ def _descriptions(index_file: Path) -> dict[str, str]:
     except (OSError, orjson.JSONDecodeError):
         return {}
     entries = index.get("samples") if isinstance(index, dict) else None
-    return {
-        str(e["name"]): str(e.get("description", ""))
-        for e in entries or ()
-        if isinstance(e, dict) and "name" in e
-    }
+    return {str(e["name"]): str(e.get("description", "")) for e in entries or () if isinstance(e, dict) and "name" in e}
 
 
 def read_sample(samples_dir: Path, name: str) -> bytes | None:
@@ -88,9 +84,7 @@ def demo_router(samples_dir: Path) -> APIRouter:
 
     @router.get("/demo/samples")
     async def samples() -> Response:
-        body = [
-            {"name": s.name, "hook": s.hook, "description": s.description} for s in list_samples(samples_dir)
-        ]
+        body = [{"name": s.name, "hook": s.hook, "description": s.description} for s in list_samples(samples_dir)]
         return Response(orjson.dumps(body), media_type="application/json")
 
     @router.get("/demo/samples/{name}")
@@ -98,9 +92,7 @@ def demo_router(samples_dir: Path) -> APIRouter:
         content = read_sample(samples_dir, name)
         if content is None:
             error = NotFoundError(f"no sample named {name!r}")
-            return Response(
-                orjson.dumps(error.outcome()), status_code=404, media_type="application/fhir+json"
-            )
+            return Response(orjson.dumps(error.outcome()), status_code=404, media_type="application/fhir+json")
         return Response(content, media_type="application/json")
 
     return router

@@ -33,32 +33,18 @@ def replay_command(
             help="hook-request JSON, FHIR Bundles (transaction/collection/searchset), NDJSON, or directories"
         ),
     ],
-    order: Annotated[
-        str | None, typer.Option(help="drug to order for patient records, e.g. rxnorm:2628240")
-    ] = None,
+    order: Annotated[str | None, typer.Option(help="drug to order for patient records, e.g. rxnorm:2628240")] = None,
     dose: Annotated[str | None, typer.Option(help="dose of that order, e.g. 960mg/d or 480mg*2/d")] = None,
-    payer: Annotated[
-        str | None, typer.Option(help="payer key for patient records (replaces their Coverage)")
-    ] = None,
-    lob: Annotated[
-        str | None, typer.Option(help="line of business: medicaid|marketplace|commercial|fehb")
-    ] = None,
-    on: Annotated[
-        str | None, typer.Option("--date", help="evaluation date YYYY-MM-DD (default: today)")
-    ] = None,
+    payer: Annotated[str | None, typer.Option(help="payer key for patient records (replaces their Coverage)")] = None,
+    lob: Annotated[str | None, typer.Option(help="line of business: medicaid|marketplace|commercial|fehb")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="evaluation date YYYY-MM-DD (default: today)")] = None,
     policies: Annotated[Path, typer.Option(help="policy folder")] = Path("policies"),
-    payers_file: Annotated[
-        Path, typer.Option("--payers", help="payers configuration file")
-    ] = SAMPLE_PAYERS_FILE,
+    payers_file: Annotated[Path, typer.Option("--payers", help="payers configuration file")] = SAMPLE_PAYERS_FILE,
     compare_policies: Annotated[
         Path | None,
-        typer.Option(
-            "--compare-policies", help="re-run under this policy folder; list the decisions that change"
-        ),
+        typer.Option("--compare-policies", help="re-run under this policy folder; list the decisions that change"),
     ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="print one JSON document instead of tables")
-    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="print one JSON document instead of tables")] = False,
 ) -> None:
     """Replay hook requests and patient records through the policies and show each order's decision."""
     console = Console(stderr=json_output, highlight=False)
@@ -78,9 +64,7 @@ def replay_command(
     if spec is None:
         records = [i for i in items if isinstance(i, PatientRecordInput)]
         if records:
-            notes.print(
-                f"[yellow]skipped[/yellow] {len(records)} patient record(s): give --order to replay them"
-            )
+            notes.print(f"[yellow]skipped[/yellow] {len(records)} patient record(s): give --order to replay them")
             items = [i for i in items if not isinstance(i, PatientRecordInput)]
     for reason in found.skipped:
         notes.print(f"[yellow]skipped[/yellow] {reason}")
@@ -90,9 +74,7 @@ def replay_command(
 
     engine = build_engine(policies, payers_file, now)
     started = time.perf_counter()
-    outcomes = _run(
-        items, engine, spec, console, show_progress=any(p.is_dir() for p in paths), quiet=json_output
-    )
+    outcomes = _run(items, engine, spec, console, show_progress=any(p.is_dir() for p in paths), quiet=json_output)
     facts = summary(outcomes, time.perf_counter() - started)
 
     changes = None

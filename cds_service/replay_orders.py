@@ -59,18 +59,14 @@ class OrderSpec:
     authored_on: date
 
     @classmethod
-    def parse(
-        cls, order: str, dose: str | None, payer: str | None, lob: str | None, authored_on: date
-    ) -> OrderSpec:
+    def parse(cls, order: str, dose: str | None, payer: str | None, lob: str | None, authored_on: date) -> OrderSpec:
         if "|" in order:  # a full system URL: <system>|<code>
             system, _, code = order.partition("|")
         else:
             prefix, _, code = order.partition(":")
             system = _SYSTEMS.get(prefix.lower(), "")
         if not system or not code:
-            raise OrderSpecError(
-                f"--order {order!r}: expected rxnorm:<code> (e.g. rxnorm:2628240) or <system>|<code>"
-            )
+            raise OrderSpecError(f"--order {order!r}: expected rxnorm:<code> (e.g. rxnorm:2628240) or <system>|<code>")
         mg: Decimal | None = None
         times = 1
         if dose is not None:
@@ -134,9 +130,7 @@ def payer_coverage(payer: str, line: str, patient_id: str) -> list[dict[str, Any
         coverage["class"] = [
             {
                 "type": {
-                    "coding": [
-                        {"system": "http://terminology.hl7.org/CodeSystem/coverage-class", "code": "plan"}
-                    ]
+                    "coding": [{"system": "http://terminology.hl7.org/CodeSystem/coverage-class", "code": "plan"}]
                 },
                 "value": "AMBETTER",
             }
@@ -150,9 +144,7 @@ def payer_coverage(payer: str, line: str, patient_id: str) -> list[dict[str, Any
     return [coverage, organization]
 
 
-def order_sign_request(
-    spec: OrderSpec, patient_id: str, resources: Iterable[Mapping[str, Any]]
-) -> dict[str, Any]:
+def order_sign_request(spec: OrderSpec, patient_id: str, resources: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     record = [dict(r) for r in resources]
     if spec.payer is not None:
         record = [r for r in record if r.get("resourceType") != "Coverage"]

@@ -30,9 +30,7 @@ def print_outcome(console: Console, outcome: InputOutcome) -> None:
     if outcome.error:
         console.print(Text(f"error: {outcome.error}", style="bold red"))
         return
-    console.print(
-        f"payer [bold]{outcome.payer}[/bold], line of business [bold]{outcome.line_of_business}[/bold]"
-    )
+    console.print(f"payer [bold]{outcome.payer}[/bold], line of business [bold]{outcome.line_of_business}[/bold]")
     for order in outcome.orders:
         print_order(console, order)
 

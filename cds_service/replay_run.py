@@ -174,9 +174,7 @@ def compare(baseline: list[InputOutcome], candidate: list[InputOutcome]) -> list
         after = {o.order: o for o in second.orders}
         if first.error or second.error:
             if first.error != second.error:
-                changes.append(
-                    DecisionChange(first.label, "-", _state(first.error), _state(second.error), None, None)
-                )
+                changes.append(DecisionChange(first.label, "-", _state(first.error), _state(second.error), None, None))
             continue
         for order in sorted(set(before) | set(after)):
             old, new = before.get(order), after.get(order)

@@ -57,21 +57,15 @@ LINE_COVERAGE: Mapping[str, dict[str, Any]] = {
         "class": [
             {
                 "type": {
-                    "coding": [
-                        {"system": "http://terminology.hl7.org/CodeSystem/coverage-class", "code": "plan"}
-                    ]
+                    "coding": [{"system": "http://terminology.hl7.org/CodeSystem/coverage-class", "code": "plan"}]
                 },
                 "value": "AMBETTER-GOLD",
                 "name": "Ambetter Gold",
             }
         ],
     },
-    "commercial": {
-        "type": {"coding": [{"system": SOPT, "code": "512", "display": "Commercial Managed Care - PPO"}]}
-    },
-    "fehb": {
-        "type": {"coding": [{"system": SOPT, "code": "3116", "display": "Federal Employees Health Plan"}]}
-    },
+    "commercial": {"type": {"coding": [{"system": SOPT, "code": "512", "display": "Commercial Managed Care - PPO"}]}},
+    "fehb": {"type": {"coding": [{"system": SOPT, "code": "3116", "display": "Federal Employees Health Plan"}]}},
 }
 PAYER_NAMES = {
     "centene": "Centene Corporation",
@@ -314,9 +308,7 @@ def payer_organization(payer: str) -> dict[str, Any]:
     }
 
 
-def coverage_for(
-    original: Mapping[str, Any] | None, patient_id: str, payer: str, line: str
-) -> dict[str, Any]:
+def coverage_for(original: Mapping[str, Any] | None, patient_id: str, payer: str, line: str) -> dict[str, Any]:
     """The case's Coverage (or a new one), pointed at the sample payer and shaped for the line of business."""
     resource: dict[str, Any] = {
         "resourceType": "Coverage",
@@ -416,13 +408,9 @@ def build(sample: Sample, policies_dir: Path) -> BuiltSample:
     original_coverage = coverages[0] if coverages else None
     by_type["Coverage"] = [coverage_for(original_coverage, patient["id"], sample.payer, sample.line)]
     payor_ids = {
-        p.get("reference", "").split("/")[-1]
-        for p in (original_coverage or {}).get("payor", [])
-        if isinstance(p, dict)
+        p.get("reference", "").split("/")[-1] for p in (original_coverage or {}).get("payor", []) if isinstance(p, dict)
     }
-    others = [
-        o for o in by_type.get("Organization", []) if o["id"] not in payor_ids | {f"org-{sample.payer}"}
-    ]
+    others = [o for o in by_type.get("Organization", []) if o["id"] not in payor_ids | {f"org-{sample.payer}"}]
     by_type["Organization"] = [payer_organization(sample.payer), *others]
 
     placed = {t for types in PREFETCH_TYPES.values() for t in types}
@@ -436,9 +424,7 @@ def build(sample: Sample, policies_dir: Path) -> BuiltSample:
             prefetch[key] = searchset(found, types[:1])
 
     order = next(r for r in drafts if r["id"] == order_id)
-    requester = (
-        order.get("requester", {}).get("reference") if isinstance(order.get("requester"), dict) else None
-    )
+    requester = order.get("requester", {}).get("reference") if isinstance(order.get("requester"), dict) else None
     if not (isinstance(requester, str) and requester.startswith("Practitioner")):
         roles = by_type.get("PractitionerRole", [])
         role_practitioner = roles[0].get("practitioner", {}).get("reference") if roles else None

@@ -73,9 +73,7 @@ def test_a_samples_folder_can_be_chosen(tmp_path: Path) -> None:
     app = FastAPI()
     install_demo(app, tmp_path)
     with TestClient(app) as client:
-        assert client.get("/demo/samples").json() == [
-            {"name": "mine", "hook": "order-select", "description": ""}
-        ]
+        assert client.get("/demo/samples").json() == [{"name": "mine", "hook": "order-select", "description": ""}]
 
 
 @pytest.mark.parametrize("path", ["/cds-services", "/cds-services/crd-order-sign"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ def test_what_cannot_be_understood_is_named(
 
 
 def test_the_request_carries_the_order_the_record_and_the_named_coverage() -> None:
-    record = [
+    record: list[dict[str, Any]] = [
         {"resourceType": "Patient", "id": "p1"},
         {
             "resourceType": "Coverage",
@@ -87,9 +88,7 @@ def test_the_request_carries_the_order_the_record_and_the_named_coverage() -> No
     # every prefetch key the service asks for is present, so nothing is reported as not retrieved
     assert set(SERVICES["crd-order-sign"].prefetch) <= set(payload["prefetch"])
     coverages = [
-        e["resource"]
-        for e in payload["prefetch"]["coverage"]["entry"]
-        if e["resource"]["resourceType"] == "Coverage"
+        e["resource"] for e in payload["prefetch"]["coverage"]["entry"] if e["resource"]["resourceType"] == "Coverage"
     ]
     assert [c["id"] for c in coverages] == ["replay-coverage"]
     assert coverages[0]["class"][0]["value"].startswith("AMBETTER")
@@ -98,7 +97,7 @@ def test_the_request_carries_the_order_the_record_and_the_named_coverage() -> No
 
 
 def test_without_payer_the_record_keeps_its_own_coverage() -> None:
-    record = [
+    record: list[dict[str, Any]] = [
         {"resourceType": "Patient", "id": "p1"},
         {"resourceType": "Coverage", "id": "own", "status": "active"},
     ]

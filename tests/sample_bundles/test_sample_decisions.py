@@ -51,9 +51,7 @@ def test_every_sample_names_its_decision() -> None:
     assert {e["line_of_business"] for e in SAMPLES} >= {"medicaid", "commercial", "marketplace"}
 
 
-@pytest.mark.parametrize(
-    "entry", [e for e in SAMPLES if e["decision"] == "approved"], ids=lambda e: e["name"]
-)
+@pytest.mark.parametrize("entry", [e for e in SAMPLES if e["decision"] == "approved"], ids=lambda e: e["name"])
 def test_approved_sample(client: TestClient, entry: dict[str, Any]) -> None:
     body = post(client, entry["name"])
     info = coverage_information(body, entry["order"])
@@ -73,9 +71,7 @@ def test_approved_sample(client: TestClient, entry: dict[str, Any]) -> None:
     assert any(info["satisfied-pa-id"][0] in card["summary"] for card in cards_for(body, entry["order"]))
 
 
-@pytest.mark.parametrize(
-    "entry", [e for e in SAMPLES if e["decision"] == "needs-info"], ids=lambda e: e["name"]
-)
+@pytest.mark.parametrize("entry", [e for e in SAMPLES if e["decision"] == "needs-info"], ids=lambda e: e["name"])
 def test_needs_info_sample(client: TestClient, entry: dict[str, Any]) -> None:
     body = post(client, entry["name"])
     info = coverage_information(body, entry["order"])
@@ -102,9 +98,7 @@ def test_not_met_sample(client: TestClient, entry: dict[str, Any]) -> None:
     assert any(c["status"] == "not-met" for c in trace["criteria"])
 
 
-@pytest.mark.parametrize(
-    "entry", [e for e in SAMPLES if e["decision"] == "no-policy"], ids=lambda e: e["name"]
-)
+@pytest.mark.parametrize("entry", [e for e in SAMPLES if e["decision"] == "no-policy"], ids=lambda e: e["name"])
 def test_no_policy_sample_gets_the_payer_default(client: TestClient, entry: dict[str, Any]) -> None:
     body = post(client, entry["name"])
     info = coverage_information(body, entry["order"])

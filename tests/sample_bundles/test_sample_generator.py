@@ -11,9 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "build_samples", REPO / "sample_bundles" / "build_samples.py"
-    )
+    spec = importlib.util.spec_from_file_location("build_samples", REPO / "sample_bundles" / "build_samples.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("build_samples", module)
