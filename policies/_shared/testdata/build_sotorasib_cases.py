@@ -43,9 +43,7 @@ NSCLC_STAGE_4 = fx.condition(
     fx.coding(fx.SNOMED, "423121009", "Non-small cell carcinoma of lung, TNM stage 4"),
 )
 NSCLC_UNSTAGED = fx.condition("cond-nsclc", fx.coding(fx.SNOMED, "254637007", "Non-small cell lung cancer"))
-KRAS_G12C_VARIANT = fx.variant(
-    "obs-kras", fx.KRAS_STU2, protein="NP_004976.2:p.Gly12Cys", cdna="NM_004985.5:c.34G>T"
-)
+KRAS_G12C_VARIANT = fx.variant("obs-kras", fx.KRAS_STU2, protein="NP_004976.2:p.Gly12Cys", cdna="NM_004985.5:c.34G>T")
 CARBOPLATIN_DONE = fx.medication_request(
     "mr-carboplatin",
     fx.drug("597195", "CARBOplatin 10 MG/ML Injectable Solution"),
@@ -96,9 +94,7 @@ class Case:
 
 # ---- Centene CP.PHAR.549 -----------------------------------------------------------------------------------
 
-HEPATIC_PANEL_ORDER = fx.service_request(
-    "sr-hepatic", "24325-3", "Hepatic function 2000 panel - Serum or Plasma"
-)
+HEPATIC_PANEL_ORDER = fx.service_request("sr-hepatic", "24325-3", "Hepatic function 2000 panel - Serum or Plasma")
 PEMBROLIZUMAB_GIVEN = fx.medication_administration("ma-pembro", fx.drug("1547545", "pembrolizumab"))
 COLON_STAGE_4 = fx.condition(
     "cond-crc",
@@ -121,19 +117,13 @@ ACTIVE_SOTORASIB = fx.medication_request(
     "mr-sotorasib-current", LUMAKRAS_320, status="active", authored="2026-08-01", dosage=STANDARD_DOSE
 )
 STABLE = fx.disease_status("obs-status", ("359746009", "Patient's condition stable (finding)"), "2026-11-01")
-WORSENED = fx.disease_status(
-    "obs-status", ("271299001", "Patient's condition worsened (finding)"), "2026-11-01"
-)
+WORSENED = fx.disease_status("obs-status", ("271299001", "Patient's condition worsened (finding)"), "2026-11-01")
 FOLFOX_FOLFIRI = [
     fx.medication_statement("ms-5fu", fx.drug("4492", "fluorouracil")),
     fx.medication_statement("ms-oxali", fx.drug(None, "Oxaliplatin 5 MG/ML Injectable Solution")),
-    fx.medication_administration(
-        "ma-iri", fx.drug("1726319", "2 ML irinotecan hydrochloride 20 MG/ML Injection")
-    ),
+    fx.medication_administration("ma-iri", fx.drug("1726319", "2 ML irinotecan hydrochloride 20 MG/ML Injection")),
 ]
-PANITUMUMAB_DRAFT = fx.medication_request(
-    "mr-panitumumab", fx.drug("1657704", "Panitumumab Injection [Vectibix]")
-)
+PANITUMUMAB_DRAFT = fx.medication_request("mr-panitumumab", fx.drug("1657704", "Panitumumab Injection [Vectibix]"))
 KRAS_CRC_TEXT = fx.kras_single_test(
     "obs-kras",
     "85509-8",
@@ -242,17 +232,13 @@ def centene_cases() -> list[Case]:
         ),
         Case(
             "nsclc-kras-preliminary-does-not-count",
-            nsclc(
-                "centene", kras=fx.variant("obs-kras", fx.KRAS_STU2, protein="p.G12C", status="preliminary")
-            ),
+            nsclc("centene", kras=fx.variant("obs-kras", fx.KRAS_STU2, protein="p.G12C", status="preliminary")),
             {"decision": "needs-info", "criteria": {"I.A.4": "unknown"}},
             "medicaid",
         ),
         Case(
             "nsclc-kras-g12c-absent",
-            nsclc(
-                "centene", kras=fx.variant("obs-kras", fx.KRAS_STU2, present=False, protein="p.(Gly12Cys)")
-            ),
+            nsclc("centene", kras=fx.variant("obs-kras", fx.KRAS_STU2, present=False, protein="p.(Gly12Cys)")),
             {"decision": "not-met", "criteria": {"I.A.4": "not-met"}},
             "medicaid",
         ),
@@ -268,9 +254,7 @@ def centene_cases() -> list[Case]:
         ),
         Case(
             "nsclc-kras-transcript-named-in-hgvs-without-gene",
-            nsclc(
-                "centene", kras=fx.variant("obs-kras", None, cdna="NM_004985.5(KRAS):c.34G>T (p.Gly12Cys)")
-            ),
+            nsclc("centene", kras=fx.variant("obs-kras", None, cdna="NM_004985.5(KRAS):c.34G>T (p.Gly12Cys)")),
             {"decision": "approved", "criteria": {"I.A.4": "met"}},
             "medicaid",
         ),
@@ -324,11 +308,7 @@ def centene_cases() -> list[Case]:
             nsclc(
                 "centene",
                 order=sotorasib_order(
-                    reason=[
-                        fx.concept(
-                            fx.coding(fx.ICD10CM, "Z51.11", "Encounter for antineoplastic chemotherapy")
-                        )
-                    ]
+                    reason=[fx.concept(fx.coding(fx.ICD10CM, "Z51.11", "Encounter for antineoplastic chemotherapy"))]
                 ),
             ),
             {"decision": "approved", "criteria": {"I.A.1": "met"}},
@@ -425,9 +405,7 @@ def centene_cases() -> list[Case]:
             "nsclc-prior-therapy-by-name-only",
             nsclc(
                 "centene",
-                prior=fx.medication_statement(
-                    "ms-docetaxel", fx.drug(None, "Docetaxel 20 MG/ML (Taxotere) infusion")
-                ),
+                prior=fx.medication_statement("ms-docetaxel", fx.drug(None, "Docetaxel 20 MG/ML (Taxotere) infusion")),
             ),
             {"decision": "approved", "criteria": {"I.A.5": "met"}},
             "medicaid",
@@ -436,9 +414,7 @@ def centene_cases() -> list[Case]:
             "nsclc-prior-krazati-by-name",
             nsclc(
                 "centene",
-                fx.medication_statement(
-                    "ms-krazati", fx.drug(None, "Krazati 200 MG Oral Tablet"), status="stopped"
-                ),
+                fx.medication_statement("ms-krazati", fx.drug(None, "Krazati 200 MG Oral Tablet"), status="stopped"),
             ),
             {"decision": "not-met", "criteria": {"I.A.6": "not-met", "I.A.5": "met"}},
             "medicaid",
@@ -480,14 +456,53 @@ def centene_cases() -> list[Case]:
             "medicaid",
         ),
         Case(
+            "nsclc-dose-from-timing-code-bid",
+            nsclc(
+                "centene",
+                order=sotorasib_order(
+                    medication=LUMAKRAS_240,
+                    dosage=[
+                        {
+                            "timing": {
+                                "code": fx.concept(
+                                    fx.coding("http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "BID")
+                                )
+                            },
+                            "doseAndRate": [{"doseQuantity": fx.tablets(2)}],
+                        }
+                    ],
+                ),
+            ),
+            {"decision": "approved", "criteria": {"I.A.8": "met"}},
+            "medicaid",
+        ),
+        Case(
+            "nsclc-dose-from-max-dose-per-period-above-limit",
+            nsclc(
+                "centene",
+                order=sotorasib_order(
+                    medication=LUMAKRAS_240,
+                    dosage=[
+                        {
+                            "text": "as directed",
+                            "maxDosePerPeriod": {
+                                "numerator": fx.mg(1200),
+                                "denominator": {"value": 1, "unit": "day", "system": fx.UCUM, "code": "d"},
+                            },
+                        }
+                    ],
+                ),
+            ),
+            {"decision": "needs-info", "criteria": {"I.A.8": "unknown"}},
+            "medicaid",
+        ),
+        Case(
             "nsclc-order-reason-pancreatic-routes-to-i-b",
             nsclc(
                 "centene",
                 PANCREATIC,
                 order=sotorasib_order(
-                    reason=[
-                        fx.concept(fx.coding(fx.ICD10CM, "C25.0", "Malignant neoplasm of head of pancreas"))
-                    ]
+                    reason=[fx.concept(fx.coding(fx.ICD10CM, "C25.0", "Malignant neoplasm of head of pancreas"))]
                 ),
             ),
             {"decision": "approved", "path": "I.B", "criteria": {"I.A.1": "not-met", "I.B.1": "met"}},
@@ -536,9 +551,7 @@ def centene_cases() -> list[Case]:
             "other-use-breast-cancer-routes-off-label",
             record(
                 "centene",
-                fx.condition(
-                    "cond-breast", fx.coding(fx.SNOMED, "254837009", "Malignant neoplasm of breast")
-                ),
+                fx.condition("cond-breast", fx.coding(fx.SNOMED, "254837009", "Malignant neoplasm of breast")),
                 sotorasib_order(),
             ),
             {
@@ -688,9 +701,7 @@ def crc(
         ]
     )
     parts = [r for r in (condition, kras, partner) if r is not None]
-    return record(
-        "fep-blue", *parts, *(FOLFOX_FOLFIRI if chemo is None else chemo), *labs, *extra, sotorasib_order()
-    )
+    return record("fep-blue", *parts, *(FOLFOX_FOLFIRI if chemo is None else chemo), *labs, *extra, sotorasib_order())
 
 
 def fep_nsclc(*extra: fx.Resource, **kwargs: Any) -> list[fx.Resource]:
@@ -738,9 +749,7 @@ def fep_cases() -> list[Case]:
         Case(
             "nsclc-combination-with-carboplatin-draft",
             fep_nsclc(
-                fx.medication_request(
-                    "mr-carbo-draft", fx.drug("597195", "CARBOplatin 10 MG/ML Injectable Solution")
-                )
+                fx.medication_request("mr-carbo-draft", fx.drug("597195", "CARBOplatin 10 MG/ML Injectable Solution"))
             ),
             {"decision": "not-met", "criteria": {"PA.1.c": "not-met"}},
             "fehb",

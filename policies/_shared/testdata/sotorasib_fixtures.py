@@ -68,9 +68,7 @@ def coverage(payer_key: str, sopt: tuple[str, str], patient_id: str = PATIENT_ID
         "type": concept(coding("https://nahdo.org/sopt", sopt[0], sopt[1])),
         "subscriberId": "M-0001",
         "beneficiary": subject(patient_id),
-        "relationship": concept(
-            coding("http://terminology.hl7.org/CodeSystem/subscriber-relationship", "self")
-        ),
+        "relationship": concept(coding("http://terminology.hl7.org/CodeSystem/subscriber-relationship", "self")),
         "payor": [{"identifier": {"system": "http://example.org/payer-id", "value": payer_key}}],
     }
 
@@ -113,9 +111,7 @@ def condition(
         "verificationStatus": concept(
             coding("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed")
         ),
-        "category": [
-            concept(coding("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item"))
-        ],
+        "category": [concept(coding("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item"))],
         "code": concept(*codings),
         "subject": subject(),
         "onsetDateTime": onset,
@@ -132,9 +128,7 @@ def observation(
         "resourceType": "Observation",
         "id": obs_id,
         "status": status,
-        "category": [
-            concept(coding("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory"))
-        ],
+        "category": [concept(coding("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory"))],
         "code": code,
         "subject": subject(),
         "effectiveDateTime": effective,
@@ -161,14 +155,10 @@ def variant(
     """Genomics Reporting STU2/STU3 Variant Observation (terminology.md §1.2)."""
     components = []
     if gene:
-        components.append(
-            component("48018-6", "Gene studied [ID]", valueCodeableConcept=concept(coding(*gene)))
-        )
+        components.append(component("48018-6", "Gene studied [ID]", valueCodeableConcept=concept(coding(*gene))))
     if cdna:
         components.append(
-            component(
-                "48004-6", "DNA change (c.HGVS)", valueCodeableConcept=concept(coding(HGVS, cdna, cdna))
-            )
+            component("48004-6", "DNA change (c.HGVS)", valueCodeableConcept=concept(coding(HGVS, cdna, cdna)))
         )
     if protein:
         components.append(
@@ -214,9 +204,7 @@ def molecular_consequence(obs_id: str, variant_id: str, protein: str) -> Resourc
             )
         ],
     )
-    out["meta"] = {
-        "profile": ["http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/molecular-consequence"]
-    }
+    out["meta"] = {"profile": ["http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/molecular-consequence"]}
     return out
 
 
@@ -362,7 +350,6 @@ def bundle(resources: list[Resource]) -> Resource:
         "resourceType": "Bundle",
         "type": "collection",
         "entry": [
-            {"fullUrl": f"https://ehr.example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r}
-            for r in resources
+            {"fullUrl": f"https://ehr.example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r} for r in resources
         ],
     }
