@@ -61,6 +61,38 @@ class CqlEvaluationError(Exception):
         super().__init__(f"{library}: define {define!r}: {type(cause).__name__}: {cause}")
 
 
+ERROR_CODES: dict[str, str] = {
+    "syntax": "Not CQL 1.5 (or outside the subset). Check spelling and parentheses at the caret; "
+    "`between` operands and `singleton from` take a term, so parenthesize queries and casts there.",
+    "unknown-identifier": "No define, parameter, value set, code, concept, alias or library member of that name. "
+    "Names are case-sensitive; quote names with spaces; private definitions of an included library are hidden.",
+    "unknown-function": "No system function or `define function` with that name and argument count "
+    "(fluent calls `x.F()` are not supported).",
+    "unknown-property": "The FHIR R4 type has no such element (see cql_like/fhir/r4_model.json). "
+    "Choice elements are named without the suffix: `O.value`, `C.onset`.",
+    "unknown-type": "Not a FHIR R4 resource/data type or a System type.",
+    "unknown-valueset": "No ValueSet JSON with that canonical url in the terminology folders "
+    "(the policy's valuesets/ or _shared/valuesets/).",
+    "unexpandable-valueset": "The ValueSet needs a terminology server (compose filter, included value set or a "
+    "whole code system). Add an `expansion.contains` or list the concepts.",
+    "unknown-codesystem": "Declare the code system first: `codesystem \"LOINC\": 'http://loinc.org'`.",
+    "unknown-library": "The included library file <Name>.cql is not in the library's folder or a _shared folder, "
+    "or its version differs from the include.",
+    "unknown-model": "Only `using FHIR version '4.0.1'` is supported.",
+    "library-name": "A library must live in a file named after it: `library X` in X.cql.",
+    "wrong-arity": "The function takes a different number of arguments (see registry.reference()).",
+    "type-mismatch": "The operand types can never work together (e.g. a String compared with an Integer, a "
+    "choice element cast to a type it cannot hold, a non-Boolean where a condition is expected).",
+    "cycle": "Definitions (or libraries) refer to each other in a loop; recursion is not supported.",
+    "duplicate-definition": "Two definitions share a name in one library.",
+    "invalid-literal": "A date/time literal that is not a valid calendar value (e.g. @2023-02-29).",
+    "unsupported": "Valid CQL outside the cql_like subset; rewrite with the constructs in cql_like/README.md.",
+    "file-not-found": "The .cql file does not exist.",
+    "policy-yaml": "policy.yaml cannot be read or names no existing main library.",
+    "unknown-define": "policy.yaml names a criterion or display define that the main library does not have.",
+}
+
+
 class ErrorSink:
     """Collects diagnostics during one load so all of them are reported together."""
 
