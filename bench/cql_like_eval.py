@@ -297,8 +297,12 @@ def real_policies(runs: int) -> dict[str, Any]:
         library = load_for_file(folder / f"{meta['library']}.cql")
         print(f"compile {meta['library']}: {(time.perf_counter() - start) * 1000:.1f} ms")
         resources = _case_resources(folder, approved)
-        filler = [r for r in synthetic_record(400) if r["resourceType"] in ("Encounter", "Condition")]
-        filler = [r for r in filler if r["id"].startswith(("e-", "c-")) and r["id"] not in ("c-nsclc", "c-met")]
+        # a realistic mix around the case: labs, past orders of other drugs, encounters, other conditions
+        filler = [
+            r
+            for r in synthetic_record(400)[7:]
+            if not (r["resourceType"] == "MedicationRequest" and "1736854" in json.dumps(r))
+        ]
         resources = resources + filler[: max(0, 201 - len(resources))]
         results[str(meta["id"])] = bench(
             f"{meta['id']} ({approved['note']})", library, resources, {"OrderId": approved["order"]}, runs
