@@ -105,7 +105,10 @@ def parse_date(text: str) -> Date | None:
     m = _DATETIME_RE.match(text)
     if not m or m.group(4) is not None:
         return None
-    return Date(*(int(g) if g else None for g in m.groups()[:3]))  # type: ignore[arg-type]
+    parts = [int(g) if g else None for g in m.groups()[:3]]
+    if not _valid(parts):
+        return None
+    return Date(parts[0] or 0, parts[1], parts[2])
 
 
 @lru_cache(maxsize=16384)
