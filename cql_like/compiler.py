@@ -355,20 +355,24 @@ def _arg_key(value: Any) -> Any:
 
     The memo entry keeps the arguments alive, so an identity cannot be reused while it is cached.
     """
+    kind = type(value)
+    if kind is dict or kind is list:  # resources, elements, tuples and lists: no exception on the hot path
+        return ("id", id(value))
     try:
         hash(value)
     except TypeError:
         return ("id", id(value))
-    return (type(value), value)
+    return (kind, value)
 
 
 def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
     names = [p for p, _ in target.params]
     function_id = id(target)
+    single = len(arg_fns) == 1
 
     def call(ctx: EvaluationContext) -> Any:
-        values = tuple([f(ctx) for f in arg_fns])
-        key = (function_id, tuple(map(_arg_key, values)))
+        values = (arg_fns[0](ctx),) if single else tuple([f(ctx) for f in arg_fns])
+        key = (function_id, (_arg_key(values[0]),) if single else tuple(map(_arg_key, values)))
         hit = ctx.memo.get(key)
         if hit is None:
             env = ctx.env

@@ -51,6 +51,8 @@ def flatten(xs: Any) -> Any:
 
 
 def _key(x: Any) -> Any:
+    if type(x) is dict or type(x) is list:
+        return None
     try:
         hash(x)
     except TypeError:
