@@ -62,6 +62,9 @@ class InProcessService:
 
     def close(self) -> None:
         self._loop.close()
+        writer = getattr(self.state, "audit_writer", None)  # the app's lifespan would stop it; we ran none
+        if writer is not None:
+            writer.close()
         self.state.store.close()
 
     @property

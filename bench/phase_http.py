@@ -20,14 +20,14 @@ from .stats import Summary
 @dataclass(frozen=True)
 class HttpBudget:
     sequential: int = 2000
-    sequential_seconds: float = 45.0  # a cap for a slow server; n < 2,000 is then reported, not hidden
+    sequential_seconds: float = 30.0  # a cap for a slow server; n < 2,000 is then reported, not hidden
     block: int = 50  # short blocks: the idle server's keep-alive (5 s) outlasts the other's block
     warmup: int = 100
     large_calls: int = 3
     clients: int = 16
-    throughput_s: float = 10.0
-    throughput_warmup_s: float = 2.0
-    echo_throughput_s: float = 4.0
+    throughput_s: float = 8.0
+    throughput_warmup_s: float = 1.5
+    echo_throughput_s: float = 3.0
 
     @classmethod
     def quick(cls) -> HttpBudget:

@@ -21,11 +21,11 @@ EXPECTED = {"met": "approved", "missing": "needs-info"}
 class Budget:
     """How many timed calls each measurement gets, and the wall-clock cap on each (whichever comes first)."""
 
-    iterations: dict[int, int] = field(default_factory=lambda: {9: 400, 201: 800, 1001: 120, 5001: 15})
-    seconds: dict[int, float] = field(default_factory=lambda: {9: 1.5, 201: 6.0, 1001: 3.0, 5001: 6.0})
-    server_iterations: int = 500
-    server_seconds: float = 5.0
-    policy_rounds_seconds: float = 10.0
+    iterations: dict[int, int] = field(default_factory=lambda: {9: 300, 201: 600, 1001: 60, 5001: 10})
+    seconds: dict[int, float] = field(default_factory=lambda: {9: 1.0, 201: 5.0, 1001: 2.0, 5001: 4.0})
+    server_iterations: int = 400
+    server_seconds: float = 4.0
+    policy_rounds_seconds: float = 8.0
     policy_round: int = 10
     policy_iterations: int = 500
 
