@@ -24,10 +24,16 @@ class Concept:
     codes: tuple[Code, ...]
     display: str | None = None
     keys: frozenset[tuple[str | None, str]] = field(init=False, compare=False, repr=False, hash=False)
+    _hash: int = field(init=False, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
         # (system, code) pairs, so value-set membership is one set operation
         object.__setattr__(self, "keys", frozenset(c.key for c in self.codes))
+        # concepts key the per-evaluation function memo; hash them once
+        object.__setattr__(self, "_hash", hash((self.codes, self.display)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 def code_equivalent(a: Code, b: Code) -> bool:
