@@ -217,6 +217,31 @@ def centene_cases() -> list[Case]:
             "medicaid",
         ),
         Case(
+            "nsclc-kras-narrative-g12c-positive-other-variants-negative",
+            nsclc(
+                "centene",
+                kras=fx.kras_single_test(
+                    "obs-kras",
+                    "75974-6",
+                    "KRAS gene targeted mutation analysis",
+                    valueString="Positive for KRAS G12C (c.34G>T); negative for G12D, G12V and G13D",
+                ),
+            ),
+            {"decision": "approved", "criteria": {"I.A.4": "met"}},
+            "medicaid",
+        ),
+        Case(
+            "nsclc-kras-only-g12d-not-detected-says-nothing-of-g12c",
+            nsclc(
+                "centene",
+                kras=fx.kras_single_test(
+                    "obs-kras", "75974-6", "KRAS gene targeted mutation analysis", valueString="G12D not detected"
+                ),
+            ),
+            {"decision": "needs-info", "criteria": {"I.A.4": "unknown"}},
+            "medicaid",
+        ),
+        Case(
             "nsclc-kras-positive-without-variant",
             nsclc(
                 "centene",
