@@ -39,8 +39,10 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check cql_like cds_service tests bench
 	$(PY) -m mypy
 
+# Issue 4: latency, throughput, scaling and memory as ratios against floors measured in the same run; writes
+# bench/results/latest.json. `make bench BENCH_ARGS=--quick` is a smoke run; profile with `$(PY) -m bench.profile`.
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 fuzz: $(STAMP)
 	FUZZ_CASES=10000 $(PY) -m pytest -m slow tests/cds_service/test_fuzz.py -q -s
