@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cds_service.hook_requests import medication_request, order_sign
+from tests.cds_service.hook_requests import coverage, medication_request, order_sign, organization, patient
 from tests.cds_service.inferno_checks import (
     check_discovery,
     check_hook_response,
@@ -17,6 +17,7 @@ from tests.cds_service.inferno_checks import (
     coverage_information,
 )
 from tests.cds_service.live_server import LiveServer
+from tests.fakes.fhir_server import FakeFhirServer
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,17 @@ def test_log_carries_no_patient_data(server: LiveServer, tmp_path: Path) -> None
     log = server.log()
     for secret in ("Zyxwvutsrq", "Qwertyuiop", "1960-04-02", "M123456", "opaque-token"):
         assert secret not in log
+
+
+def test_without_prefetch_the_real_server_reads_the_ehr_with_the_bearer_token(server: LiveServer) -> None:
+    token = "live-ehr-token-7f3a"
+    with FakeFhirServer([patient(), coverage("fep-blue"), organization("fep-blue")]) as ehr:
+        request = order_sign(with_prefetch=False, fhir_server=ehr.url, access_token=token)
+        response = _post(server, "crd-order-sign", request)
+        assert response.status_code == 200, response.text
+        assert ehr.requests and set(ehr.authorizations) == {f"Bearer {token}"}
+    [action] = check_hook_response("order-sign", request, response.json())
+    assert coverage_info_values(coverage_information(action["resource"])[0])["coverage"] == [
+        {"reference": "Coverage/cov-1"}
+    ]
+    assert token not in server.log()
