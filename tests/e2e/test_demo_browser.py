@@ -171,3 +171,51 @@ def test_card_markdown_is_rendered_safely(page: Page) -> None:
     assert 'href="javascript' not in html and 'href="https://example.org/policy"' in html
     assert "<td>x | y</td>" in html
     assert page.title() != "pwned"
+
+
+@pytest.fixture
+def other_origin(tmp_path: Path) -> Iterator[str]:
+    """A page on another origin (another port), like the CDS Hooks sandbox calling us from its own site."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "client.html").write_text("<!doctype html><title>cds client</title><p>client</p>")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/client.html"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def test_a_client_on_another_origin_can_discover_and_call(
+    browser: BrowserContext, server: LiveServer, other_origin: str
+) -> None:
+    tab = browser.new_page()
+    try:
+        tab.goto(other_origin)
+        request = json.loads((SAMPLES / "centene-sotorasib-kras-g12d-not-met.json").read_text())
+        result = tab.evaluate(
+            """async ([base, request]) => {
+                const discovery = await (await fetch(base + "/cds-services")).json();
+                const service = discovery.services.find((s) => s.hook === "order-sign");
+                const response = await fetch(base + "/cds-services/" + service.id, {
+                    method: "POST",
+                    headers: {"Content-Type": "application/json", "Authorization": "Bearer not-checked-with-auth-off"},
+                    body: JSON.stringify(request),
+                });
+                const body = await response.json();
+                return {origin: location.origin, status: response.status, summary: body.cards[0].summary};
+            }""",
+            [server.url, request],
+        )
+    finally:
+        tab.close()
+    assert result["origin"] != server.url  # the call really crossed origins
+    assert result["status"] == 200
+    assert result["summary"] == "Lumakras: not covered; not met: Disease is positive for the KRAS G12C mutation"
