@@ -22,16 +22,20 @@ import orjson
 from tests.cds_service.hook_requests import order_sign
 from tests.hardening.live_server import LiveServer
 from tests.hardening.load_driver import LoadResult, paced
-from tests.hardening.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
 
 RATE = float(os.environ.get("KILL_RATE") or 200)
 KILL_AFTER_S = float(os.environ.get("KILL_AFTER_S") or 6)
 
 
 def request_mix() -> list[dict[str, Any]]:
-    """Mostly small default-payer calls, every tenth the realistic policy call (approved everolimus)."""
-    realistic = order_sign_from_bundles(REAL_BREAST_APPROVED)
-    return [realistic if i == 0 else order_sign(payer_key="fep-blue" if i % 2 else "centene") for i in range(10)]
+    """Small calls across both sample payers and three lines of business. No policies are loaded: the point
+    is the audit path at a high call rate (policy evaluation is what test_load_held.py loads)."""
+    return [
+        order_sign(payer_key="centene", line="medicaid"),
+        order_sign(payer_key="centene", line="marketplace"),
+        order_sign(payer_key="centene", line="commercial"),
+        order_sign(payer_key="fep-blue", line="fehb"),
+    ]
 
 
 async def load_then_kill(server: LiveServer) -> LoadResult:
@@ -70,7 +74,7 @@ def stored_records(db_path: Path) -> tuple[str, dict[str, str], dict[str, int]]:
 
 
 def test_every_answer_received_before_a_kill_9_is_in_the_audit_store(tmp_path: Path) -> None:
-    with LiveServer(tmp_path, workers=1) as server:
+    with LiveServer(tmp_path, workers=1, env={"CDS_POLICIES_DIR": str(tmp_path / "no-policies")}) as server:
         result = asyncio.run(load_then_kill(server))
     received = result.ok
     verdict, bodies, decisions = stored_records(server.db_path)
