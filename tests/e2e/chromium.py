@@ -25,7 +25,7 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-INSTALL_HINT = "install it with `apt-get update && apt-get install -y chromium` (or set CHROMIUM_PATH)"
+INSTALL_HINT = "install it with `apt-get install chromium` (run `apt-get update` first; or set CHROMIUM_PATH)"
 
 
 def chromium_path() -> str | None:
