@@ -986,7 +986,8 @@ def write(policy_dir: Path, cases: list[Case]) -> None:
         files: list[str] = []
         if case.resources is not None:
             name = f"{case.note}.json"
-            (data_dir / name).write_text(json.dumps(fx.bundle(case.resources), indent=1) + "\n")
+            resources = [fx.with_line_of_business(r, case.line_of_business) for r in case.resources]
+            (data_dir / name).write_text(json.dumps(fx.bundle(resources), indent=1) + "\n")
             files.append(f"data/{name}")
         for real in case.real_files:
             shutil.copyfile(SHARED_EXAMPLES / real, data_dir / real)

@@ -73,6 +73,34 @@ def coverage(payer_key: str, sopt: tuple[str, str], patient_id: str = PATIENT_ID
     }
 
 
+# How each line of business shows on a Coverage (terminology.md §6 and cds_service/payers.yaml): Medicaid by SOPT
+# 2x, Centene's Marketplace (Ambetter) by its plan class, commercial by SOPT 5x, FEHB as a BCBS plan.
+LINE_OF_BUSINESS_COVERAGE: dict[str, dict[str, Any]] = {
+    "medicaid": {"type": concept(coding("https://nahdo.org/sopt", "21", "Medicaid (Managed Care)"))},
+    "marketplace": {
+        "type": concept(coding("https://nahdo.org/sopt", "51", "Managed Care (Private)")),
+        "class": [
+            {
+                "type": concept(coding("http://terminology.hl7.org/CodeSystem/coverage-class", "plan")),
+                "value": "AMBETTER-SILVER",
+                "name": "Ambetter Balanced Care",
+            }
+        ],
+    },
+    "commercial": {"type": concept(coding("https://nahdo.org/sopt", "512", "Commercial Managed Care - PPO"))},
+    "fehb": {"type": concept(coding("https://nahdo.org/sopt", "61", "BC Managed Care"))},
+}
+
+
+def with_line_of_business(resource: Resource, line_of_business: str) -> Resource:
+    """The Coverage rewritten to carry the case's line of business; other resources unchanged."""
+    if resource.get("resourceType") != "Coverage":
+        return resource
+    changed = {k: v for k, v in resource.items() if k not in ("type", "class")}
+    changed.update(LINE_OF_BUSINESS_COVERAGE[line_of_business])
+    return changed
+
+
 def practitioner_role(role_id: str, taxonomy: tuple[str, str]) -> list[Resource]:
     """A Practitioner and its PractitionerRole with NUCC specialty and code (terminology.md §4)."""
     return [
