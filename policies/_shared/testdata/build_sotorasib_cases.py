@@ -761,7 +761,13 @@ def fep_cases() -> list[Case]:
                 "decision": "approved",
                 "path": "PA.1",
                 "expiry": "2027-11-23",
-                "criteria": {**pa1, "PA.2": "not-met", "Renewal.1.Current": "not-met"},
+                "criteria": {
+                    **pa1,
+                    "PA.2": "not-met",
+                    "Renewal.1.Current": "not-met",
+                    "Renewal.1": "met",
+                    "Renewal.1.Quantity": "met",
+                },
             },
             "fehb",
         ),
@@ -796,6 +802,12 @@ def fep_cases() -> list[Case]:
             "nsclc-dose-1200-exceeds-quantity-limit",
             fep_nsclc(order=sotorasib_order(medication=LUMAKRAS_240, dosage=fx.daily(fx.tablets(5)))),
             {"decision": "not-met", "criteria": {"PA.1.Quantity": "not-met"}},
+            "fehb",
+        ),
+        Case(
+            "nsclc-dose-not-computable",
+            fep_nsclc(order=sotorasib_order(dosage=[{"text": "take as directed"}])),
+            {"decision": "needs-info", "criteria": {"PA.1.Quantity": "unknown", "Renewal.1.Quantity": "unknown"}},
             "fehb",
         ),
         Case(
@@ -884,7 +896,17 @@ def fep_cases() -> list[Case]:
                     valueString="KRAS p.G13D detected",
                 )
             ),
-            {"decision": "not-met", "criteria": {"PA.2.a": "not-met"}},
+            {"decision": "not-met", "criteria": {"PA.2.a": "not-met", "PA.1.a": "not-met"}},
+            "fehb",
+        ),
+        Case(
+            "mcrc-extent-not-documented",
+            crc(
+                condition=fx.condition(
+                    "cond-crc", fx.coding(fx.ICD10CM, "C18.7", "Malignant neoplasm of sigmoid colon")
+                )
+            ),
+            {"decision": "needs-info", "path": "PA.2", "criteria": {"PA.2": "unknown"}},
             "fehb",
         ),
         Case(
