@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from refcql_records import REPO, LibrarySpec, RecordSpec
+from tests.conformance.refcql_records import REPO, LibrarySpec, RecordSpec
 
 TOOL = REPO / "tools" / "reference-cql"
 CLI = TOOL / "cli.mjs"
@@ -40,12 +41,59 @@ def ensure_installed() -> None:
         raise RuntimeError(f"npm ci failed in {TOOL}:\n{proc.stdout}\n{proc.stderr}")
 
 
+CACHE = TOOL / "node_modules" / ".cache" / "reference-results"
+
+
+def _fingerprint(libraries: list[LibrarySpec], records: list[RecordSpec], timing: list[dict[str, Any]]) -> str:
+    """Hash of everything the reference results depend on: the tool, its lockfile, every CQL and ValueSet file
+    a library can see, each record's bundle, date and parameters, and the job itself."""
+    h = hashlib.sha256()
+    tool_files = [
+        TOOL / "package-lock.json",
+        CLI,
+        *sorted((TOOL / "lib").glob("*.mjs")),
+        *sorted(TOOL.glob("modelinfo/*")),
+    ]
+    seen: set[Path] = set()
+    for lib in libraries:
+        for folder in (lib.file.parent, *lib.lib_paths, *lib.valueset_dirs):
+            seen.update(p for p in folder.glob("*") if p.suffix in (".cql", ".json"))
+    for path in [*tool_files, *sorted(seen)]:
+        h.update(str(path).encode())
+        h.update(path.read_bytes())
+    job = {"libraries": [[lib.id, str(lib.file)] for lib in libraries], "timing": timing,
+           "records": [[r.id, r.now, r.parameters, r.libraries, r.bundle] for r in records]}  # fmt: skip
+    h.update(json.dumps(job, sort_keys=True).encode())
+    return h.hexdigest()
+
+
 def run_batch(
     libraries: list[LibrarySpec],
     records: list[RecordSpec],
     timing: list[dict[str, Any]] | None = None,
+    use_cache: bool = True,
 ) -> dict[str, Any]:
-    """One Node process: translate every library, evaluate each record against its libraries."""
+    """One Node process: translate every library, evaluate each record against its libraries.
+
+    The result is cached under tools/reference-cql/node_modules/.cache (never committed; a fresh clone or CI
+    computes it) keyed by a fingerprint of every input, so unchanged inputs are not re-run on each `make test`.
+    """
+    key = _fingerprint(libraries, records, timing or [])
+    cached = CACHE / f"{key}.json"
+    if use_cache and cached.is_file():
+        hit: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
+        hit["cached"] = True
+        return hit
+    result = _run_node(libraries, records, timing or [])
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for old in CACHE.glob("*.json"):
+        old.unlink()
+    cached.write_text(json.dumps(result), encoding="utf-8")
+    result["cached"] = False
+    return result
+
+
+def _run_node(libraries: list[LibrarySpec], records: list[RecordSpec], timing: list[dict[str, Any]]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="refcql-") as tmp:
         tmpdir = Path(tmp)
         job_records = []
@@ -65,7 +113,7 @@ def run_batch(
                 for lib in libraries
             ],  # fmt: skip
             "records": job_records,
-            "timing": timing or [],
+            "timing": timing,
         }
         job_file = tmpdir / "job.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")

@@ -170,14 +170,29 @@ def from_fhir_json(fhir_type: str | None, js: Any) -> Canon:
 # ---- our side -------------------------------------------------------------------------------------------
 
 
-def from_ours(v: Any) -> Canon:
-    """A cql_like value -> canonical form (duck-typed on the runtime classes' names and fields)."""
+def fhir_type_hint(ref: Any) -> str | None:
+    """The FHIR type of a reference value the engine left as a FHIR element (or of a list's first such element)."""
+    if isinstance(ref, dict) and ref.get("@type") == "FHIR":
+        return str(ref.get("fhirType"))
+    if isinstance(ref, list):
+        return next((h for h in (fhir_type_hint(x) for x in ref) if h), None)
+    return None
+
+
+def from_ours(v: Any, fhir_type: str | None = None) -> Canon:
+    """A cql_like value -> canonical form (duck-typed on the runtime classes' names and fields).
+
+    `fhir_type`: when the reference left this value as a FHIR element of that type, a plain dict on our side
+    is the same FHIR element (JSON as parsed) and is read with the same FHIRHelpers semantics.
+    """
     if v is None or isinstance(v, bool | str):
         return v
     if isinstance(v, int | float | Decimal):
         return _num(v)
     if isinstance(v, list | tuple):
-        return ("List", [from_ours(x) for x in v])
+        return ("List", [from_ours(x, fhir_type) for x in v])
+    if fhir_type and isinstance(v, dict) and "resourceType" not in v:
+        return from_fhir_json(fhir_type, v)
     kind = type(v).__name__
     if kind == "Code":
         return _code(v.code, v.system, v.version, v.display)

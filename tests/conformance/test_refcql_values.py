@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from refcql_values import from_fhir_json, from_ours, from_reference, multiset_same, same
+from tests.conformance.refcql_values import from_fhir_json, from_ours, from_reference, multiset_same, same
 
 
 class Code:
@@ -41,7 +41,7 @@ class Interval:
 
 
 def agree(ref: Any, ours: Any) -> bool:
-    return same(from_reference(ref), from_ours(ours))
+    return bool(same(from_reference(ref), from_ours(ours)))
 
 
 def test_numbers_agree_within_decimal_precision_only() -> None:

@@ -1,8 +1,11 @@
 // Evaluate every define of a translated library with cql-execution over one FHIR Bundle (cql-exec-fhir).
 import cql from "cql-execution";
 import cqlfhir from "cql-exec-fhir";
+import { createRequire } from "node:module";
 import { codeService } from "./valuesets.mjs";
 import { toJson } from "./values.mjs";
+
+const { ParameterDef } = createRequire(import.meta.url)("cql-execution/lib/elm/parameters");
 
 /** "2026-11-23" or a full ISO date-time -> cql.DateTime (UTC when no offset is given). */
 export function parseNow(text) {
@@ -16,6 +19,15 @@ export function parseNow(text) {
   const n = (s) => (s == null ? 0 : Number(s));
   return new cql.DateTime(n(m[1]), n(m[2]), n(m[3]), n(m[4]), n(m[5]), n(m[6]), Number((m[7] ?? "0").padEnd(3, "0")), offset);
 }
+
+// cql-execution 3.3.2 bug: a parameter with neither a value nor a default evaluates to its ParameterDef object
+// (elm/parameters.js returns the definition found in the library), which then compares unequal to everything.
+// CQL 1.5 §5.3 (Parameters): such a parameter is null. Patched here so the reference answers per the spec.
+const originalParameterExec = ParameterDef.prototype.exec;
+ParameterDef.prototype.exec = async function exec(ctx) {
+  const value = await originalParameterExec.call(this, ctx);
+  return value instanceof ParameterDef ? null : value;
+};
 
 // cql-exec-fhir parses the FHIR model info XML in every PatientSource constructor (~100 ms); one source is
 // reused for every evaluation (reset, then one bundle).
