@@ -23,6 +23,25 @@ _SINGULAR = {
 }  # fmt: skip
 
 
+# literal alias -> (kind, fixed text or None, characters to strip from the token: `@`, `@T`)
+_LITERALS: dict[str, tuple[str, str | None, int]] = {
+    "null_literal": ("null", "null", 0), "true_literal": ("boolean", "true", 0),
+    "false_literal": ("boolean", "false", 0), "string_literal": ("string", None, 0),
+    "number_literal": ("number", None, 0), "datetime_literal": ("datetime", None, 1),
+    "time_literal": ("time", None, 2),
+}  # fmt: skip
+# grammar aliases that become one node type each (handled in _ToNodes.__default__)
+_UNARY = {
+    "not_": "not", "exists": "exists", "negate": "negate", "start_of": "start", "end_of": "end",
+    "width_of": "width", "singleton_from": "singleton", "point_from": "point", "successor_of": "successor",
+    "predecessor_of": "predecessor", "distinct": "distinct", "flatten": "flatten",
+}  # fmt: skip
+_NULL_TESTS = {
+    "is_null": ("null", False), "is_not_null": ("null", True), "is_true": ("true", False),
+    "is_not_true": ("true", True), "is_false": ("false", False), "is_not_false": ("false", True),
+}  # fmt: skip
+
+
 def _unescape(body: str) -> str:
     def repl(m: re.Match[str]) -> str:
         s = m.group(1)
@@ -189,6 +208,15 @@ class _ToNodes(Transformer[Token, Any]):
         if name.startswith("bin_"):
             left, right = children
             return n.Binary(self._loc(meta), name[4:], left, right)
+        if name in _UNARY:
+            return n.Unary(self._loc(meta), _UNARY[name], children[-1])
+        if name in _LITERALS:
+            kind, fixed, strip = _LITERALS[name]
+            text = fixed if fixed is not None else str(children[0])[strip:]
+            return n.Literal(self._loc(meta), kind, text)
+        if name in _NULL_TESTS:
+            test, negated = _NULL_TESTS[name]
+            return n.NullTest(self._loc(meta), children[0], test, negated)
         return super().__default__(data, children, meta)  # type: ignore[no-untyped-call]
 
     @v_args(meta=True)
@@ -201,57 +229,6 @@ class _ToNodes(Transformer[Token, Any]):
         left, precision, right = ch
         return n.Binary(self._loc(meta), "contains", left, right, precision)
 
-    def _unary(self, op: str, meta: Meta, ch: list[Any]) -> n.Unary:
-        return n.Unary(self._loc(meta), op, ch[-1])
-
-    @v_args(meta=True)
-    def not_(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("not", meta, ch)
-
-    @v_args(meta=True)
-    def exists(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("exists", meta, ch)
-
-    @v_args(meta=True)
-    def negate(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("negate", meta, ch)
-
-    @v_args(meta=True)
-    def start_of(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("start", meta, ch)
-
-    @v_args(meta=True)
-    def end_of(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("end", meta, ch)
-
-    @v_args(meta=True)
-    def width_of(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("width", meta, ch)
-
-    @v_args(meta=True)
-    def singleton_from(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("singleton", meta, ch)
-
-    @v_args(meta=True)
-    def point_from(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("point", meta, ch)
-
-    @v_args(meta=True)
-    def successor_of(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("successor", meta, ch)
-
-    @v_args(meta=True)
-    def predecessor_of(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("predecessor", meta, ch)
-
-    @v_args(meta=True)
-    def distinct(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("distinct", meta, ch)
-
-    @v_args(meta=True)
-    def flatten(self, meta: Meta, ch: list[Any]) -> n.Unary:
-        return self._unary("flatten", meta, ch)
-
     @v_args(meta=True)
     def component_from(self, meta: Meta, ch: list[Any]) -> n.Unary:
         return n.Unary(self._loc(meta), "component", ch[1], str(ch[0]))
@@ -263,33 +240,6 @@ class _ToNodes(Transformer[Token, Any]):
     @v_args(meta=True)
     def convert_unit(self, meta: Meta, ch: list[Any]) -> n.Convert:
         return n.Convert(self._loc(meta), ch[0], None, ch[1])
-
-    def _null_test(self, meta: Meta, ch: list[Any], test: str, negated: bool) -> n.NullTest:
-        return n.NullTest(self._loc(meta), ch[0], test, negated)
-
-    @v_args(meta=True)
-    def is_null(self, meta: Meta, ch: list[Any]) -> n.NullTest:
-        return self._null_test(meta, ch, "null", False)
-
-    @v_args(meta=True)
-    def is_not_null(self, meta: Meta, ch: list[Any]) -> n.NullTest:
-        return self._null_test(meta, ch, "null", True)
-
-    @v_args(meta=True)
-    def is_true(self, meta: Meta, ch: list[Any]) -> n.NullTest:
-        return self._null_test(meta, ch, "true", False)
-
-    @v_args(meta=True)
-    def is_not_true(self, meta: Meta, ch: list[Any]) -> n.NullTest:
-        return self._null_test(meta, ch, "true", True)
-
-    @v_args(meta=True)
-    def is_false(self, meta: Meta, ch: list[Any]) -> n.NullTest:
-        return self._null_test(meta, ch, "false", False)
-
-    @v_args(meta=True)
-    def is_not_false(self, meta: Meta, ch: list[Any]) -> n.NullTest:
-        return self._null_test(meta, ch, "false", True)
 
     @v_args(meta=True)
     def is_type(self, meta: Meta, ch: list[Any]) -> n.TypeOp:
@@ -568,35 +518,7 @@ class _ToNodes(Transformer[Token, Any]):
     def case_item(self, ch: list[Any]) -> tuple[n.Expr, n.Expr]:
         return ch[0], ch[1]
 
-    # ---- literals
-    @v_args(meta=True)
-    def null_literal(self, meta: Meta, ch: list[Any]) -> n.Literal:
-        return n.Literal(self._loc(meta), "null", "null")
-
-    @v_args(meta=True)
-    def true_literal(self, meta: Meta, ch: list[Any]) -> n.Literal:
-        return n.Literal(self._loc(meta), "boolean", "true")
-
-    @v_args(meta=True)
-    def false_literal(self, meta: Meta, ch: list[Any]) -> n.Literal:
-        return n.Literal(self._loc(meta), "boolean", "false")
-
-    @v_args(meta=True)
-    def string_literal(self, meta: Meta, ch: list[Any]) -> n.Literal:
-        return n.Literal(self._loc(meta), "string", ch[0])
-
-    @v_args(meta=True)
-    def number_literal(self, meta: Meta, ch: list[Any]) -> n.Literal:
-        return n.Literal(self._loc(meta), "number", str(ch[0]))
-
-    @v_args(meta=True)
-    def datetime_literal(self, meta: Meta, ch: list[Any]) -> n.Literal:
-        return n.Literal(self._loc(meta), "datetime", str(ch[0])[1:])
-
-    @v_args(meta=True)
-    def time_literal(self, meta: Meta, ch: list[Any]) -> n.Literal:
-        return n.Literal(self._loc(meta), "time", str(ch[0])[2:])
-
+    # ---- literals (null/true/false/string/number/datetime/time are built in __default__)
     @v_args(meta=True)
     def quantity(self, meta: Meta, ch: list[Any]) -> n.QuantityLiteral:
         value, unit = ch
