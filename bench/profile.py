@@ -8,7 +8,11 @@ functions with the most self time, with their share of the total.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
+import statistics
 import tempfile
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -17,8 +21,13 @@ import orjson
 from pyinstrument import Profiler
 from pyinstrument.frame import Frame
 
+from cds_service.policy.registry import load_policy
+from cds_service.record import GatheredData
+from cql_like import PatientRecord
+
+from . import fhir_resources as fr
 from . import hook_requests as hr
-from .inprocess import InProcessService
+from .inprocess import FIXED_NOW, InProcessService
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -98,13 +107,80 @@ def profile(size: int, criteria: hr.Criteria, calls: int, server: bool) -> dict[
     }
 
 
+def profile_cpu(size: int, criteria: hr.Criteria, calls: int) -> list[tuple[str, float, float, float]]:
+    """cProfile timed by this thread's CPU clock: on a loaded machine a wall-clock sampler charges the wait
+    for a core to whatever frame resumes (often a syscall); CPU time does not. Exact call counts too, at the
+    price of cProfile's per-call overhead inflating small functions.
+
+    Rows: (file:line:function, self share, inclusive share, calls per request).
+    """
+    body = hr.request_bytes(hr.sotorasib_request(size, criteria))
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-profile-") as scratch,
+        InProcessService(REPO / "policies", Path(scratch)) as service,
+    ):
+        service.answer(orjson.loads(body))
+        payloads = [orjson.loads(body) for _ in range(calls)]
+        profiler = cProfile.Profile(time.thread_time)
+        profiler.enable()
+        for payload in payloads:
+            service.answer(payload)
+        profiler.disable()
+    stats: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(tottime for _, _, tottime, _, _ in stats.values())
+    rows = []
+    for (path, line, function), (_, ncalls, tottime, cumtime, _) in stats.items():
+        short = path.replace(str(REPO) + "/", "")
+        rows.append((f"{short}:{line}:{function}", tottime / total, cumtime / total, ncalls / calls))
+    return sorted(rows, key=lambda row: -row[1])
+
+
+def define_costs(size: int, criteria: hr.Criteria, repeats: int = 3) -> tuple[float, list[tuple[str, float]]]:
+    """Each public define of the sotorasib policy evaluated alone on a fresh context (so with everything it
+    depends on): which criteria the time goes to. Returns (all defines ms, [(define, ms)]), medians."""
+    request = hr.sotorasib_request(size, criteria)
+    data = GatheredData()
+    for value in request["prefetch"].values():
+        data.add(value)
+    for entry in request["context"]["draftOrders"]["entry"]:
+        data.add(entry["resource"], override=True)
+    library = load_policy(REPO / "policies" / "centene" / "CP.PHAR.549").library
+    record = PatientRecord.from_resources(list(data.resources.values()))
+    parameters = {"OrderId": fr.ORDER_ID}
+
+    def run(defines: list[str] | None) -> float:
+        started = time.thread_time()
+        library.evaluate(record, now=FIXED_NOW, parameters=parameters, defines=defines)
+        return (time.thread_time() - started) * 1000.0
+
+    run(None)
+    everything = statistics.median(run(None) for _ in range(repeats))
+    costs = [(name, statistics.median(run([name]) for _ in range(repeats))) for name in library.define_names]
+    return everything, sorted(costs, key=lambda item: -item[1])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--size", type=int, default=201)
     parser.add_argument("--criteria", choices=("met", "missing"), default="met")
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--server", action="store_true", help="profile the whole ASGI app, not answer()")
+    parser.add_argument("--cpu", action="store_true", help="cProfile on CPU time with call counts")
+    parser.add_argument("--defines", action="store_true", help="CPU ms per sotorasib define, evaluated alone")
     args = parser.parse_args(argv)
+    if args.defines:
+        everything, costs = define_costs(args.size, args.criteria)
+        print(f"sotorasib {args.criteria} {args.size}: all defines {everything:.2f} ms CPU; each alone:")
+        for name, cost in costs[:20]:
+            print(f"  {cost:8.2f} ms  {cost / everything * 100:5.1f}%  {name}")
+        return
+    if args.cpu:
+        rows = profile_cpu(args.size, args.criteria, args.calls)
+        print(f"sotorasib {args.criteria} {args.size}, answer() x {args.calls}, CPU time (cProfile)")
+        print(f"  {'self':>6} {'incl':>6} {'calls/req':>10}  file:line:function")
+        for key, own, inclusive, per_request in rows[:30]:
+            print(f"  {own * 100:5.1f}% {inclusive * 100:5.1f}% {per_request:>10.0f}  {key}")
+        return
     found = profile(args.size, args.criteria, args.calls, args.server)
     print(f"{found['name']}: {found['calls']} calls, {found['per_call_ms']:.2f} ms per call (profiled)")
     print("\nself time (file:function, share of total):")
