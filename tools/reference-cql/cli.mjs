@@ -12,6 +12,7 @@ process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
 
 const { Translator, TranslationError } = await import("./lib/translate.mjs");
 const { PreparedLibrary, parseNow } = await import("./lib/evaluate.mjs");
+const { evaluateInWorkers } = await import("./lib/batch-eval.mjs");
 
 const USAGE = `usage:
   cli.mjs check PATH... [--lib-path DIR]...           translate every .cql under PATH; exit 1 on any error
@@ -191,25 +192,14 @@ async function batch(args) {
       translation[lib.id] = { ok: false, errors: e.messages, warnings: [] };
     }
   }
+  const records = new Map((job.records ?? []).map((r) => [r.id, r]));
+  const threads = Number(process.env.REFERENCE_CQL_THREADS ?? 2);
+  const results = await evaluateInWorkers(prepared, job.records ?? [], threads);
   const bundles = new Map();
   const bundleOf = (path) => {
     if (!bundles.has(path)) bundles.set(path, JSON.parse(readFileSync(path, "utf8")));
     return bundles.get(path);
   };
-  const records = new Map((job.records ?? []).map((r) => [r.id, r]));
-  const results = [];
-  for (const record of job.records ?? []) {
-    const now = parseNow(record.now);
-    for (const id of record.libraries ?? Object.keys(prepared)) {
-      if (!prepared[id]) continue;
-      try {
-        const r = await prepared[id].evaluate(bundleOf(record.data), now, record.parameters ?? {});
-        results.push({ library: id, record: record.id, ...r });
-      } catch (e) {
-        results.push({ library: id, record: record.id, defines: {}, errors: { "*": String(e?.message ?? e) }, ms: 0 });
-      }
-    }
-  }
   const timing = [];
   for (const t of job.timing ?? []) {
     const record = records.get(t.record);

@@ -57,6 +57,7 @@ function memoizeRetrieves(patient) {
 export class PreparedLibrary {
   constructor(libraries, mainName, valueSetDirs) {
     const elms = Object.fromEntries(libraries);
+    this.source = { libraries: [...libraries], mainName, valueSetDirs }; // what a worker thread needs to rebuild it
     this.name = mainName;
     this.library = new cql.Library(elms[mainName], new cql.Repository(elms));
     this.codeService = codeService(valueSetDirs);
