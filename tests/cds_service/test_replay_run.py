@@ -50,4 +50,3 @@ def test_an_input_that_starts_or_stops_failing_is_a_change() -> None:
 
 def test_evaluation_happens_at_noon_utc_of_the_given_day() -> None:
     assert evaluation_time(date(2026, 11, 23)) == datetime(2026, 11, 23, 12, tzinfo=UTC)
-    assert evaluation_time(None).date() == datetime.now(UTC).date()
