@@ -35,6 +35,7 @@ INFO = (  # no target of their own; they say how much of a figure is load and ho
     "scaling_5001_vs_201_met_ratio",
     "scaling_5001_vs_201_cpu_ratio",
     "policies_100_vs_1_cpu_ratio",
+    "throughput_2w_cpu_bound_rps_estimate",
 )
 
 
@@ -104,6 +105,7 @@ def flat(results: dict[str, Any]) -> dict[str, Any]:
         out["peak_rss_5001_mb"] = seq["peak_rss_5001_mb"]
     if "throughput" in http:
         out["throughput_2w_rps"] = http["throughput"]["throughput_2w_rps"]
+        out["throughput_2w_cpu_bound_rps_estimate"] = http["throughput"]["cpu_bound_2w_rps_estimate"]
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 

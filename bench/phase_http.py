@@ -128,12 +128,16 @@ def throughput(workdir: Path, policies_dir: Path, budget: HttpBudget, checks: Ch
         out["cds"] = _throughput(cds, body, budget, budget.throughput_s)
         used = cds.cpu_s() - cpu_before
         out["cds"]["server_cpu_ms_per_request"] = round(used * 1000.0 / max(1, out["cds"]["completed"]), 3)
-        out["worker_rss_mb"] = {str(pid): round(m[0], 1) for pid, m in cds.memory_mb().items() if pid != cds.pid}
+        out["worker_rss_mb"] = {
+            f"{pid} {cds.command(pid)}": round(m[0], 1) for pid, m in cds.memory_mb().items() if pid != cds.pid
+        }
     with echo_server(workdir, workers=2) as echo:
         out["echo"] = _throughput(echo, body, budget, budget.echo_throughput_s)
     if out["cds"]["failed"]:
         checks.problems.append(f"throughput: {out['cds']['failed']} non-200 answers {out['cds']['statuses']}")
     out["throughput_2w_rps"] = out["cds"]["rps"]
+    # what 2 idle cores could serve at the CPU each request cost the server here (client and others' load aside)
+    out["cpu_bound_2w_rps_estimate"] = round(2000.0 / out["cds"]["server_cpu_ms_per_request"], 1)
     out["echo_throughput_ratio"] = out["cds"]["rps"] / out["echo"]["rps"] if out["echo"]["rps"] else None
     print(f"    cds_service 2 workers x {budget.clients} clients: {out['cds']['rps']:.0f} req/s "
           f"(p50 {out['cds']['latency_ms']['median']:.1f} ms); echo floor {out['echo']['rps']:.0f} req/s",

@@ -134,6 +134,15 @@ class ServerProcess:
         """pid -> (RSS MB, peak RSS MB) for the server and its workers."""
         return {pid: process_memory(pid) for pid in self.worker_pids()}
 
+    def command(self, pid: int) -> str:
+        """A short name for a process of this server (uvicorn's workers and its multiprocessing helpers)."""
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return "exited"
+        text = " ".join(a.decode(errors="replace") for a in argv if a)
+        return "resource_tracker" if "resource_tracker" in text else "worker" if "spawn" in text else text[:60]
+
     def cpu_s(self) -> float:
         """CPU seconds used by the server and its workers so far."""
         return sum(process_cpu_s(pid) for pid in self.worker_pids())
