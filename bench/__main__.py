@@ -31,6 +31,7 @@ DURATION_TARGET_S = 180.0
 INFO = (  # no target of their own; they say how much of a figure is load and how much is work
     "inprocess_201_cpu_median_ms",
     "http_201_server_cpu_ms",
+    "http_201_p50_normal_sync_ms",
     "echo_ratio",
     "scaling_5001_vs_201_met_ratio",
     "scaling_5001_vs_201_cpu_ratio",
@@ -101,6 +102,8 @@ def flat(results: dict[str, Any]) -> dict[str, Any]:
         out["echo_201_p50_ms"] = seq["echo_201_ms"]["median"]
         out["echo_ratio"] = seq["echo_ratio"]
         out["http_201_server_cpu_ms"] = seq["cds_201_cpu_ms_per_request"]
+    if "normal_sync" in http:
+        out["http_201_p50_normal_sync_ms"] = http["normal_sync"]["cds_201_ms"]["median"]
         out["rss_mb"] = seq["rss_startup_mb"]
         out["peak_rss_5001_mb"] = seq["peak_rss_5001_mb"]
     if "throughput" in http:
@@ -137,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_http:
             print("  HTTP on 127.0.0.1 (uvicorn, 1 worker, sequential keep-alive)", flush=True)
             results["http"] = {"sequential": phase_http.sequential(workdir, POLICIES, http_budget, checks)}
+            results["http"]["normal_sync"] = phase_http.without_fsync(workdir, POLICIES, http_budget)
             print(f"  throughput (2 workers, {http_budget.clients} concurrent clients)", flush=True)
             results["http"]["throughput"] = phase_http.throughput(workdir, POLICIES, http_budget, checks)
         results["policies"] = policy_workers.finish(budget, checks)

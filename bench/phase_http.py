@@ -25,13 +25,27 @@ class HttpBudget:
     warmup: int = 100
     large_calls: int = 3
     clients: int = 16
+    normal_sync: int = 300
+    normal_sync_seconds: float = 8.0
     throughput_s: float = 8.0
     throughput_warmup_s: float = 1.5
     echo_throughput_s: float = 3.0
 
     @classmethod
     def quick(cls) -> HttpBudget:
-        return cls(20, 10.0, 10, 5, 1, 4, 1.0, 0.2, 0.5)
+        return cls(
+            sequential=20,
+            sequential_seconds=10.0,
+            block=10,
+            warmup=5,
+            large_calls=1,
+            clients=4,
+            normal_sync=10,
+            normal_sync_seconds=2.0,
+            throughput_s=1.0,
+            throughput_warmup_s=0.2,
+            echo_throughput_s=0.5,
+        )
 
 
 def _series(client: KeepAliveClient, raw: bytes, count: int, statuses: dict[int, int]) -> list[float]:
@@ -95,6 +109,28 @@ def sequential(workdir: Path, policies_dir: Path, budget: HttpBudget, checks: Ch
     print(f"    cds_service 5001 missing: median {Summary.of(large_ms).median:.1f} ms; peak RSS "
           f"{out['peak_rss_5001_mb']} MB", flush=True)  # fmt: skip
     return out
+
+
+def without_fsync(workdir: Path, policies_dir: Path, budget: HttpBudget) -> dict[str, Any]:
+    """The same series with CDS_AUDIT_SYNCHRONOUS=NORMAL (the service's opt-in: the audit survives a crash of
+    the process, not of the machine): how much of the HTTP latency is the per-request fsync."""
+    body = hr.request_bytes(hr.sotorasib_request(201, "met"))
+    env = {"CDS_AUDIT_SYNCHRONOUS": "NORMAL"}
+    with cds_server(workdir, policies_dir, env=env, tag="-normal-sync") as cds:
+        client = KeepAliveClient(HOST, cds.port)
+        raw = post_request(HOST, cds.port, hr.SERVICE_PATH, body)
+        statuses: dict[int, int] = {}
+        try:
+            _series(client, raw, budget.warmup, statuses)
+            samples: list[float] = []
+            deadline = time.perf_counter() + budget.normal_sync_seconds
+            while len(samples) < budget.normal_sync and time.perf_counter() < deadline:
+                samples += _series(client, raw, budget.block, statuses)
+        finally:
+            client.close()
+    summary = Summary.of(samples)
+    print(f"    same, CDS_AUDIT_SYNCHRONOUS=NORMAL  {summary.line()}", flush=True)
+    return {"cds_201_ms": summary.as_json(), "statuses": {str(k): v for k, v in statuses.items()}}
 
 
 def _check_answer(status: int, response: bytes, checks: Checks) -> None:

@@ -153,28 +153,22 @@ class ServerProcess:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def cds_server(workdir: Path, policies_dir: Path, workers: int = 1) -> ServerProcess:
+def cds_server(
+    workdir: Path, policies_dir: Path, workers: int = 1, env: Mapping[str, str] | None = None, tag: str = ""
+) -> ServerProcess:
     """The real service, configured as `make run` configures it, with its audit database in `workdir`."""
+    name = f"{workers}w{tag}"
+    argv = [sys.executable, "-m", "cds_service", "serve", "--host", HOST, "--port", "{port}", "--workers", str(workers)]
     return ServerProcess(
-        f"cds_service ({workers} worker{'s' if workers > 1 else ''})",
-        [
-            sys.executable,
-            "-m",
-            "cds_service",
-            "serve",
-            "--host",
-            HOST,
-            "--port",
-            "{port}",
-            "--workers",
-            str(workers),
-        ],  # fmt: skip
-        workdir / f"cds-{workers}w.log",
+        f"cds_service ({name})",
+        argv,
+        workdir / f"cds-{name}.log",
         env={
             "CDS_AUTH": "off",
-            "CDS_DB_PATH": str(workdir / f"audit-{workers}w.sqlite3"),
+            "CDS_DB_PATH": str(workdir / f"audit-{name}.sqlite3"),
             "CDS_POLICIES_DIR": str(policies_dir),
             "CDS_ALLOWED_FHIR_SERVERS": "http://127.0.0.1",
+            **(env or {}),
         },
     )
 
