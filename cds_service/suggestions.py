@@ -38,7 +38,8 @@ class OrderSuggestion:
 def suggestions_for(
     decision: OrderDecision, policy: Policy, order: Mapping[str, Any], today: date
 ) -> list[OrderSuggestion]:
-    statuses = {c.id: c.status for path in decision.paths for c in path.criteria}
+    # Only the path shown to the clinician: a partner drug of an indication the patient does not have is noise.
+    statuses = {c.id: c.status for c in decision.path.criteria}
     found = []
     for rule in policy.metadata.suggestions:
         if statuses.get(rule.criterion) not in rule.when:
