@@ -35,6 +35,7 @@ from tests.conformance.refcql_values import Canon, fhir_type_hint, from_ours, fr
 _MISSING = missing_tools()
 pytestmark = [
     pytest.mark.node,
+    pytest.mark.timeout(900),  # a cold batch on a busy 2-core machine takes 1-2 minutes, inside the first test
     pytest.mark.skipif(_MISSING is not None, reason=_MISSING or ""),
 ]
 
