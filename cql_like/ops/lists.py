@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from ..runtime import values
+from ..runtime.clinical import Code, Concept
 from ..runtime.logic import Bool3
 
 
@@ -60,13 +62,34 @@ def _key(x: Any) -> Any:
     return (type(x).__name__, x)
 
 
+def _bucket(x: Any) -> Any:
+    """A hashable summary that CQL-equal values always share (the converse need not hold), so
+    tuples and resources are compared pairwise only within a bucket instead of with every kept item."""
+    kind = type(x)
+    if kind is str:
+        return x
+    if kind is bool:
+        return ("bool", x)
+    if kind is int or kind is float or kind is Decimal:
+        return ("number", x)  # Python hashes equal numbers alike across int/float/Decimal
+    if kind is dict:
+        return ("tuple", tuple(sorted((k, _bucket(v)) for k, v in x.items())))
+    if kind is list:
+        return ("list", tuple(_bucket(v) for v in x))
+    if kind is Code:
+        return ("code", x.code, x.system, x.version)
+    if kind is Concept:
+        return ("concept", tuple((c.code, c.system, c.version) for c in x.codes))
+    return ("other",)  # null, temporal, quantity, interval ...: decided by the pairwise comparison
+
+
 def distinct(xs: Any) -> Any:
     """Remove duplicates by CQL equality (two nulls count as duplicates)."""
     if xs is None:
         return None
     out: list[Any] = []
     seen: set[Any] = set()
-    unhashable: list[Any] = []
+    buckets: dict[Any, list[Any]] = {}
     saw_null = False
     for x in xs:
         if x is None:
@@ -81,9 +104,10 @@ def distinct(xs: Any) -> Any:
             seen.add(key)
             out.append(x)
             continue
-        if any(u is x or values.equal(u, x) is True for u in unhashable):
+        kept = buckets.setdefault(_bucket(x), [])
+        if any(u is x or values.equal(u, x) is True for u in kept):
             continue
-        unhashable.append(x)
+        kept.append(x)
         out.append(x)
     return out
 

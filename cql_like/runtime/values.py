@@ -50,7 +50,7 @@ def equal(a: Any, b: Any) -> bool | None:
     if isinstance(a, dict) and isinstance(b, dict):
         if a.keys() != b.keys():
             return False
-        return equal(list(a.values()), list(b.values()))
+        return equal(list(a.values()), [b[k] for k in a])  # element by element name, not position
     if isinstance(a, Code) and isinstance(b, Code):
         return a.code == b.code and a.system == b.system and a.version == b.version
     if isinstance(a, Concept) and isinstance(b, Concept):
