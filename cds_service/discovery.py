@@ -21,7 +21,8 @@ _ORDER_PREFETCH = {
     PATIENT: "Patient/{{context.patientId}}",
     COVERAGE: "Coverage?patient={{context.patientId}}&status=active&_include=Coverage:payor",
     CONDITIONS: "Condition?patient={{context.patientId}}",
-    OBSERVATIONS: "Observation?patient={{context.patientId}}&category=laboratory,survey",
+    # No category filter: Genomics Reporting STU1 variant Observations often carry none.
+    OBSERVATIONS: "Observation?patient={{context.patientId}}",
     MEDICATION_REQUESTS: "MedicationRequest?patient={{context.patientId}}",
     MEDICATION_STATEMENTS: "MedicationStatement?patient={{context.patientId}}",
     PRACTITIONER_ROLES: "PractitionerRole?practitioner={{userPractitionerId}}",
