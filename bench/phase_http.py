@@ -20,7 +20,7 @@ from .stats import Summary
 @dataclass(frozen=True)
 class HttpBudget:
     sequential: int = 2000
-    sequential_seconds: float = 30.0  # a cap for a slow server; n < 2,000 is then reported, not hidden
+    sequential_seconds: float = 40.0  # a cap for a slow server; n < 2,000 is then reported, not hidden
     block: int = 50  # short blocks: the idle server's keep-alive (5 s) outlasts the other's block
     warmup: int = 100
     large_calls: int = 3
