@@ -21,6 +21,7 @@ from .terminology import LocalTerminology, ValueSet
 
 FHIRHELPERS = "FHIRHelpers"
 _MISSING = object()
+_NO_EVIDENCE: frozenset[str] = frozenset()
 
 
 def positive(value: Any) -> bool:
@@ -368,30 +369,51 @@ def _arg_key(value: Any) -> Any:
 def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
     names = [p for p, _ in target.params]
     function_id = id(target)
-    single = len(arg_fns) == 1
+    body = target.body
+    assert body is not None
+
+    def run_body(ctx: EvaluationContext, values: tuple[Any, ...]) -> tuple[Any, frozenset[str], tuple[Any, ...]]:
+        env = ctx.env
+        saved = [env.get(p, _MISSING) for p in names]
+        for p, v in zip(names, values, strict=True):
+            env[p] = v
+        ctx.evidence.append(set())
+        try:
+            result = body(ctx)
+        finally:
+            found = ctx.evidence.pop()
+            for p, old in zip(names, saved, strict=True):
+                if old is _MISSING:
+                    env.pop(p, None)
+                else:
+                    env[p] = old
+        # CQL functions are pure: same arguments, same result within one evaluation
+        return (result, frozenset(found) if found else _NO_EVIDENCE, values)
+
+    if len(arg_fns) == 1:
+        only = arg_fns[0]
+
+        def call_one(ctx: EvaluationContext) -> Any:
+            value = only(ctx)
+            kind = type(value)
+            # the common argument is a resource or element: key by identity without a generic dispatch
+            key = (function_id, id(value)) if kind is dict else (function_id, _arg_key(value))
+            hit = ctx.memo.get(key)
+            if hit is None:
+                hit = run_body(ctx, (value,))
+                ctx.memo[key] = hit
+            if hit[1]:
+                ctx.evidence[-1].update(hit[1])
+            return hit[0]
+
+        return call_one
 
     def call(ctx: EvaluationContext) -> Any:
-        values = (arg_fns[0](ctx),) if single else tuple([f(ctx) for f in arg_fns])
-        key = (function_id, (_arg_key(values[0]),) if single else tuple(map(_arg_key, values)))
+        values = tuple([f(ctx) for f in arg_fns])
+        key = (function_id, tuple(map(_arg_key, values)))
         hit = ctx.memo.get(key)
         if hit is None:
-            env = ctx.env
-            saved = [env.get(p, _MISSING) for p in names]
-            for p, v in zip(names, values, strict=True):
-                env[p] = v
-            ctx.evidence.append(set())
-            try:
-                assert target.body is not None
-                result = target.body(ctx)
-            finally:
-                found = ctx.evidence.pop()
-                for p, old in zip(names, saved, strict=True):
-                    if old is _MISSING:
-                        env.pop(p, None)
-                    else:
-                        env[p] = old
-            # CQL functions are pure: same arguments, same result within one evaluation
-            hit = (result, frozenset(found), values)
+            hit = run_body(ctx, values)
             ctx.memo[key] = hit
         if hit[1]:
             ctx.evidence[-1].update(hit[1])
