@@ -44,8 +44,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
+# The full hardening campaign (issue 5): `make test` runs the same tests with 1,000 fuzz cases and 20 s of load.
 fuzz: $(STAMP)
-	FUZZ_CASES=10000 $(PY) -m pytest -m slow tests/cds_service/test_fuzz.py -q -s
+	FUZZ_CASES=10000 $(PY) -m pytest tests/cds_service/test_fuzz.py -q -s
+	LOAD_SECONDS=60 $(PY) -m pytest tests/hardening/test_load_held.py -q -s
 
 conformance: $(STAMP)
 	$(PY) -m pytest tests/conformance -q -s
