@@ -40,7 +40,6 @@ class CompiledDefine:
     private: bool
     type: str = "Any"
     fn: Fn | None = None
-    quiet_fn: Fn | None = None  # same value, without passing its evidence on (query sources)
 
 
 @dataclass
@@ -215,7 +214,7 @@ class LibraryCompiler:
             self._in_progress.pop()
         compiled = CompiledDefine(
             name, node.loc, node.private, body.type,
-            _cached(self.out, name, body.fn, True), _cached(self.out, name, body.fn, False),
+            _cached(self.out, name, body.fn),
         )  # fmt: skip
         self.out.defines[name] = compiled
         return compiled
@@ -253,14 +252,12 @@ class LibraryCompiler:
             )
         return url
 
-    def resolve_identifier(self, name: str, loc: SourceLocation, quiet: bool = False) -> Compiled | None:
-        """`quiet`: a define used as a query source; the query notes the items that pass instead."""
+    def resolve_identifier(self, name: str, loc: SourceLocation) -> Compiled | None:
         if name in self._define_nodes:
             d = self.define(name)
             if d is None or d.fn is None:
                 return None
-            fn = d.quiet_fn if quiet and d.quiet_fn is not None else d.fn
-            return Compiled(fn, d.type)
+            return Compiled(d.fn, d.type)
         return self._resolve_in(self.out, name, local=True) or self._context_identifier(name)
 
     def _context_identifier(self, name: str) -> Compiled | None:
@@ -313,7 +310,7 @@ class LibraryCompiler:
         return Compiled(_invoke(target, arg_fns), target.type)
 
 
-def _cached(lib: CompiledLibrary, name: str, body: Fn, propagate: bool) -> Fn:
+def _cached(lib: CompiledLibrary, name: str, body: Fn) -> Fn:
     key = (lib.file, name)
 
     def define_ref(ctx: EvaluationContext) -> Any:
@@ -329,7 +326,7 @@ def _cached(lib: CompiledLibrary, name: str, body: Fn, propagate: bool) -> Fn:
                 ctx.env = saved_env
             hit = (value, frozenset(found) if positive(value) else frozenset())
             ctx.cache[key] = hit
-        if propagate and hit[1]:
+        if hit[1]:
             ctx.evidence[-1].update(hit[1])
         return hit[0]
 

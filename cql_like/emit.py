@@ -26,7 +26,7 @@ from .runtime.clinical import Code, Concept
 from .runtime.interval import Interval
 from .runtime.logic import and3, or3
 from .runtime.quantity import CALENDAR_WORDS, Quantity
-from .static_types import Compiled, Fn, comparable, element_of, is_fhir, is_list, list_of
+from .static_types import Compiled, Fn, comparable, element_of, is_fhir, is_list, is_tuple, list_of, tuple_of
 
 if TYPE_CHECKING:
     from .compiler import LibraryCompiler
@@ -152,8 +152,9 @@ class ExprCompiler(QueryEmitter, TypeEmitter, TimingEmitter):
         return Compiled(lambda ctx: [f(ctx) for f in fns], list_of(elem))
 
     def _TupleSelector(self, e: n.TupleSelector, scope: Scope) -> Compiled:  # noqa: N802
-        parts = [(name, self.compile(x, scope).fn) for name, x in e.elements]
-        return Compiled(lambda ctx: {name: f(ctx) for name, f in parts}, "Tuple")
+        compiled = [(name, self.compile(x, scope)) for name, x in e.elements]
+        parts = [(name, c.fn) for name, c in compiled]
+        return Compiled(lambda ctx: {name: f(ctx) for name, f in parts}, tuple_of({k: c.type for k, c in compiled}))
 
     def _InstanceSelector(self, e: n.InstanceSelector, scope: Scope) -> Compiled:  # noqa: N802
         parts = [(name, self.sys(x, scope).fn) for name, x in e.elements]
@@ -206,7 +207,7 @@ class ExprCompiler(QueryEmitter, TypeEmitter, TimingEmitter):
             this = Compiled(lambda ctx: ctx.env.get("$this"), this_type)
             if is_fhir(this_type) and model.element(this_type[5:], name) is not None:
                 return self.members.member(this, name, e.loc)
-            if this_type in ("Tuple", "Any"):
+            if is_tuple(this_type) or this_type == "Any":
                 return self.members.member(this, name, e.loc)
         found = self.lib.resolve_identifier(name, e.loc)
         if found is None:

@@ -11,7 +11,7 @@ from .fhir.retrieve import medication_concept
 from .runtime.clinical import Code, Concept
 from .runtime.interval import Interval
 from .runtime.quantity import Quantity
-from .static_types import Compiled, element_of, is_fhir, is_list, list_of
+from .static_types import Compiled, element_of, is_fhir, is_list, list_of, tuple_elements
 
 _SYSTEM_PROPERTIES: dict[str, dict[str, str]] = {
     "Quantity": {"value": "Decimal", "unit": "String"},
@@ -121,6 +121,12 @@ class MemberResolver:
             if name != "value":
                 self._error(loc, "unknown-property", f"{base} has no property {name!r}")
             return src
+        elements = tuple_elements(base)
+        if elements is not None:
+            if name not in elements:
+                self._error(loc, "unknown-property", f"{base} has no element {name!r}")
+                return Compiled(lambda ctx: None, "Any")
+            return self._tuple_element(src_fn, name, elements[name], many)
         props = _SYSTEM_PROPERTIES.get(base)
         if props is not None:
             if name not in props:
@@ -132,6 +138,21 @@ class MemberResolver:
             return Compiled(lambda ctx: _system_attr(src_fn(ctx), name), t)
         result = "List<Any>" if many else "Any"
         return Compiled(lambda ctx: dynamic_get(ctx, src_fn(ctx), name), result)
+
+    @staticmethod
+    def _tuple_element(src_fn: Any, name: str, element_type: str, many: bool) -> Compiled:
+        if not many:
+
+            def element(ctx: EvaluationContext) -> Any:
+                t = src_fn(ctx)
+                return t.get(name) if isinstance(t, dict) else None
+
+            return Compiled(element, element_type)
+
+        def elements(ctx: EvaluationContext) -> Any:
+            return dynamic_get(ctx, src_fn(ctx), name)
+
+        return Compiled(elements, element_type if is_list(element_type) else list_of(element_type))
 
     @staticmethod
     def _navigate(src_fn: Any, get: Any, many: bool, element_is_list: bool, name: str) -> Any:

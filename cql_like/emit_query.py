@@ -18,7 +18,7 @@ from .fhir.retrieve import DEFAULT_CODE_PATH, codes_at
 from .ops import clinical, lists
 from .runtime import values
 from .runtime.clinical import Code, Concept
-from .static_types import Compiled, element_of, is_list, list_of
+from .static_types import Compiled, element_of, is_list, list_of, tuple_of
 from .terminology import ValueSet
 
 if TYPE_CHECKING:
@@ -42,6 +42,35 @@ def _codes_of(value: Any) -> frozenset[tuple[str | None, str]] | None:
                 keys |= got
         return frozenset(keys)
     return None
+
+
+def _resources_within(item: Any) -> list[dict[str, Any]]:
+    """The resource an item is, or the resources a tuple item holds (one level: `Tuple { order: M }`)."""
+    if type(item) is not dict:
+        return []
+    if "resourceType" in item:
+        return [item]
+    found: list[dict[str, Any]] = []
+    for v in item.values():
+        if type(v) is dict and "resourceType" in v:
+            found.append(v)
+        elif type(v) is list:
+            found.extend(x for x in v if type(x) is dict and "resourceType" in x)
+    return found
+
+
+def _note_within(ctx: EvaluationContext, item: Any) -> None:
+    if type(item) is dict:
+        for resource in _resources_within(item):
+            ctx.note(resource)
+
+
+def _minus_items(ctx: EvaluationContext, scanned: set[str], rejected: list[Any]) -> set[str]:
+    """The source's evidence without the items the query scanned and dropped."""
+    if not rejected:
+        return scanned
+    dropped = {ctx.record.ref_of(r) for item in rejected for r in _resources_within(item)}
+    return scanned - dropped if dropped else scanned
 
 
 def _note_all(ctx: EvaluationContext, items: Any) -> None:
@@ -133,9 +162,6 @@ class QueryEmitter:
     def _source(self, src: n.AliasedSource, scope: Scope) -> tuple[Compiled, str, bool]:
         if isinstance(src.source, n.Retrieve):
             c = self._Retrieve(src.source, scope, as_source=True)
-        elif isinstance(src.source, n.Identifier) and src.source.name not in scope:
-            found = self.lib.resolve_identifier(src.source.name, src.source.loc, quiet=True)
-            c = found if found is not None else self.compile(src.source, scope)
         else:
             c = self.compile(src.source, scope)
         many = is_list(c.type)
@@ -175,7 +201,7 @@ class QueryEmitter:
             distinct = e.return_distinct
         else:
             ret = None
-            elem_type = inner[aliases[0]] if len(aliases) == 1 else "Tuple"
+            elem_type = inner[aliases[0]] if len(aliases) == 1 else tuple_of({a: inner[a] for a in aliases})
             distinct = False
         sort = self._sort(e, elem_type, inner)
         result_type = elem_type if single else list_of(elem_type)
@@ -227,21 +253,37 @@ class _QueryPlan:
 
     def _run_simple(self, ctx: EvaluationContext, env: dict[str, Any]) -> Any:
         alias, fn, many = self.sources[0]
+        evidence = ctx.evidence
+        scanned: set[str] = set()
+        evidence.append(scanned)
         value = fn(ctx)
+        evidence.pop()
+        frame = evidence[-1]
         if value is None:
             return None if self.single else []
         items = value if many else (value,)
         where, ret = self.where, self.ret
         out: list[Any] = []
+        rejected: list[Any] = []
         for item in items:
             if item is None:
                 continue
             env[alias] = item
-            if where is not None and where(ctx) is not True:
-                continue
-            if isinstance(item, dict) and "resourceType" in item:
-                ctx.note(item)
+            if where is not None:
+                # what the condition touched counts only when the item passes
+                trial: set[str] = set()
+                evidence.append(trial)
+                passed = where(ctx) is True
+                evidence.pop()
+                if not passed:
+                    rejected.append(item)
+                    continue
+                if trial:
+                    frame.update(trial)
+            _note_within(ctx, item)
             out.append(item if ret is None else ret(ctx))
+        if scanned:
+            frame.update(_minus_items(ctx, scanned, rejected))
         if self.distinct and len(out) > 1:
             out = lists.distinct(out)
         if self.single:
@@ -249,6 +291,9 @@ class _QueryPlan:
         return out
 
     def _run(self, ctx: EvaluationContext, env: dict[str, Any]) -> Any:
+        evidence = ctx.evidence
+        scanned: set[str] = set()
+        evidence.append(scanned)
         lists_in: list[list[Any]] = []
         for _, fn, many in self.sources:
             value = fn(ctx)
@@ -256,8 +301,11 @@ class _QueryPlan:
                 lists_in.append([v for v in (value or ()) if v is not None])
             else:
                 if value is None:
+                    evidence.pop()
                     return None if self.single else []
                 lists_in.append([value])
+        evidence.pop()
+        frame = evidence[-1]
         out: list[Any] = []
         noted: list[Any] = []
         aliases = [a for a, _, _ in self.sources]
@@ -265,13 +313,16 @@ class _QueryPlan:
         for combo in combos:
             for alias, item in zip(aliases, combo, strict=True):
                 env[alias] = item
+            trial: set[str] = set()
+            evidence.append(trial)
             for name, fn in self.lets:
                 env[name] = fn(ctx)
             matched = self._inclusions(ctx, env)
-            if matched is None:
+            passed = matched is not None and (self.where is None or self.where(ctx) is True)
+            evidence.pop()
+            if not passed or matched is None:
                 continue
-            if self.where is not None and self.where(ctx) is not True:
-                continue
+            frame.update(trial)
             noted.extend(combo)
             noted.extend(matched)
             if self.ret is not None:
@@ -285,24 +336,37 @@ class _QueryPlan:
         if self.distinct:
             out = lists.distinct(out)
         for item in noted:
-            if isinstance(item, dict) and "resourceType" in item:
-                ctx.note(item)
+            _note_within(ctx, item)
+        if scanned:
+            kept = {id(x) for x in noted}
+            frame.update(_minus_items(ctx, scanned, [x for xs in lists_in for x in xs if id(x) not in kept]))
         if self.single:
             return out[0] if out else None
         return out
 
     def _inclusions(self, ctx: EvaluationContext, env: dict[str, Any]) -> list[Any] | None:
         matched: list[Any] = []
+        evidence = ctx.evidence
         for alias, fn, many, cond, negated in self.inclusions:
+            scanned: set[str] = set()
+            evidence.append(scanned)
             candidates = fn(ctx)
+            evidence.pop()
             if not many:
                 candidates = [] if candidates is None else [candidates]
             hit = None
             for c in candidates or ():
                 env[alias] = c
-                if cond(ctx) is True:
+                trial: set[str] = set()
+                evidence.append(trial)
+                passed = cond(ctx) is True
+                evidence.pop()
+                if passed:
                     hit = c
+                    evidence[-1].update(trial)
                     break
+            if scanned and not negated:
+                evidence[-1].update(_minus_items(ctx, scanned, [c for c in candidates or () if c is not hit]))
             if negated:
                 if hit is not None:
                     return None

@@ -15,7 +15,7 @@ from .runtime import temporal as t
 from .runtime.clinical import Code, Concept
 from .runtime.interval import Interval
 from .runtime.quantity import Quantity
-from .static_types import SYSTEM_TYPES, Compiled, element_of, is_fhir, is_list
+from .static_types import SYSTEM_TYPES, Compiled, element_of, is_fhir, is_list, is_tuple, tuple_of
 
 if TYPE_CHECKING:
     from .compiler import LibraryCompiler
@@ -50,7 +50,7 @@ def resolve_type(spec: n.TypeSpec) -> str:
     if isinstance(spec, n.IntervalType):
         return "Interval"
     if isinstance(spec, n.TupleType):
-        return "Tuple"
+        return tuple_of({name: resolve_type(t) for name, t in spec.elements})
     if isinstance(spec, n.ChoiceType):
         return "Any"
     if spec.namespace == "System":
@@ -97,7 +97,7 @@ class TypeEmitter:
 
     def _TypeOp(self, e: n.TypeOp, scope: Scope) -> Compiled:  # noqa: N802
         target = resolve_type(e.type)
-        if target not in SYSTEM_TYPES and not is_fhir(target) and not is_list(target):
+        if target not in SYSTEM_TYPES and not is_fhir(target) and not is_list(target) and not is_tuple(target):
             self.error(e.type.loc, "unknown-type", f"unknown type {target!r}")
             return Compiled(lambda ctx: None, "Any")
         choice = self._choice_member(e, target, scope)

@@ -45,7 +45,30 @@ def is_fhir(t: str) -> bool:
 
 
 def base_name(t: str) -> str:
-    return t.split("<", 1)[0]
+    return "Tuple" if is_tuple(t) else t.split("<", 1)[0]
+
+
+# Tuple types keep their element types, so a FHIR resource read back out of a tuple is still typed
+# (`T.request.statusReason` is a list of CodeableConcept). The string names the shape; the
+# registry holds the element types behind it (shapes are few and shared by every library).
+_TUPLE_ELEMENTS: dict[str, dict[str, str]] = {}
+
+
+def tuple_of(elements: dict[str, str]) -> str:
+    if not elements:
+        return "Tuple"
+    name = "Tuple { " + ", ".join(f'"{k}" {v}' for k, v in elements.items()) + " }"
+    _TUPLE_ELEMENTS.setdefault(name, dict(elements))
+    return name
+
+
+def is_tuple(t: str) -> bool:
+    return t == "Tuple" or t.startswith("Tuple {")
+
+
+def tuple_elements(t: str) -> dict[str, str] | None:
+    """Element name -> type, or None when the shape is not known at compile time."""
+    return _TUPLE_ELEMENTS.get(t)
 
 
 def comparable(a: str, b: str) -> bool:
