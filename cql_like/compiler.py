@@ -16,7 +16,7 @@ from .emit import ExprCompiler, to_sys
 from .emit_types import resolve_type
 from .errors import ErrorSink, SourceLocation
 from .runtime.clinical import Code, Concept
-from .static_types import Compiled, Fn
+from .static_types import Compiled, Fn, assignable
 from .terminology import LocalTerminology, ValueSet
 
 FHIRHELPERS = "FHIRHelpers"
@@ -233,6 +233,12 @@ class LibraryCompiler:
             body = self.exprs.compile(node.body, dict(params))
         finally:
             self._in_progress.pop()
+        declared = resolve_type(node.return_type) if node.return_type is not None else None
+        if declared is not None and not assignable(body.type, declared):
+            self.error(
+                node.body.loc, "type-mismatch",
+                f"function {name!r} is declared to return {declared} but its body is {body.type}",
+            )  # fmt: skip
         compiled = CompiledFunction(name, node.loc, node.private, params, body.type, body.fn)
         self.out.functions.setdefault(name, []).append(compiled)
         return compiled

@@ -51,6 +51,17 @@ _RAW_ARG_FUNCTIONS = frozenset({
 })  # fmt: skip
 
 
+_INSTANCE_ELEMENTS = {
+    "Quantity": frozenset({"value", "unit"}),
+    "Code": frozenset({"code", "system", "version", "display"}),
+    "Concept": frozenset({"codes", "display"}),
+}
+
+
+def _promoted(fn: Fn) -> Fn:
+    return lambda ctx: (lambda v: None if v is None else [v])(fn(ctx))
+
+
 def _guess(value: Any) -> Any:
     if isinstance(value, dict):
         return value if "resourceType" in value else model.guess_system(value)
@@ -157,7 +168,19 @@ class ExprCompiler(QueryEmitter, TypeEmitter, TimingEmitter):
         return Compiled(lambda ctx: {name: f(ctx) for name, f in parts}, tuple_of({k: c.type for k, c in compiled}))
 
     def _InstanceSelector(self, e: n.InstanceSelector, scope: Scope) -> Compiled:  # noqa: N802
-        parts = [(name, self.sys(x, scope).fn) for name, x in e.elements]
+        allowed = _INSTANCE_ELEMENTS.get(e.type_name)
+        parts: list[tuple[str, Fn]] = []
+        for name, x in e.elements:
+            c = self.sys(x, scope)
+            if allowed is not None and name not in allowed:
+                self.error(e.loc, "unknown-property", f"{e.type_name} has no element {name!r}")
+            elif name == "codes" and c.type == "Code":
+                # list promotion (CQL 1.5 §"Implicit conversions"): one Code where a list is expected
+                parts.append((name, _promoted(c.fn)))
+                continue
+            elif name == "codes" and c.type not in ("List<Code>", "List<Any>", "Any"):
+                self.error(e.loc, "type-mismatch", f"Concept codes must be a List<Code>, not {c.type}")
+            parts.append((name, c.fn))
         if e.type_name == "Quantity":
 
             def quantity(ctx: EvaluationContext) -> Any:
@@ -181,7 +204,8 @@ class ExprCompiler(QueryEmitter, TypeEmitter, TimingEmitter):
 
             def concept(ctx: EvaluationContext) -> Any:
                 vals = {k: f(ctx) for k, f in parts}
-                return Concept(tuple(vals.get("codes") or ()), vals.get("display"))
+                codes = tuple(c for c in vals.get("codes") or () if isinstance(c, Code))
+                return Concept(codes, vals.get("display"))
 
             return Compiled(concept, "Concept")
         self.error(e.loc, "unsupported", f"instance selector for {e.type_name} is not supported")

@@ -160,6 +160,12 @@ class QueryEmitter:
         return Compiled(fetch_and_note, result_type)
 
     def _source(self, src: n.AliasedSource, scope: Scope) -> tuple[Compiled, str, bool]:
+        if not src.parenthesized and not _is_plain_source(src.source):
+            # CQL 1.5 querySource: retrieve | qualifiedIdentifierExpression | '(' expression ')'
+            self.error(
+                src.source.loc, "syntax",
+                "a query source must be a retrieve, a (qualified) identifier or an expression in parentheses",
+            )  # fmt: skip
         if isinstance(src.source, n.Retrieve):
             c = self._Retrieve(src.source, scope, as_source=True)
         else:
@@ -218,6 +224,12 @@ class QueryEmitter:
             sort_scope["$this"] = elem_type
             keys.append((self.sys(item.key, sort_scope).fn, item.descending))
         return keys
+
+
+def _is_plain_source(expr: n.Expr) -> bool:
+    while isinstance(expr, n.Member):
+        expr = expr.source
+    return isinstance(expr, n.Retrieve | n.Identifier)
 
 
 def _path_codes(path: str, record: Any, resource: dict[str, Any]) -> frozenset[tuple[str | None, str]]:

@@ -244,6 +244,7 @@ class AliasedSource:
     loc: SourceLocation
     source: Expr
     alias: str
+    parenthesized: bool = False  # `(expr) A`: any expression may be a source only in parentheses
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,9 +65,10 @@ def _lark() -> Lark:
 
 
 class _ToNodes(Transformer[Token, Any]):
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str) -> None:
         super().__init__()
         self.file = file
+        self.text = text
 
     def _loc(self, meta: Meta) -> SourceLocation:
         return SourceLocation(self.file, getattr(meta, "line", 0), getattr(meta, "column", 0))
@@ -405,7 +406,9 @@ class _ToNodes(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def aliased_source(self, meta: Meta, ch: list[Any]) -> n.AliasedSource:
-        return n.AliasedSource(self._loc(meta), ch[0], ch[1][0])
+        start = getattr(meta, "start_pos", None)
+        parenthesized = start is not None and self.text[start : start + 1] == "("
+        return n.AliasedSource(self._loc(meta), ch[0], ch[1][0], parenthesized)
 
     def let_clause(self, ch: list[Any]) -> tuple[str, Any]:
         return "let", tuple(ch)
@@ -499,6 +502,14 @@ class _ToNodes(Transformer[Token, Any]):
         return n.InstanceSelector(self._loc(meta), ch[0][0], tuple(ch[1:]))
 
     @v_args(meta=True)
+    def code_instance_selector(self, meta: Meta, ch: list[Any]) -> n.InstanceSelector:
+        return n.InstanceSelector(self._loc(meta), "Code", tuple(ch))
+
+    @v_args(meta=True)
+    def concept_instance_selector(self, meta: Meta, ch: list[Any]) -> n.InstanceSelector:
+        return n.InstanceSelector(self._loc(meta), "Concept", tuple(ch))
+
+    @v_args(meta=True)
     def code_selector(self, meta: Meta, ch: list[Any]) -> n.CodeSelector:
         code, (system, _), display = ch
         return n.CodeSelector(self._loc(meta), code, system, display)
@@ -549,7 +560,7 @@ def parse_text(text: str, file: str) -> n.LibrarySource:
         sink.error(loc, "syntax", _describe(exc))
         sink.raise_if_any()
         raise AssertionError("unreachable") from exc
-    result: n.LibrarySource = _ToNodes(file).transform(tree)
+    result: n.LibrarySource = _ToNodes(file, text).transform(tree)
     return result
 
 

@@ -85,3 +85,37 @@ def comparable(a: str, b: str) -> bool:
     if is_fhir(a) or is_fhir(b) or a in ("List", "Interval", "Tuple") or b in ("List", "Interval", "Tuple"):
         return True
     return False
+
+
+# implicit conversions CQL 1.5 applies without a cast (§"Implicit Conversions"), as static types
+_IMPLICIT = {
+    ("Integer", "Long"), ("Integer", "Decimal"), ("Long", "Decimal"), ("Integer", "Quantity"),
+    ("Decimal", "Quantity"), ("Date", "DateTime"), ("Code", "Concept"),
+}  # fmt: skip
+_FHIR_TO_SYSTEM = {
+    "CodeableConcept": "Concept", "Coding": "Code", "Period": "Interval", "Range": "Interval",
+    "Quantity": "Quantity", "SimpleQuantity": "Quantity", "Age": "Quantity", "Duration": "Quantity",
+    "Distance": "Quantity", "Count": "Quantity", "MoneyQuantity": "Quantity",
+}  # fmt: skip
+
+
+def assignable(actual: str, declared: str) -> bool:
+    """False only when a value of static type `actual` can never be a `declared` (a function's body
+    against its `returns`); anything this engine types loosely (Any, choices, Resource) passes."""
+    if actual == declared or "Any" in actual or "Any" in declared:
+        return True
+    if is_list(actual) or is_list(declared):
+        if is_list(actual) and is_list(declared):
+            return assignable(element_of(actual), element_of(declared))
+        return is_list(declared)  # list promotion of one value is implicit; demotion is not
+    if is_tuple(actual) or is_tuple(declared):
+        return is_tuple(actual) and is_tuple(declared)
+    if is_fhir(actual):
+        name = actual[5:]
+        if is_fhir(declared):
+            return name in ("Resource", "DomainResource") or declared[5:] in ("Resource", "DomainResource")
+        converted = _FHIR_TO_SYSTEM.get(name)
+        return converted is not None and assignable(converted, declared)
+    if is_fhir(declared):
+        return False
+    return base_name(actual) == base_name(declared) or (actual, declared) in _IMPLICIT
