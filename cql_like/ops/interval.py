@@ -18,6 +18,7 @@ from ..runtime.logic import Bool3, and3
 from ..runtime.quantity import Quantity
 from . import arithmetic
 from .comparison import greater, greater_or_equal, less, less_or_equal
+from .lists import in_list
 
 
 def _cmp_at(precision: str | None) -> Callable[[Any, Any], int | None]:
@@ -79,9 +80,26 @@ def contains(container: Any, item: Any, precision: str | None = None) -> Bool3:
     return iv.contains_point(container, item, _cmp_at(precision))
 
 
+def _list_includes(container: list[Any], items: Any, properly: bool) -> Bool3:
+    """CQL 1.5 §20.12 Includes (List): every element of the right is in the left (equality semantics)."""
+    wanted = items if isinstance(items, list) else [items]
+    result: Bool3 = True
+    for y in wanted:
+        found = in_list(y, container)
+        if found is False:
+            return False
+        if found is None:
+            result = None
+    if result is True and properly:
+        return any(in_list(x, wanted) is False for x in container)
+    return result
+
+
 def included_in(x: Any, container: Any, precision: str | None = None, properly: bool = False) -> Bool3:
     if x is None or container is None:
         return None
+    if isinstance(container, list):
+        return _list_includes(container, x, properly)
     if not isinstance(container, Interval):
         return values.equal(x, container) if not properly else False
     if isinstance(x, Interval):
@@ -94,6 +112,8 @@ def included_in(x: Any, container: Any, precision: str | None = None, properly: 
 def includes(a: Any, b: Any, precision: str | None = None, properly: bool = False) -> Bool3:
     if a is None or b is None:
         return None
+    if isinstance(a, list):
+        return _list_includes(a, b, properly)
     return included_in(b, _as_interval(a), precision, properly)
 
 
