@@ -183,8 +183,8 @@ def centene_cases() -> list[Case]:
         ),
         Case(
             "nsclc-genomics-bundle-nras-g12c-is-not-kras",
-            nsclc("centene", kras=None),
-            {"decision": "needs-info", "criteria": {"I.A.4": "unknown"}},
+            _genomics_order_record(nsclc("centene", kras=None)),
+            {"decision": "needs-info", "criteria": {"I.A.4": "unknown", "I.A.3": "unknown", "I.A.1": "met"}},
             "medicaid",
             real_files=[GENOMICS_BUNDLE],
         ),
@@ -704,6 +704,31 @@ def _mcode_order_record() -> list[fx.Resource]:
     return [own(r) for r in resources]
 
 
+def _genomics_bundle_patient() -> dict[str, Any]:
+    """A logical reference to the genomics example's Patient (it has no id, only its lab's patient identifier)."""
+    bundle = json.loads((SHARED_EXAMPLES / GENOMICS_BUNDLE).read_text(encoding="utf-8"))
+    patients = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert len(patients) == 1, f"{GENOMICS_BUNDLE}: expected one Patient"
+    return {"identifier": patients[0]["identifier"][0]}
+
+
+def _genomics_order_record(resources: list[fx.Resource]) -> list[fx.Resource]:
+    """The genomics example brings its own Patient, and a patient record has one: the generated part adds no
+    Patient and names the example's Patient as subject/beneficiary. That Patient has no birth date, so age is
+    unknown in these cases."""
+    patient = _genomics_bundle_patient()
+    out = []
+    for resource in resources:
+        if resource["resourceType"] == "Patient":
+            continue
+        copy: fx.Resource = json.loads(json.dumps(resource))
+        for key in ("subject", "beneficiary"):
+            if key in copy:
+                copy[key] = patient
+        out.append(copy)
+    return out
+
+
 # ---- FEP Blue 5.21.177 -------------------------------------------------------------------------------------
 
 
@@ -827,8 +852,8 @@ def fep_cases() -> list[Case]:
         ),
         Case(
             "nsclc-genomics-bundle-nras-only",
-            fep_nsclc(kras=None),
-            {"decision": "needs-info", "criteria": {"PA.1.a": "unknown"}},
+            _genomics_order_record(fep_nsclc(kras=None)),
+            {"decision": "needs-info", "criteria": {"PA.1.a": "unknown", "PA.1.Age": "unknown", "PA.1": "met"}},
             "fehb",
             real_files=[GENOMICS_BUNDLE],
         ),
