@@ -12,6 +12,7 @@ policies and a SQLite audit store in a temp dir: no network at all.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections import Counter
@@ -59,7 +60,7 @@ def total_report() -> Iterator[None]:
 
 
 def budget(campaign: str) -> int:
-    return max(1, round(FUZZ_CASES * SHARES[campaign]))
+    return max(1, math.ceil(FUZZ_CASES * SHARES[campaign]))
 
 
 @dataclass
