@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import nodes as n
 from .context import EvaluationContext
+from .emit_fastpath import CodeFilter, code_filter
 from .errors import SourceLocation
 from .fhir import model
 from .fhir.retrieve import DEFAULT_CODE_PATH, codes_at
@@ -196,10 +197,13 @@ class QueryEmitter:
             self._expect_boolean(cond, inc.condition.loc)
             inclusions.append((inc.source.alias, c.fn, many, cond.fn, inc.negated))
         where = None
+        fast: CodeFilter | None = None
         if e.where is not None:
             w = self.sys(e.where, inner)
             self._expect_boolean(w, e.where.loc)
             where = w.fn
+            if len(sources) == 1 and not lets:
+                fast = code_filter(self, e.where, sources[0][0], inner)  # type: ignore[arg-type]
         aliases = [a for a, _, _ in sources]
         if e.return_expr is not None:
             r = self.compile(e.return_expr, inner)
@@ -211,7 +215,7 @@ class QueryEmitter:
             distinct = False
         sort = self._sort(e, elem_type, inner)
         result_type = elem_type if single else list_of(elem_type)
-        plan = _QueryPlan(sources, lets, inclusions, where, ret, distinct, sort, single)
+        plan = _QueryPlan(sources, lets, inclusions, where, ret, distinct, sort, single, fast)
         return Compiled(plan.run, result_type)
 
     def _sort(self, e: n.Query, elem_type: str, scope: Scope) -> list[tuple[Any, bool]]:
@@ -237,11 +241,14 @@ def _path_codes(path: str, record: Any, resource: dict[str, Any]) -> frozenset[t
 
 
 class _QueryPlan:
-    __slots__ = ("sources", "lets", "inclusions", "where", "ret", "distinct", "sort", "single", "names", "simple")
+    __slots__ = ("sources", "lets", "inclusions", "where", "ret", "distinct", "sort", "single", "names", "simple",
+                 "fast")  # fmt: skip
 
     def __init__(self, sources: list[tuple[str, Any, bool]], lets: list[tuple[str, Any]],
                  inclusions: list[tuple[str, Any, bool, Any, bool]], where: Any, ret: Any,
-                 distinct: bool, sort: list[tuple[Any, bool]], single: bool) -> None:  # fmt: skip
+                 distinct: bool, sort: list[tuple[Any, bool]], single: bool,
+                 fast: CodeFilter | None = None) -> None:  # fmt: skip
+        self.fast = fast
         self.sources, self.lets, self.inclusions = sources, lets, inclusions
         self.where, self.ret, self.distinct, self.sort, self.single = where, ret, distinct, sort, single
         names = [a for a, _, _ in sources] + [name for name, _ in lets] + [a for a, _, _, _, _ in inclusions]
@@ -277,11 +284,23 @@ class _QueryPlan:
         where, ret = self.where, self.ret
         out: list[Any] = []
         rejected: list[Any] = []
+        fast = self.fast
         for item in items:
             if item is None:
                 continue
             env[alias] = item
-            if where is not None:
+            if fast is not None:
+                keys = fast[0](ctx, item)
+                if keys is None:
+                    passed = where(ctx) is True  # not a Code, Concept or record resource: the general path
+                elif keys.isdisjoint(fast[1]):
+                    passed = False
+                else:
+                    passed = True
+                if not passed:
+                    rejected.append(item)
+                    continue
+            elif where is not None:
                 # what the condition touched counts only when the item passes
                 trial: set[str] = set()
                 evidence.append(trial)

@@ -11,13 +11,14 @@ Resource = dict[str, Any]
 class PatientRecord:
     """Indexes resources by type and by `Type/id` (and bundle fullUrl) for retrieves and references."""
 
-    __slots__ = ("_by_type", "_by_ref", "_ref_of", "_code_cache", "patient")
+    __slots__ = ("_by_type", "_by_ref", "_ref_of", "_code_cache", "_codes_by_id", "patient")
 
     def __init__(self, resources: Iterable[Resource], full_urls: Sequence[str | None] = ()) -> None:
         self._by_type: dict[str, list[Resource]] = {}
         self._by_ref: dict[str, Resource] = {}
         self._ref_of: dict[int, str] = {}
         self._code_cache: dict[tuple[str, str], list[tuple[Resource, frozenset[tuple[str | None, str]]]]] = {}
+        self._codes_by_id: dict[tuple[str, str], dict[int, frozenset[tuple[str | None, str]]]] = {}
         urls = list(full_urls)
         for index, resource in enumerate(resources):
             rtype = resource.get("resourceType")
@@ -85,6 +86,22 @@ class PatientRecord:
             cached = [(r, codes_of(self, r)) for r in self.of_type(resource_type)]
             self._code_cache[key] = cached
         return cached
+
+    def codes_of(self, resource_type: str, path: str, resource: Resource) -> frozenset[tuple[str | None, str]]:
+        """The (system, code) pairs of one resource at a CodeableConcept path (indexed once per path)."""
+        by_id = self._codes_by_id.get((resource_type, path))
+        if by_id is None:
+            from .retrieve import codes_at  # retrieve imports this module
+
+
+            by_id = {id(r): keys for r, keys in self.coded(resource_type, path, lambda rec, r: codes_at(rec, r, path))}
+            self._codes_by_id[(resource_type, path)] = by_id
+        keys = by_id.get(id(resource))
+        if keys is None:  # an element not from this record (e.g. built by the library): read it directly
+            from .retrieve import codes_at  # retrieve imports this module
+
+            keys = codes_at(self, resource, path)
+        return keys
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_type.values())
