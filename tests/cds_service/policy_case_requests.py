@@ -37,7 +37,7 @@ def hook_request_for_case(case: PolicyCase, *, hook: str = "order-sign") -> dict
         if r.get("resourceType") == "MedicationRequest" and r.get("status") == "draft" and r is not order
     ]
     patient = next((r for r in resources if r.get("resourceType") == "Patient"), None)
-    patient_id = patient["id"] if patient else "unknown-patient"
+    patient_id = (patient.get("id") if patient else None) or "unknown-patient"
     buckets: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for resource in resources:
         if any(resource is d for d in drafts) or resource is patient:
