@@ -107,6 +107,15 @@ class QueryEmitter:
             "List<String>",
         ):
             self.error(loc, "type-mismatch", f"{item.type} cannot be in a value set")
+        if item.type == "Concept":
+            codes = vs.codes
+
+            def concept_in(ctx: EvaluationContext) -> Any:
+                v = f(ctx)
+                # the static type says Concept: one set test, no dispatch (anything else takes the general path)
+                return not v.keys.isdisjoint(codes) if type(v) is Concept else clinical.in_value_set(v, vs)
+
+            return Compiled(concept_in, "Boolean")
         return Compiled(lambda ctx: clinical.in_value_set(f(ctx), vs), "Boolean")
 
     def _Retrieve(self, e: n.Retrieve, scope: Scope, as_source: bool = False) -> Compiled:  # noqa: N802
