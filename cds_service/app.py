@@ -65,6 +65,8 @@ def create_app(
 ) -> FastAPI:
     """Build the service. Tests pass `fhir_transport` (an httpx transport standing in for EHR FHIR
     servers), `policies` (catalog, evaluator) and `clock`; production passes settings only."""
+    # httpx logs every request URL at INFO, and EHR query URLs carry patient ids.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if policies is None:
         catalog, evaluator, count = load_policies(settings)
     else:
