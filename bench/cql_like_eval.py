@@ -272,10 +272,13 @@ def synthetic(runs: int) -> dict[str, Any]:
         return bench("synthetic criteria library", library, synthetic_record(), {"OrderId": "mr-sotorasib"}, runs)
 
 
+def _data_files(case: dict[str, Any]) -> list[str]:
+    return case["data"] if isinstance(case["data"], list) else [case["data"]]
+
+
 def _case_resources(folder: Path, case: dict[str, Any]) -> list[dict[str, Any]]:
-    files = case["data"] if isinstance(case["data"], list) else [case["data"]]
     out: list[dict[str, Any]] = []
-    for name in files:
+    for name in _data_files(case):
         text = (folder / "tests" / name).read_text(encoding="utf-8")
         if text.lstrip().startswith("{") and '"resourceType": "Bundle"' in text[:200].replace('":"', '": "'):
             out += [e["resource"] for e in json.loads(text).get("entry", []) if "resource" in e]
@@ -297,6 +300,16 @@ def real_policies(runs: int) -> dict[str, Any]:
         library = load_for_file(folder / f"{meta['library']}.cql")
         print(f"compile {meta['library']}: {(time.perf_counter() - start) * 1000:.1f} ms")
         resources = _case_resources(folder, approved)
+        results[f"{meta['id']} as is"] = bench(
+            f"{meta['id']} ({approved['note']}, unpadded)", library, resources, {"OrderId": approved["order"]}, runs
+        )
+        large = next((c for c in cases if any("synthea" in str(d) for d in _data_files(c))), None)
+        if large is not None:
+            # a real longitudinal record (Synthea, hundreds of orders): the worst case in the suites
+            results[f"{meta['id']} synthea"] = bench(
+                f"{meta['id']} ({large['note']})", library, _case_resources(folder, large),
+                {"OrderId": large["order"]}, max(5, runs // 20),
+            )  # fmt: skip
         # a realistic mix around the case: labs, past orders of other drugs, encounters, other conditions
         filler = [
             r

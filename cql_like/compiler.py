@@ -263,6 +263,7 @@ class LibraryCompiler:
             d = self.define(name)
             if d is None or d.fn is None:
                 return None
+            self.exprs.evidence_sources += 1
             return Compiled(d.fn, d.type)
         return self._resolve_in(self.out, name, local=True) or self._context_identifier(name)
 
@@ -292,6 +293,7 @@ class LibraryCompiler:
         if not local and name in lib.defines:
             d = lib.defines[name]
             if d.fn is not None:
+                self.exprs.evidence_sources += 1
                 return Compiled(d.fn, d.type)
         return None
 
@@ -310,6 +312,7 @@ class LibraryCompiler:
             if not overloads:
                 return None
             target = overloads[0]
+        self.exprs.evidence_sources += 1
         arg_fns = [
             (to_sys(a) if not p[1].startswith("FHIR.") else a).fn for a, p in zip(args, target.params, strict=True)
         ]

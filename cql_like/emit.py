@@ -105,6 +105,9 @@ class ExprCompiler(QueryEmitter, TypeEmitter, TimingEmitter):
     def __init__(self, lib: LibraryCompiler) -> None:
         self.lib = lib
         self.members = MemberResolver(lib.error)
+        # closures compiled so far that can add evidence (define and function references, retrieves,
+        # queries): a query whose `where` adds none skips the per-item evidence frame
+        self.evidence_sources = 0
 
     def error(self, loc: SourceLocation, code: str, message: str) -> None:
         self.lib.error(loc, code, message)

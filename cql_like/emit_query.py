@@ -87,6 +87,7 @@ class QueryEmitter:
     if TYPE_CHECKING:
         lib: LibraryCompiler
         members: MemberResolver
+        evidence_sources: int
 
         def compile(self, expr: n.Expr, scope: Scope) -> Compiled: ...
         def sys(self, expr: n.Expr, scope: Scope) -> Compiled: ...
@@ -119,6 +120,7 @@ class QueryEmitter:
         return Compiled(lambda ctx: clinical.in_value_set(f(ctx), vs), "Boolean")
 
     def _Retrieve(self, e: n.Retrieve, scope: Scope, as_source: bool = False) -> Compiled:  # noqa: N802
+        self.evidence_sources += 1
         rtype = e.resource_type.name
         if e.resource_type.namespace not in (None, "FHIR") or rtype not in model.RESOURCE_TYPES:
             self.error(e.resource_type.loc, "unknown-type", f"unknown FHIR resource type {rtype!r}")
@@ -184,6 +186,7 @@ class QueryEmitter:
         return c, element_of(c.type) if many else c.type, many
 
     def _Query(self, e: n.Query, scope: Scope) -> Compiled:  # noqa: N802
+        self.evidence_sources += 1
         inner = dict(scope)
         sources: list[tuple[str, Any, bool]] = []
         single = True
@@ -207,8 +210,11 @@ class QueryEmitter:
             inclusions.append((inc.source.alias, c.fn, many, cond.fn, inc.negated))
         where = None
         fast: CodeFilter | None = None
+        where_notes = False
         if e.where is not None:
+            before = self.evidence_sources
             w = self.sys(e.where, inner)
+            where_notes = self.evidence_sources != before
             self._expect_boolean(w, e.where.loc)
             where = w.fn
             if len(sources) == 1 and not lets:
@@ -224,7 +230,7 @@ class QueryEmitter:
             distinct = False
         sort = self._sort(e, elem_type, inner)
         result_type = elem_type if single else list_of(elem_type)
-        plan = _QueryPlan(sources, lets, inclusions, where, ret, distinct, sort, single, fast)
+        plan = _QueryPlan(sources, lets, inclusions, where, ret, distinct, sort, single, fast, where_notes)
         return Compiled(plan.run, result_type)
 
     def _sort(self, e: n.Query, elem_type: str, scope: Scope) -> list[tuple[Any, bool]]:
@@ -251,13 +257,13 @@ def _path_codes(path: str, record: Any, resource: dict[str, Any]) -> frozenset[t
 
 class _QueryPlan:
     __slots__ = ("sources", "lets", "inclusions", "where", "ret", "distinct", "sort", "single", "names", "simple",
-                 "fast")  # fmt: skip
+                 "fast", "where_notes")  # fmt: skip
 
     def __init__(self, sources: list[tuple[str, Any, bool]], lets: list[tuple[str, Any]],
                  inclusions: list[tuple[str, Any, bool, Any, bool]], where: Any, ret: Any,
                  distinct: bool, sort: list[tuple[Any, bool]], single: bool,
-                 fast: CodeFilter | None = None) -> None:  # fmt: skip
-        self.fast = fast
+                 fast: CodeFilter | None = None, where_notes: bool = True) -> None:  # fmt: skip
+        self.fast, self.where_notes = fast, where_notes
         self.sources, self.lets, self.inclusions = sources, lets, inclusions
         self.where, self.ret, self.distinct, self.sort, self.single = where, ret, distinct, sort, single
         names = [a for a, _, _ in sources] + [name for name, _ in lets] + [a for a, _, _, _, _ in inclusions]
@@ -293,7 +299,7 @@ class _QueryPlan:
         where, ret = self.where, self.ret
         out: list[Any] = []
         rejected: list[Any] = []
-        fast = self.fast
+        fast, where_notes = self.fast, self.where_notes
         for item in items:
             if item is None:
                 continue
@@ -307,6 +313,10 @@ class _QueryPlan:
                 else:
                     passed = True
                 if not passed:
+                    rejected.append(item)
+                    continue
+            elif where is not None and not where_notes:
+                if where(ctx) is not True:
                     rejected.append(item)
                     continue
             elif where is not None:

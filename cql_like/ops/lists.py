@@ -62,9 +62,10 @@ def _key(x: Any) -> Any:
     return (type(x).__name__, x)
 
 
-def _bucket(x: Any) -> Any:
+def _bucket(x: Any, nested: bool = False) -> Any:
     """A hashable summary that CQL-equal values always share (the converse need not hold), so
-    tuples and resources are compared pairwise only within a bucket instead of with every kept item."""
+    tuples and resources are compared pairwise only within a bucket instead of with every kept item.
+    Shallow on purpose: a resource is summarised by its type and id, a nested element by its shape."""
     kind = type(x)
     if kind is str:
         return x
@@ -73,9 +74,14 @@ def _bucket(x: Any) -> Any:
     if kind is int or kind is float or kind is Decimal:
         return ("number", x)  # Python hashes equal numbers alike across int/float/Decimal
     if kind is dict:
-        return ("tuple", tuple(sorted((k, _bucket(v)) for k, v in x.items())))
+        if "resourceType" in x:
+            rid = x.get("id")
+            return ("resource", x["resourceType"], rid if type(rid) is str else None)
+        if nested:
+            return ("tuple", len(x))
+        return ("tuple", tuple(sorted((k, _bucket(v, True)) for k, v in x.items())))
     if kind is list:
-        return ("list", tuple(_bucket(v) for v in x))
+        return ("list", len(x))
     if kind is Code:
         return ("code", x.code, x.system, x.version)
     if kind is Concept:
