@@ -93,7 +93,6 @@ class PatientRecord:
         if by_id is None:
             from .retrieve import codes_at  # retrieve imports this module
 
-
             by_id = {id(r): keys for r, keys in self.coded(resource_type, path, lambda rec, r: codes_at(rec, r, path))}
             self._codes_by_id[(resource_type, path)] = by_id
         keys = by_id.get(id(resource))
