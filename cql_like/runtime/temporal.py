@@ -295,8 +295,12 @@ def _fill(value: Temporal, high: bool) -> datetime:
 def _whole_between(a: datetime, b: datetime, unit: str) -> int:
     if unit in ("year", "month"):
         months = (b.year - a.year) * 12 + (b.month - a.month)
-        tail_a = (a.day, a.hour, a.minute, a.second, a.microsecond)
-        tail_b = (b.day, b.hour, b.minute, b.second, b.microsecond)
+        # Whole months are counted the way Add counts them (§18.2): the day clamps to the end of the shorter
+        # month, so @2024-01-31 + 1 month = @2024-02-29 and the months between those two dates are 1.
+        a_day = min(a.day, calendar.monthrange(b.year, b.month)[1]) if months > 0 else a.day
+        b_day = min(b.day, calendar.monthrange(a.year, a.month)[1]) if months < 0 else b.day
+        tail_a = (a_day, a.hour, a.minute, a.second, a.microsecond)
+        tail_b = (b_day, b.hour, b.minute, b.second, b.microsecond)
         if months > 0 and tail_b < tail_a:
             months -= 1
         elif months < 0 and tail_b > tail_a:
