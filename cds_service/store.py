@@ -12,10 +12,10 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
@@ -109,11 +109,16 @@ class AuditStore(Protocol):
     def close(self) -> None: ...
 
 
+_T = TypeVar("_T")
+
+
 class _SqlStore:
     """Shared logic; subclasses supply a DB-API connection and the placeholder style."""
 
     placeholder = "?"
     integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+    # Errors that mean the connection itself is gone (server restart, failover, idle kill): reconnect once.
+    connection_errors: tuple[type[Exception], ...] = ()
 
     def __init__(self, connection: Any) -> None:
         self._conn = connection
@@ -129,23 +134,45 @@ class _SqlStore:
     def _commit(self) -> None:
         self._conn.commit()
 
-    def _execute_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    def _reconnect(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        try:
+            self._conn.rollback()
+        except self.connection_errors:
+            pass  # the connection is gone; its transaction went with it
+
+    def _locked(self, work: Callable[[], _T]) -> _T:
+        """Run `work` under the lock; when the connection dropped, reconnect and run it once more."""
         with self._lock:
+            try:
+                return work()
+            except self.connection_errors:
+                self._reconnect()
+                return work()
+
+    def _execute_many(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        def work() -> None:
             try:
                 for statement, params in statements:
                     self._conn.execute(self._sql(statement), params)
                 self._commit()
             except BaseException:
-                self._conn.rollback()
+                self._rollback()
                 raise
 
+        self._locked(work)
+
     def _query(self, statement: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-        with self._lock:
+        def work() -> list[dict[str, Any]]:
             cursor = self._conn.execute(self._sql(statement), params)
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             self._commit()
-        return rows
+            return rows
+
+        return self._locked(work)
 
     def record_invocation(self, record: InvocationRecord) -> None:
         self._execute_many(self._invocation_statements(record))
@@ -238,7 +265,8 @@ class _SqlStore:
     async def seen_before(self, jti: str, expires_at: float) -> bool:
         """Atomically remember `jti`; True when it was already there (a replayed token)."""
         now = time.time()
-        with self._lock:
+
+        def work() -> bool:
             try:
                 self._conn.execute(self._sql("DELETE FROM jti_cache WHERE expires_at < ?"), (now,))
                 self._conn.execute(
@@ -247,8 +275,13 @@ class _SqlStore:
                 self._commit()
                 return False
             except self.integrity_errors:
-                self._conn.rollback()
+                self._rollback()
                 return True
+            except BaseException:
+                self._rollback()
+                raise
+
+        return self._locked(work)
 
     def close(self) -> None:
         with self._lock:
@@ -275,8 +308,19 @@ class PostgresAuditStore(_SqlStore):
     def __init__(self, url: str) -> None:
         import psycopg
 
+        self._url = url
         self.integrity_errors = (psycopg.errors.UniqueViolation,)
+        self.connection_errors = (psycopg.OperationalError, psycopg.InterfaceError)
         super().__init__(psycopg.connect(url))
+
+    def _reconnect(self) -> None:
+        import psycopg
+
+        try:
+            self._conn.close()
+        except self.connection_errors:
+            pass
+        self._conn = psycopg.connect(self._url)
 
 
 def open_store(*, database_url: str | None, db_path: Path, synchronous: str = "FULL") -> AuditStore:

@@ -39,7 +39,9 @@ def private_schema(url: str) -> Iterator[str]:
     schema = f"hardening_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f"CREATE SCHEMA {schema}")
-        try:
-            yield make_conninfo(url, options=f"-csearch_path={schema}")
-        finally:
+    try:
+        yield make_conninfo(url, options=f"-csearch_path={schema}")
+    finally:
+        # A fresh connection: a test may have terminated every backend of the database, this one's included.
+        with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
