@@ -62,28 +62,31 @@ def load_json(body: bytes, max_bytes: int) -> Any:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise BadRequestError("request body is not valid JSON") from None
-    if _deeper_than(payload, MAX_JSON_DEPTH):
+    if _nested_deeper_than(body, MAX_JSON_DEPTH):
         raise BadRequestError(f"request JSON is nested deeper than {MAX_JSON_DEPTH} levels")
     return payload
 
 
-def _deeper_than(payload: Any, limit: int) -> bool:
-    # Iterative on purpose: the recursive walks downstream (copying, echoing, evaluating) are what a deep
-    # document would crash with RecursionError, so this check must not recurse itself. Level by level with
-    # exact type checks: it visits every value of every request, so it is kept to the cheapest operations.
-    level: list[Any] = [payload] if type(payload) in (dict, list) else []
-    for _ in range(limit):
-        deeper: list[Any] = []
-        append = deeper.append
-        for node in level:
-            for child in node.values() if type(node) is dict else node:
-                kind = type(child)
-                if kind is dict or kind is list:
-                    append(child)
-        if not deeper:
+# The depth check reads the bytes, not the parsed objects: it runs on every request, and a handful of C-level
+# bytes operations cost a third of a walk over every dict and list. It runs after orjson accepted the body, so
+# the brackets are balanced and string quotes pair up.
+_STRUCTURE = b'"[]{}'
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in _STRUCTURE)
+_ONE_BRACKET_KIND = bytes.maketrans(b"{}", b"[]")
+
+
+def _nested_deeper_than(body: bytes, limit: int) -> bool:
+    if b"\\" in body:  # escapes pair left to right: an escaped backslash first, then an escaped quote
+        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    marks = body.translate(_ONE_BRACKET_KIND, _NOT_STRUCTURE)
+    marks = marks.replace(b'""', b"")  # dropping two adjacent quotes keeps every bracket on its side of a string
+    # what is left between quotes is inside strings: every other piece of the split
+    brackets = b"".join(marks.split(b'"')[::2]) if b'"' in marks else marks
+    for _ in range(limit):  # each pass removes the innermost level
+        if not brackets:
             return False
-        level = deeper
-    return bool(level)
+        brackets = brackets.replace(b"[]", b"")
+    return bool(brackets)
 
 
 def parse_hook_request(payload: Any, expected_hook: str) -> HookRequest:
