@@ -20,6 +20,7 @@ from .demo import allow_browser_clients, install_demo
 from .errors import operation_outcome
 from .hooks import FHIR_JSON, json_response, router
 from .metrics import Metrics
+from .openapi_schema import declare_components
 from .payers import PayerDirectory
 from .pipeline import Engine, Evaluator, PolicyCatalog
 from .record import Fetcher, FetchResult
@@ -130,6 +131,7 @@ def create_app(
         policy_count=count,
     )
     app.include_router(router)
+    declare_components(app)  # the CDS Hooks request, response and OperationOutcome schemas the routes name
     install_demo(app)  # GET / demo page and its sample requests (issue 3)
     allow_browser_clients(app)  # CORS so the browser-based CDS Hooks sandbox can call us
 

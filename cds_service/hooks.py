@@ -6,6 +6,7 @@ tokens) reaches a response or a log line.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -24,12 +25,21 @@ from .errors import (
     UnauthorizedError,
     operation_outcome,
 )
+from .openapi_schema import (
+    FEEDBACK_OPERATION,
+    FEEDBACK_RESPONSES,
+    HEALTH_RESPONSES,
+    HOOK_OPERATION,
+    HOOK_RESPONSES,
+)
 from .request_model import HookRequest, load_json, parse_hook_request
 from .state import AppState
 from .store import InvocationRecord
 
 log = logging.getLogger("cds_service.hooks")
 FHIR_JSON = "application/fhir+json"
+# A load balancer's probe gives up after a few seconds; answer 503 before it does when the store hangs.
+HEALTH_TIMEOUT_S = 2.0
 
 router = APIRouter()
 
@@ -73,6 +83,13 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _service_id(request: Request) -> str:
+    # Not a function parameter: FastAPI would list a 422 validation error these routes never send. The id is
+    # declared in openapi_schema.py; an unknown one is the route's own 404 OperationOutcome.
+    service_id: str = request.path_params["service_id"]
+    return service_id
+
+
 @router.get("/cds-services")
 async def discovery(request: Request) -> Response:
     state = _state(request)
@@ -83,8 +100,9 @@ async def discovery(request: Request) -> Response:
     return json_response(discovery_document())
 
 
-@router.post("/cds-services/{service_id}")
-async def call_service(service_id: str, request: Request) -> Response:
+@router.post("/cds-services/{service_id}", openapi_extra=HOOK_OPERATION, responses=HOOK_RESPONSES)
+async def call_service(request: Request) -> Response:
+    service_id = _service_id(request)
     state = _state(request)
     started = time.perf_counter()
     hook_request: HookRequest | None = None
@@ -165,8 +183,14 @@ async def _record_failure(
         log.error("audit write for a failed call did not succeed: %s", type(exc).__name__)
 
 
-@router.post("/cds-services/{service_id}/feedback")
-async def feedback(service_id: str, request: Request) -> Response:
+@router.post(
+    "/cds-services/{service_id}/feedback",
+    openapi_extra=FEEDBACK_OPERATION,
+    responses=FEEDBACK_RESPONSES,
+    response_class=Response,  # for the document: the 200 has no body (every path returns a Response itself)
+)
+async def feedback(request: Request) -> Response:
+    service_id = _service_id(request)
     state = _state(request)
     try:
         if service_id not in SERVICES:
@@ -201,9 +225,16 @@ async def questionnaire(questionnaire_id: str, request: Request) -> Response:
     return json_response(found, media_type=FHIR_JSON)
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=HEALTH_RESPONSES)
 async def healthz(request: Request) -> Response:
+    """Readiness: 200 only when the audit store answers, since every hook call must write to it."""
     state = _state(request)
+    try:
+        # In a thread: the store's lock may be held by the audit writer's commit, and the loop must not wait.
+        await asyncio.wait_for(asyncio.to_thread(state.store.ping), HEALTH_TIMEOUT_S)
+    except Exception as exc:
+        log.error("health check: the audit store did not answer: %s", type(exc).__name__)
+        return json_response({"status": "unavailable", "audit_store": "unavailable"}, 503)
     return json_response({"status": "ok", "policies": state.policy_count, "auth": state.settings.auth})
 
 

@@ -106,6 +106,10 @@ class AuditStore(Protocol):
 
     async def seen_before(self, jti: str, expires_at: float) -> bool: ...
 
+    def ping(self) -> None:
+        """Raise unless the database answers a trivial query (the readiness check, GET /healthz)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -282,6 +286,13 @@ class _SqlStore:
                 raise
 
         return self._locked(work)
+
+    def ping(self) -> None:
+        def work() -> None:
+            self._conn.execute("SELECT 1").fetchall()
+            self._commit()  # PostgreSQL opened a transaction for it; an idle-in-transaction session holds locks
+
+        self._locked(work)
 
     def close(self) -> None:
         with self._lock:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
+import pytest
+
+from cds_service import hooks
 from cds_service.app import EmptyCatalog, create_app
 from cds_service.settings import Settings
+from cds_service.store import SqliteAuditStore
 from tests.cds_service.app_client import TestClient
 from tests.cds_service.hook_requests import order_sign
 from tests.fakes.jwt_minter import generate_key, mint_token, write_jwks_file
@@ -21,6 +27,57 @@ def test_healthz_and_metrics_count_requests_and_decisions(client: TestClient) ->
     assert 'cds_decisions_total{outcome="no-policy"} 1' in text
     assert "cds_hook_request_duration_seconds_count 2" in text
     assert 'cds_hook_request_duration_seconds_bucket{le="+Inf"} 2' in text
+
+
+def test_healthz_is_ready_while_the_audit_store_answers(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "policies": 0, "auth": "off"}
+
+
+def test_healthz_is_503_once_the_audit_store_is_gone(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    client.app.state.cds.store.close()  # type: ignore[attr-defined]
+    with caplog.at_level(logging.ERROR, logger="cds_service.hooks"):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "audit_store": "unavailable"}
+    assert "ProgrammingError" in caplog.text  # the type name only: sqlite's message stays out of the log
+    assert "closed" not in caplog.text
+
+
+class FailingStore(SqliteAuditStore):
+    def __init__(self, path: Path, ping_seconds: float = 0.0) -> None:
+        super().__init__(path)
+        self.ping_seconds = ping_seconds
+
+    def ping(self) -> None:
+        time.sleep(self.ping_seconds)
+        raise ConnectionError("secret connection detail: postgresql://user:pw@db")
+
+
+def test_healthz_failure_shows_no_exception_text(settings: Settings, tmp_path: Path) -> None:
+    store = FailingStore(tmp_path / "failing.sqlite3")
+    with TestClient(create_app(settings, policies=(EmptyCatalog(), None), store=store)) as client:
+        response = client.get("/healthz")
+    store.close()
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert "secret" not in response.text
+    assert "ConnectionError" not in response.text
+
+
+def test_healthz_answers_503_in_time_when_the_audit_store_hangs(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hooks, "HEALTH_TIMEOUT_S", 0.05)
+    store = FailingStore(tmp_path / "hanging.sqlite3", ping_seconds=0.5)
+    with TestClient(create_app(settings, policies=(EmptyCatalog(), None), store=store)) as client:
+        started = time.monotonic()
+        response = client.get("/healthz")
+        waited = time.monotonic() - started
+    store.close()
+    assert response.status_code == 503
+    assert waited < 0.4
 
 
 def test_feedback_is_stored_by_card_uuid(client: TestClient) -> None:
