@@ -24,6 +24,7 @@ from .suggestions import OrderSuggestion, suggestions_for
 
 if TYPE_CHECKING:
     from .policy.decision import CriterionResult, OrderDecision
+    from .policy.formulary import FormularyExclusion
     from .policy.registry import Policy
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "cards"
@@ -96,6 +97,7 @@ class CardRenderer:
         meta = policy.metadata
         order_ref = f"{order.get('resourceType')}/{order.get('id')}"
         outcome = "indeterminate" if assertion.covered == "indeterminate" else decision.decision
+        exclusion = decision.formulary_exclusion
         criteria = decision.path.criteria
         missing = decision.path.with_status("unknown")
         failed = decision.path.with_status("not-met")
@@ -111,7 +113,7 @@ class CardRenderer:
         }
         cards = OrderCards()
         if config.get("guideline", True):
-            summary = self._summary(env, outcome, meta.drug, assertion, missing, failed)
+            summary = self._summary(env, outcome, meta.drug, assertion, missing, failed, exclusion)
             detail = env.get_template("decision.md.j2").render(
                 **common,
                 headline=summary.split(": ", 1)[-1],
@@ -119,8 +121,13 @@ class CardRenderer:
                 path_title=decision.path.title,
                 criteria=[_criterion_view(c, data) for c in criteria],
                 values=[(name, _display(value)) for name, value in decision.values.items() if value is not None],
-                to_submit=[c for c in criteria if c.status == "unknown"] if outcome != "approved" else [],
+                # Documentation cannot turn a non-formulary product into an approval under this policy.
+                to_submit=[c for c in criteria if c.status == "unknown"]
+                if outcome != "approved" and not exclusion
+                else [],
                 other_use_policy=decision.other_use_policy,
+                non_formulary_product=exclusion.product if exclusion else None,
+                formulary_exception_policy=exclusion.exception_policy if exclusion else None,
                 unavailable=[r.text for r in assertion.reasons if r.code == "technical"],
             )
             card = _card(
@@ -160,7 +167,8 @@ class CardRenderer:
             )
             summary = _fit(f"{meta.drug}: quote prior authorization {assertion.satisfied_pa_id} on the claim")
             cards.extras.append(_card(summary, "info", detail, payer_label, "claim", None, order_ref))
-        if hook in ("order-sign", "order-select"):
+        # Order changes satisfy criteria; none makes a non-formulary product approvable under this policy.
+        if hook in ("order-sign", "order-select") and exclusion is None:
             for found in suggestions_for(decision, policy, order, date.today()):
                 topic = "therapy-alternatives-req" if found.is_alternate else "clinical-reminder"
                 if config.get(topic, True):
@@ -175,6 +183,7 @@ class CardRenderer:
         assertion: CoverageAssertion,
         missing: tuple[CriterionResult, ...],
         failed: tuple[CriterionResult, ...],
+        exclusion: FormularyExclusion | None,
     ) -> str:
         template = env.get_template("summary.txt.j2")
         first_missing = missing[0].description if missing else ""
@@ -182,6 +191,8 @@ class CardRenderer:
         params = {
             "decision": outcome,
             "drug": drug,
+            "non_formulary_product": exclusion.product if exclusion else None,
+            "formulary_exception_policy": exclusion.exception_policy if exclusion else None,
             "realtime": assertion.pa_needed == "satisfied",
             "expiry": assertion.expiry.isoformat() if assertion.expiry else None,
             "first_missing": first_missing,
@@ -226,7 +237,7 @@ class CardRenderer:
 
 
 def trace(decision: OrderDecision, order_ref: str) -> dict[str, Any]:
-    return {
+    recorded: dict[str, Any] = {
         "order": order_ref,
         "policy": decision.policy_id,
         "policyVersion": decision.policy_version,
@@ -236,6 +247,10 @@ def trace(decision: OrderDecision, order_ref: str) -> dict[str, Any]:
             for c in decision.path.criteria
         ],
     }
+    if decision.formulary_exception_policy:
+        # The criteria above may all be met: this is why the decision is still not-met.
+        recorded["formularyException"] = decision.formulary_exception_policy
+    return recorded
 
 
 def _card(

@@ -92,6 +92,21 @@ def assertion_for_not_met(
     return CoverageAssertion(covered="not-covered", policy_link=policy_link, reasons=(Reason(text),))
 
 
+def assertion_for_non_formulary(
+    *,
+    policy_link: str | None,
+    product: str,
+    exception_policy: str,
+    policy_label: str,
+) -> CoverageAssertion:
+    """The product is off the plan's formulary: not covered under this policy whatever its criteria show."""
+    text = (
+        f"Not covered under {policy_label}: {product} is non-formulary for this plan: "
+        f"request a formulary exception under {exception_policy}."
+    )
+    return CoverageAssertion(covered="not-covered", policy_link=policy_link, reasons=(Reason(text),))
+
+
 def assertion_for_technical_gap(
     *,
     primary: bool,

@@ -91,8 +91,10 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
         if order is None:
             raise PreconditionFailedError(f"the order {ref} was neither in the request nor retrievable")
         policy = None
+        codings: list[tuple[str, str]] = []
         if order.get("resourceType") == "MedicationRequest":
-            policy = engine.policies.find(payer_route.payer.key, medication_codings(order, data))
+            codings = medication_codings(order, data)
+            policy = engine.policies.find(payer_route.payer.key, codings)
         if policy is None or engine.evaluate is None:
             default = ci.assertion_for_default(payer_route.payer.default_covered, payer_route.payer.default_pa_needed)
             results.append(_OrderResult(ref, order, "no-policy", default))
@@ -111,6 +113,7 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
                 now=now,
                 line_of_business=payer_route.line_of_business,
                 order_resource=order,
+                ordered_codings=codings,
             )
         except CqlEvaluationError as error:
             # Data breaking FHIR's types (a code that is an array ...) cannot be decided on; the answer names
@@ -193,6 +196,16 @@ def _assert(
                 policy_label=label,
             ),
             "approved",
+        )
+    if decision.formulary_exclusion is not None:
+        return (
+            ci.assertion_for_non_formulary(
+                policy_link=link,
+                product=decision.formulary_exclusion.product,
+                exception_policy=decision.formulary_exclusion.exception_policy,
+                policy_label=label,
+            ),
+            "not-met",
         )
     if decision.decision == "not-met":
         failed = [f"{c.id} {c.description}" for c in decision.path.with_status("not-met")]

@@ -95,6 +95,7 @@ class Sample:
     decision: str  # approved | needs-info | not-met | no-policy
     sandbox_shape: bool = False
     swap: OrderSwap | None = None
+    formulary_exception: str | None = None  # the policy a not-met non-formulary product is sent to
 
 
 EVEROLIMUS = "centene/CP.PHAR.63"
@@ -229,6 +230,18 @@ SAMPLES: tuple[Sample, ...] = (
         "centene",
         "marketplace",
         "approved",
+    ),
+    Sample(
+        "centene-everolimus-disperz-marketplace-formulary-exception",
+        "The TSC seizures story on an Ambetter (Marketplace) plan: every criterion is met, but Afinitor Disperz "
+        "is non-formulary there, so it is not covered and the prescriber is sent to the formulary exception "
+        "policy HIM.PA.103.",
+        EVEROLIMUS,
+        "tsc-seizures-disperz-marketplace-formulary-exception",
+        "centene",
+        "marketplace",
+        "not-met",
+        formulary_exception="HIM.PA.103",
     ),
     Sample(
         "centene-amlodipine-no-policy-covered",
@@ -453,6 +466,7 @@ def build(sample: Sample, policies_dir: Path) -> BuiltSample:
         "policy": None if sample.decision == "no-policy" else sample.policy,
         "case": f"{sample.policy}/tests/cases.yaml#{sample.case}",
         "decision": sample.decision,
+        "formulary_exception": sample.formulary_exception,
         "sandbox_shape": sample.sandbox_shape,
     }
     return BuiltSample(request, record, index_entry)

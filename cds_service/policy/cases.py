@@ -13,6 +13,7 @@ import yaml
 
 from cql_like import PatientRecord
 
+from ..record import GatheredData, medication_codings
 from .decision import OrderDecision
 from .evaluate import evaluate_order
 from .registry import Policy
@@ -103,11 +104,7 @@ def read_resources(path: Path) -> Iterator[dict[str, Any]]:
 def run_case(case: PolicyCase) -> CaseOutcome:
     resources = case_resources(case)
     order = next(
-        (
-            r
-            for r in resources
-            if r.get("resourceType") == "MedicationRequest" and r.get("id") == case.order_id
-        ),
+        (r for r in resources if r.get("resourceType") == "MedicationRequest" and r.get("id") == case.order_id),
         None,
     )
     now = datetime(case.now.year, case.now.month, case.now.day, 12, tzinfo=UTC)
@@ -118,6 +115,7 @@ def run_case(case: PolicyCase) -> CaseOutcome:
         now=now,
         line_of_business=case.line_of_business,
         order_resource=order,
+        ordered_codings=_ordered_codings(order, resources),
     )
     outcome = CaseOutcome(case=case, decision=decision)
     if order is None:
@@ -138,11 +136,23 @@ def run_case(case: PolicyCase) -> CaseOutcome:
         got_expiry = decision.expiry.isoformat() if decision.expiry else None
         if got_expiry != (str(expect["expiry"]) if expect["expiry"] else None):
             outcome.mismatches.append(f"expiry: expected {expect['expiry']}, got {got_expiry}")
-    if "other_use_policy" in expect and decision.other_use_policy != expect["other_use_policy"]:
-        outcome.mismatches.append(
-            f"other_use_policy: expected {expect['other_use_policy']}, got {decision.other_use_policy}"
-        )
+    for key, actual in (
+        ("other_use_policy", decision.other_use_policy),
+        ("formulary_exception_policy", decision.formulary_exception_policy),
+    ):
+        if key in expect and actual != expect[key]:
+            outcome.mismatches.append(f"{key}: expected {expect[key]}, got {actual}")
     return outcome
+
+
+def _ordered_codings(order: dict[str, Any] | None, resources: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The ordered drug's codings read as the service reads them (a medicationReference resolved too)."""
+    if order is None:
+        return []
+    data = GatheredData()
+    for resource in resources:
+        data.add(resource)
+    return medication_codings(order, data)
 
 
 def describe(outcome: CaseOutcome) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from .formulary import FormularyExclusion
 from .metadata import CriterionStatus, PathKind
 
 Decision = Literal["approved", "needs-info", "not-met"]
@@ -57,11 +58,18 @@ class OrderDecision:
     expiry: date | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
     other_use_policy: str | None = None
+    # Set when the ordered product is off the member's formulary: the decision is then not-met whatever the
+    # criteria show, and `path` is the one the criteria alone would have decided on.
+    formulary_exclusion: FormularyExclusion | None = None
     evaluation_ms: float = 0.0
 
     @property
     def criteria(self) -> tuple[CriterionResult, ...]:
         return self.path.criteria
+
+    @property
+    def formulary_exception_policy(self) -> str | None:
+        return self.formulary_exclusion.exception_policy if self.formulary_exclusion else None
 
 
 def decide(paths: Sequence[PathResult]) -> tuple[Decision, PathResult]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from cql_like import PatientRecord
 
 from .decision import CriterionResult, OrderDecision, PathResult, decide, status_of
+from .formulary import formulary_exclusion
 from .metadata import add_duration
 from .registry import Policy
 
@@ -23,10 +24,14 @@ def evaluate_order(
     now: datetime,
     line_of_business: str,
     order_resource: Mapping[str, Any] | None = None,
+    *,
+    ordered_codings: Sequence[tuple[str, str]],
 ) -> OrderDecision:
     """Evaluate `policy` for the draft MedicationRequest `order_id` held in `record`.
 
     `order_resource` (the draft order itself) lets commercial approvals be capped by the requested duration.
+    `ordered_codings` are the (system, code) pairs of the ordered drug the policy was found by; they decide
+    whether the product is off the formulary of `line_of_business` (required, so no caller skips that check).
     """
     started = time.perf_counter()
     results = policy.library.evaluate(record, now=now, parameters={ORDER_PARAMETER: order_id})
@@ -52,10 +57,15 @@ def evaluate_order(
     )
     decision, deciding_path = decide(paths)
     metadata = policy.metadata
+    exclusion = formulary_exclusion(metadata, line_of_business, ordered_codings)
+    if exclusion is not None:
+        decision = "not-met"
     expiry = None
     if decision == "approved":
         expiry = approval_expiry(policy, deciding_path.kind, line_of_business, now.date(), order_resource)
-    other_use = metadata.other_uses.get(line_of_business) if decision == "not-met" else None
+    # A non-formulary product goes to the formulary exception policy, not to the other-uses route.
+    routes_other_uses = decision == "not-met" and exclusion is None
+    other_use = metadata.other_uses.get(line_of_business) if routes_other_uses else None
     values = {label: results.values.get(define) for label, define in metadata.display_values.items()}
     return OrderDecision(
         policy_id=metadata.id,
@@ -67,6 +77,7 @@ def evaluate_order(
         expiry=expiry,
         values=values,
         other_use_policy=other_use,
+        formulary_exclusion=exclusion,
         evaluation_ms=(time.perf_counter() - started) * 1000.0,
     )
 

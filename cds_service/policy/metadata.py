@@ -93,6 +93,15 @@ class SuggestionRule(_Open):
     code: CodingSpec | None = None
 
 
+class FormularyException(_Strict):
+    """Products a line of business keeps off its formulary: never approved under this policy's criteria; the
+    prescriber asks for a formulary exception under `policy` instead (e.g. Centene HIM and Afinitor Disperz)."""
+
+    policy: str
+    products: tuple[str, ...] = Field(min_length=1)  # codes from the policy's `drugs`
+    label: str | None = None  # how cards name the products; the ordered product's display when absent
+
+
 class Link(_Open):
     label: str
     url: str
@@ -112,6 +121,7 @@ class PolicyMetadata(_Open):
     paths: tuple[IndicationPath, ...] = Field(min_length=1)
     approval_duration: ApprovalDurations = ApprovalDurations()
     other_uses: dict[str, str] = Field(default_factory=dict)
+    formulary_exceptions: dict[str, FormularyException] = Field(default_factory=dict)
     display_values: dict[str, str] = Field(default_factory=dict)
     suggestions: tuple[SuggestionRule, ...] = ()
     links: tuple[Link, ...] = ()
@@ -134,11 +144,10 @@ def load_metadata(path: Path) -> PolicyMetadata:
     try:
         metadata = PolicyMetadata.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(part) for part in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise PolicyMetadataError(f"{path}: {problems}") from exc
     _check_unique_criteria(path, metadata)
+    _check_formulary_exceptions(path, metadata)
     return metadata
 
 
@@ -151,8 +160,21 @@ def _check_unique_criteria(path: Path, metadata: PolicyMetadata) -> None:
             seen.add(criterion.id)
     for rule in metadata.suggestions:
         if rule.criterion not in seen:
+            raise PolicyMetadataError(f"{path}: suggestion names criterion {rule.criterion}, which no path declares")
+
+
+def _check_formulary_exceptions(path: Path, metadata: PolicyMetadata) -> None:
+    # A code outside `drugs` never reaches this policy, so listing it would silently exclude nothing.
+    governed = {product.code for product in metadata.drugs}
+    for line, exception in metadata.formulary_exceptions.items():
+        if line not in metadata.lines_of_business:
             raise PolicyMetadataError(
-                f"{path}: suggestion names criterion {rule.criterion}, which no path declares"
+                f"{path}: formulary_exceptions.{line}: {line} is not one of the lines_of_business"
+            )
+        unknown = [code for code in exception.products if code not in governed]
+        if unknown:
+            raise PolicyMetadataError(
+                f"{path}: formulary_exceptions.{line}.products: {', '.join(unknown)} not among the policy's drugs"
             )
 
 

@@ -3,6 +3,7 @@ suggestions."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -14,6 +15,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from cds_service import coverage_info as ci
 from cds_service.cards import CardRenderer, OrderCards, markdown_escape
 from cds_service.discovery import DEFAULT_CONFIGURATION
+from cds_service.policy.formulary import FormularyExclusion
 from cds_service.record import GatheredData
 from tests.cds_service.hook_requests import medication_request
 from tests.cds_service.inferno_checks import check_card, classify_cards
@@ -176,6 +178,38 @@ def test_not_met_card_names_the_failed_criterion_and_other_use_route() -> None:
     assert card["summary"].startswith("Lumakras: not covered; not met: KRAS G12C")
     assert "| I.A.2 | not met |" in card["detail"]
     assert "CP.PMN.53" in card["detail"]
+
+
+def test_non_formulary_card_sends_to_the_exception_policy_and_still_lists_the_criteria() -> None:
+    excluded = replace(
+        decision(OVERDOSE, evidence={"I.A.2": ("Observation/kras-1",)}),
+        decision="not-met",
+        formulary_exclusion=FormularyExclusion(product="Lumakras 120 mg", exception_policy="HIM.PA.103"),
+    )
+    cards = CardRenderer().render(
+        decision=excluded,
+        policy=cast("Policy", sotorasib_policy()),
+        order=_order(),
+        payer_label="Centene",
+        assertion=ci.assertion_for_non_formulary(
+            policy_link=None, product="Lumakras 120 mg", exception_policy="HIM.PA.103", policy_label="x"
+        ),
+        data=GatheredData(),
+        config=DEFAULT_CONFIGURATION,
+        hook="order-sign",
+    )
+    card = cards.decision
+    assert card is not None and cards.extras == []  # no dose suggestion: no order change makes it approvable
+    check_card(card)
+    assert card["summary"] == (
+        "Lumakras: not covered; Lumakras 120 mg is non-formulary for this plan: "
+        "request a formulary exception under HIM.PA.103"
+    )
+    assert card["indicator"] == "warning"
+    assert "**Request a formulary exception under HIM.PA.103.**" in card["detail"]
+    assert "| I.A.2 | unknown |" in card["detail"] and "What to submit" not in card["detail"]
+    trace = card["extension"]["coverage-hooks.trace"]
+    assert (trace["decision"], trace["formularyException"]) == ("not-met", "HIM.PA.103")
 
 
 def test_summaries_stay_under_140_characters() -> None:

@@ -100,6 +100,25 @@ def test_not_met_is_not_covered_without_pa_needed_and_names_the_failures_and_rou
     assert "I.A.2" in text and "CP.PMN.53" in text
 
 
+def test_non_formulary_is_not_covered_and_names_the_formulary_exception_policy() -> None:
+    v = _values(
+        ci.assertion_for_non_formulary(
+            policy_link="https://policy",
+            product="Afinitor Disperz",
+            exception_policy="HIM.PA.103",
+            policy_label="Centene CP.PHAR.63",
+        )
+    )
+    assert v["covered"] == ["not-covered"] and "pa-needed" not in v and "doc-needed" not in v
+    assert "satisfied-pa-id" not in v and "expiry-date" not in v
+    assert v["reason"] == [
+        {
+            "text": "Not covered under Centene CP.PHAR.63: Afinitor Disperz is non-formulary for this plan: "
+            "request a formulary exception under HIM.PA.103."
+        }
+    ]
+
+
 def test_technical_gap_is_indeterminate_with_reason_technical() -> None:
     v = _values(
         ci.assertion_for_technical_gap(

@@ -1,9 +1,11 @@
 """Pipeline behaviour with the shipped policies, in process: card limits and types from the configuration,
-suggestions from policy rules, and `indeterminate` + `technical` when the EHR fails to deliver evidence."""
+suggestions from policy rules, `indeterminate` + `technical` when the EHR fails to deliver evidence, and
+products a line of business keeps off its formulary."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -137,3 +139,59 @@ def test_approval_without_real_time_determination_asks_for_the_pa_request(
     assert values["questionnaire"] and "satisfied-pa-id" not in values and "expiry-date" not in values
     assert not [c for c in body["cards"] if c["source"]["topic"]["code"] == "claim"]
     assert body["cards"][0]["summary"].startswith("Lumakras: criteria met; submit prior authorization")
+
+
+def _decided(body: dict[str, Any], order_id: str) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
+    """The order's coverage-information values and its cards."""
+    [action] = [a for a in body["systemActions"] if a["resource"]["id"] == order_id]
+    ref = [{"reference": f"MedicationRequest/{order_id}"}]
+    cards = [c for c in body["cards"] if c["extension"]["davinci-crd.associated-resource"] == ref]
+    return coverage_info_values(coverage_information(action["resource"])[0]), cards
+
+
+DISPERZ_NON_FORMULARY = (
+    "Afinitor Disperz is non-formulary for this plan: request a formulary exception under HIM.PA.103"
+)
+
+
+def test_marketplace_disperz_is_not_covered_and_sent_to_the_formulary_exception_policy(
+    service: TestClient, cases: dict[str, PolicyCase]
+) -> None:
+    case = cases["centene-cp-phar-63/tsc-seizures-disperz-marketplace-formulary-exception"]
+    values, cards = _decided(_post(service, hook_request_for_case(case)), case.order_id)
+    assert values["covered"] == ["not-covered"] and "pa-needed" not in values
+    assert "satisfied-pa-id" not in values and "expiry-date" not in values
+    assert [r["text"] for r in values["reason"]] == [f"Not covered under Centene CP.PHAR.63: {DISPERZ_NON_FORMULARY}."]
+    [card] = cards  # no dose or partner suggestion: no order change makes Disperz approvable here
+    assert card["summary"] == f"everolimus: not covered; {DISPERZ_NON_FORMULARY}"
+    assert card["indicator"] == "warning"
+    assert "**Request a formulary exception under HIM.PA.103.** Afinitor Disperz is not approved" in card["detail"]
+    assert "| I.F.5 | met |" in card["detail"]  # the criteria are still shown, for information
+    assert "What to submit" not in card["detail"]
+    trace = card["extension"]["coverage-hooks.trace"]
+    assert (trace["decision"], trace["formularyException"]) == ("not-met", "HIM.PA.103")
+    assert {c["status"] for c in trace["criteria"]} == {"met"}
+
+
+def test_the_same_disperz_order_on_medicaid_is_approved(service: TestClient, cases: dict[str, PolicyCase]) -> None:
+    case = cases["centene-cp-phar-63/tsc-seizures-disperz-marketplace-formulary-exception"]
+    values, cards = _decided(
+        _post(service, hook_request_for_case(replace(case, line_of_business="medicaid"))), "mr-everolimus"
+    )
+    assert (values["covered"], values["pa-needed"], values["expiry-date"]) == (
+        ["covered"],
+        ["satisfied"],
+        ["2027-05-23"],
+    )
+    assert cards[0]["summary"] == "everolimus: prior authorization approved through 2027-05-23"
+    assert "formularyException" not in cards[0]["extension"]["coverage-hooks.trace"]
+
+
+def test_marketplace_afinitor_tablets_are_decided_on_the_criteria(
+    service: TestClient, cases: dict[str, PolicyCase]
+) -> None:
+    case = cases["centene-cp-phar-63/breast-recurrence-bid-timing-code-approved"]
+    assert case.line_of_business == "marketplace"
+    values, cards = _decided(_post(service, hook_request_for_case(case)), case.order_id)
+    assert (values["covered"], values["pa-needed"]) == (["covered"], ["satisfied"])
+    assert "non-formulary" not in cards[0]["summary"] + cards[0]["detail"]

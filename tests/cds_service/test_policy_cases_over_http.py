@@ -72,6 +72,11 @@ def test_case_through_the_hook(case: PolicyCase, service: tuple[TestClient, _Clo
         for c in engine.path.criteria
     ]
     assert len(card["summary"]) < 140 and case.policy.metadata.drug in card["summary"]
+    exception_policy = engine.formulary_exception_policy
+    assert trace.get("formularyException") == exception_policy
+    if exception_policy:
+        assert exception_policy in values["reason"][0]["text"] and exception_policy in card["summary"]
+        assert "expiry-date" not in values and "satisfied-pa-id" not in values
 
 
 def _assert_codes(expected: str, values: dict[str, list[Any]], case: PolicyCase, expiry: str | None) -> None:

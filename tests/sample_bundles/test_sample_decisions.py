@@ -45,7 +45,9 @@ def test_every_sample_names_its_decision() -> None:
         "no-policy": "-no-policy-",
     }
     for entry in SAMPLES:
-        assert suffixes[entry["decision"]] in entry["name"], entry["name"]
+        # a non-formulary product is named for where it is sent, not for the criteria (they may all be met)
+        suffix = "-formulary-exception" if entry["formulary_exception"] else suffixes[entry["decision"]]
+        assert suffix in entry["name"], entry["name"]
     assert {e["decision"] for e in SAMPLES} == set(suffixes)
     assert any(e["sandbox_shape"] for e in SAMPLES)
     assert {e["line_of_business"] for e in SAMPLES} >= {"medicaid", "commercial", "marketplace"}
@@ -85,7 +87,11 @@ def test_needs_info_sample(client: TestClient, entry: dict[str, Any]) -> None:
     assert decision_card["indicator"] == "warning"
 
 
-@pytest.mark.parametrize("entry", [e for e in SAMPLES if e["decision"] == "not-met"], ids=lambda e: e["name"])
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in SAMPLES if e["decision"] == "not-met" and not e["formulary_exception"]],
+    ids=lambda e: e["name"],
+)
 def test_not_met_sample(client: TestClient, entry: dict[str, Any]) -> None:
     body = post(client, entry["name"])
     info = coverage_information(body, entry["order"])
@@ -96,6 +102,26 @@ def test_not_met_sample(client: TestClient, entry: dict[str, Any]) -> None:
     trace = decision_card["extension"]["coverage-hooks.trace"]
     assert trace["decision"] == "not-met"
     assert any(c["status"] == "not-met" for c in trace["criteria"])
+
+
+@pytest.mark.parametrize("entry", [e for e in SAMPLES if e["formulary_exception"]], ids=lambda e: e["name"])
+def test_formulary_exception_sample(client: TestClient, entry: dict[str, Any]) -> None:
+    assert entry["decision"] == "not-met"
+    body = post(client, entry["name"])
+    info = coverage_information(body, entry["order"])
+    assert info["covered"] == ["not-covered"]
+    assert not {"pa-needed", "satisfied-pa-id", "expiry-date"} & set(info)
+    exception_policy = entry["formulary_exception"]
+    [reason] = info["reason"]
+    assert reason["text"].endswith(
+        f"is non-formulary for this plan: request a formulary exception under {exception_policy}."
+    )
+    decision_card = cards_for(body, entry["order"])[0]
+    assert decision_card["summary"].startswith(f"{policy_drug(entry['policy'])}: not covered; ")
+    assert decision_card["summary"].endswith(f"request a formulary exception under {exception_policy}")
+    trace = decision_card["extension"]["coverage-hooks.trace"]
+    assert (trace["decision"], trace["formularyException"]) == ("not-met", exception_policy)
+    assert trace["criteria"] and {c["status"] for c in trace["criteria"]} == {"met"}  # the story meets them all
 
 
 @pytest.mark.parametrize("entry", [e for e in SAMPLES if e["decision"] == "no-policy"], ids=lambda e: e["name"])

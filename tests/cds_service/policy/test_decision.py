@@ -32,16 +32,12 @@ def test_a_fully_met_path_approves_even_when_another_path_fails() -> None:
 
 
 def test_unknown_without_not_met_asks_for_information() -> None:
-    decision, path = decide(
-        [_path("I.A", "met", "unknown", "unknown"), _path("I.B", "unknown", "met", "met")]
-    )
+    decision, path = decide([_path("I.A", "met", "unknown", "unknown"), _path("I.B", "unknown", "met", "met")])
     assert (decision, path.id) == ("needs-info", "I.B")
 
 
 def test_every_path_failing_is_not_met_and_shows_the_closest_path() -> None:
-    decision, path = decide(
-        [_path("I.A", "not-met", "not-met", "met"), _path("I.B", "not-met", "met", "met")]
-    )
+    decision, path = decide([_path("I.A", "not-met", "not-met", "met"), _path("I.B", "not-met", "met", "met")])
     assert (decision, path.id) == ("not-met", "I.B")
 
 

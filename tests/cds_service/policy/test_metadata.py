@@ -63,3 +63,37 @@ def test_duplicate_criterion_ids_are_rejected(tmp_path: Path) -> None:
     path.write_text(MINIMAL.replace("approval_duration:", duplicate + "approval_duration:"))
     with pytest.raises(PolicyMetadataError, match="I.A.1 appears twice"):
         load_metadata(path)
+
+
+FORMULARY_EXCEPTION = """
+formulary_exceptions:
+  medicaid: {policy: X.PA.1, label: Onebrand, products: ["1"]}
+"""
+
+
+def test_formulary_exceptions_are_typed(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(MINIMAL + FORMULARY_EXCEPTION)
+    exception = load_metadata(path).formulary_exceptions["medicaid"]
+    assert (exception.policy, exception.products, exception.label) == ("X.PA.1", ("1",), "Onebrand")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (('products: ["1"]', 'products: ["1", "99"]'), r"formulary_exceptions.medicaid.products: 99 not among"),
+        (
+            ("  medicaid: {policy", "  marketplace: {policy"),
+            r"formulary_exceptions.marketplace: marketplace is not one",
+        ),
+        (("policy: X.PA.1, ", ""), r"formulary_exceptions.medicaid.policy: Field required"),
+        (("label: Onebrand", "lable: Onebrand"), r"formulary_exceptions.medicaid.lable: Extra inputs"),
+    ],
+)
+def test_formulary_exception_errors_name_the_file_and_the_entry(
+    tmp_path: Path, edit: tuple[str, str], message: str
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(MINIMAL + FORMULARY_EXCEPTION.replace(*edit))
+    with pytest.raises(PolicyMetadataError, match=rf"{path}: {message}"):
+        load_metadata(path)
