@@ -7,6 +7,7 @@ operator needs a System value.
 
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,13 @@ _BINARY: dict[str, Any] = {
     "modulo": arithmetic.modulo, "power": arithmetic.power, "concatenate": arithmetic.concatenate,
     "union": lists.union, "intersect": lists.intersect, "except": lists.except_,
 }  # fmt: skip
+# Once neither side is null, CQL's String and Integer operators are Python's (code-point order for strings), and
+# these are the operands policies compare most: such calls skip the generic dispatch over every CQL type.
+_SAME_TYPE_SCALAR_OPS: dict[str, Any] = {
+    "equal": operator.eq, "not_equal": operator.ne, "less": operator.lt, "less_or_equal": operator.le,
+    "greater": operator.gt, "greater_or_equal": operator.ge, "add": operator.add,
+}  # fmt: skip
+_SCALAR_PYTHON_TYPES: dict[str, type] = {"String": str, "Integer": int}
 _COMPARISONS = frozenset({"equal", "not_equal", "less", "less_or_equal", "greater", "greater_or_equal"})
 _RAW_LIST_OPS = frozenset({"union", "intersect", "except"})
 _RAW_ARG_FUNCTIONS = frozenset({
@@ -313,6 +321,17 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
         if left.constant and right.constant and op not in _RAW_LIST_OPS:
             folded = impl(lf(None), rf(None))  # type: ignore[arg-type]  # constants ignore the context
             return Compiled(lambda ctx: folded, result_type, True)
+        scalar = _SCALAR_PYTHON_TYPES.get(left.type) if left.type == right.type else None
+        scalar_op = _SAME_TYPE_SCALAR_OPS.get(op) if scalar is not None else None
+        if scalar_op is not None:
+
+            def same_type_scalar(ctx: EvaluationContext) -> Any:
+                a, b = lf(ctx), rf(ctx)
+                if type(a) is scalar and type(b) is scalar:  # exact types: True is not an Integer
+                    return scalar_op(a, b)
+                return impl(a, b)  # null, or a value the static type did not foresee
+
+            return Compiled(same_type_scalar, result_type)
         return Compiled(lambda ctx: impl(lf(ctx), rf(ctx)), result_type)
 
     def _logical(self, e: n.Binary, scope: Scope) -> Compiled:
