@@ -30,6 +30,7 @@ run: $(RUN_STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check cql_like cds_service tests bench
+	$(PY) -m ruff format --check cql_like cds_service tests bench
 	$(PY) -m mypy
 	$(PY) -m cql_like check policies/
 	$(PY) -m pytest

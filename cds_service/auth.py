@@ -184,9 +184,7 @@ class ClientAuthenticator:
             key = await self._find_key(header)
             claims = _verified_claims(token, key, header.alg, audience, self._trusted_issuers)
             identity = self._identity(header, claims)
-            if await self._jti_cache.seen_before(
-                f"{identity.iss} {identity.jti}", identity.expires_at + LEEWAY_S
-            ):
+            if await self._jti_cache.seen_before(f"{identity.iss} {identity.jti}", identity.expires_at + LEEWAY_S):
                 raise AuthenticationError("replayed_jti")
             return identity
         except AuthenticationError as error:
@@ -263,9 +261,7 @@ def _unverified_issuer(token: str) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def _verified_claims(
-    token: str, key: PublicKey, alg: str, audience: str, issuers: frozenset[str]
-) -> dict[str, Any]:
+def _verified_claims(token: str, key: PublicKey, alg: str, audience: str, issuers: frozenset[str]) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,

@@ -164,10 +164,7 @@ class FhirFetcher:
             allowlist=self._allowlist,
         )
         progress = {key: _KeyProgress() for key in queries}
-        tasks = [
-            asyncio.create_task(self._run_query(session, query, progress[key]))
-            for key, query in queries.items()
-        ]
+        tasks = [asyncio.create_task(self._run_query(session, query, progress[key])) for key, query in queries.items()]
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=max(0.0, session.deadline - loop.time()))
             for task in pending:
@@ -193,9 +190,7 @@ class FhirFetcher:
         # Not in a finally: a task cancelled at the deadline must stay "not done" (a timeout).
         progress.done = True
 
-    async def _with_later_pages(
-        self, session: _Session, first_page: dict[str, Any], progress: _KeyProgress
-    ) -> None:
+    async def _with_later_pages(self, session: _Session, first_page: dict[str, Any], progress: _KeyProgress) -> None:
         merged = {**first_page, "entry": _entries(first_page)}
         merged["link"] = [link for link in _links(first_page) if _relation(link) != "next"]
         progress.resource = merged
@@ -236,9 +231,7 @@ class FhirFetcher:
         if session.access_token and same_origin(url, session.base_url):
             headers["Authorization"] = f"Bearer {session.access_token}"
         try:
-            async with self._client.stream(
-                "GET", url, headers=headers, timeout=httpx.Timeout(remaining)
-            ) as response:
+            async with self._client.stream("GET", url, headers=headers, timeout=httpx.Timeout(remaining)) as response:
                 if response.status_code in _REDIRECT_STATUSES or response.status_code >= 400:
                     return response.status_code, b"", response.headers.get("location")
                 return response.status_code, await self._read_capped(response), None

@@ -155,9 +155,7 @@ class JkuKeySource:
         lock = self._locks.get(jku)
         if lock is None:
             if len(self._locks) >= 4 * self._max_entries:
-                self._locks = {
-                    url: held for url, held in self._locks.items() if held.locked() or url in self._cache
-                }
+                self._locks = {url: held for url, held in self._locks.items() if held.locked() or url in self._cache}
             lock = self._locks[jku] = asyncio.Lock()
         return lock
 

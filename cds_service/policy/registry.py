@@ -108,9 +108,7 @@ def load_policy(folder: Path) -> Policy:
     library_dirs = [folder, *shared_dirs(folder)]
     valueset_dirs = [d / "valuesets" for d in library_dirs if (d / "valuesets").is_dir()]
     terminology = LocalTerminology.from_dirs(valueset_dirs)
-    library = load_library(
-        folder / f"{metadata.library}.cql", terminology=terminology, library_paths=library_dirs
-    )
+    library = load_library(folder / f"{metadata.library}.cql", terminology=terminology, library_paths=library_dirs)
     questionnaire = None
     if metadata.questionnaire:
         questionnaire_path = folder / metadata.questionnaire

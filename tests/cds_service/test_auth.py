@@ -50,9 +50,7 @@ def authenticator(tmp_path: Path, es_key: SigningKey, rs_key: SigningKey) -> Cli
     )
 
 
-def authenticate(
-    authenticator: ClientAuthenticator, header: str | None, audience: str = AUD
-) -> ClientIdentity:
+def authenticate(authenticator: ClientAuthenticator, header: str | None, audience: str = AUD) -> ClientIdentity:
     return asyncio.run(authenticator.authenticate(header, audience))
 
 
@@ -83,9 +81,7 @@ def test_accepts_valid_rs384_token(authenticator: ClientAuthenticator, rs_key: S
     assert identity.client_id == ISS  # no sub: CDS Hooks tokens need not carry one
 
 
-def test_accepts_audience_list_containing_the_endpoint(
-    authenticator: ClientAuthenticator, es_key: SigningKey
-) -> None:
+def test_accepts_audience_list_containing_the_endpoint(authenticator: ClientAuthenticator, es_key: SigningKey) -> None:
     token = mint_token(es_key, iss=ISS, aud=["https://other.example.org", AUD])
     assert authenticate(authenticator, bearer(token)).iss == ISS
 
@@ -135,9 +131,7 @@ def test_rejects_alg_none(authenticator: ClientAuthenticator, es_key: SigningKey
     assert rejection_reason(authenticator, bearer(token)) == "alg_not_allowed"
 
 
-def test_rejects_hs256_signed_with_public_key_as_secret(
-    authenticator: ClientAuthenticator, rs_key: SigningKey
-) -> None:
+def test_rejects_hs256_signed_with_public_key_as_secret(authenticator: ClientAuthenticator, rs_key: SigningKey) -> None:
     token = forge_token(
         {"alg": "HS256", "typ": "JWT", "kid": rs_key.kid},
         default_claims(iss=ISS, aud=AUD),
@@ -198,9 +192,7 @@ def test_rejects_jku_off_the_allowlist_and_never_fetches_it(tmp_path: Path, es_k
     assert recorder.connection_count == 0
 
 
-def test_allowlisted_jku_is_fetched_so_the_recorder_would_see_a_fetch(
-    tmp_path: Path, es_key: SigningKey
-) -> None:
+def test_allowlisted_jku_is_fetched_so_the_recorder_would_see_a_fetch(tmp_path: Path, es_key: SigningKey) -> None:
     # Control for the test above: the same set-up with the recorder allowlisted does connect.
     with ConnectionRecorder() as recorder:
         authenticator = ClientAuthenticator.from_settings(

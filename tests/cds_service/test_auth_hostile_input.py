@@ -42,9 +42,7 @@ def _rejects(header: str) -> bool:
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
 NOW = int(time.time())
@@ -88,9 +86,7 @@ def test_arbitrary_header_text_is_rejected_cleanly(header: str) -> None:
     jose=JOSE_HEADERS,
     claims=CLAIMS,
 )
-def test_arbitrary_header_and_claims_are_rejected_cleanly(
-    jose: dict[str, object], claims: dict[str, object]
-) -> None:
+def test_arbitrary_header_and_claims_are_rejected_cleanly(jose: dict[str, object], claims: dict[str, object]) -> None:
     token = f"{_segment(jose)}.{_segment(claims)}.c2lnbmF0dXJl"
     assert _rejects(f"Bearer {token}")
 

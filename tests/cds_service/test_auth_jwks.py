@@ -84,9 +84,7 @@ class CountingJwks:
 def test_jku_is_refetched_for_a_new_kid_after_the_refetch_interval() -> None:
     old, new = generate_key("ES384", kid="old"), generate_key("ES384", kid="new")
     endpoint = CountingJwks(jwks(old))
-    source = JkuKeySource(
-        UrlAllowlist([JKU]), transport=httpx.MockTransport(endpoint), refetch_interval_s=0.0
-    )
+    source = JkuKeySource(UrlAllowlist([JKU]), transport=httpx.MockTransport(endpoint), refetch_interval_s=0.0)
 
     async def scenario() -> list[bool]:
         found_old = await source.find(JKU, "old", "ES384") is not None

@@ -106,9 +106,7 @@ class FakeFhirServer:
         self._stopping = threading.Event()
         self._httpd = _HttpServer(("127.0.0.1", 0), _Handler)
         self._httpd.fake = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.add(*resources)
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -177,9 +175,7 @@ class FakeFhirServer:
             self._documents[path] = json.dumps(document).encode()
         return self.origin + path
 
-    def set_fault(
-        self, fault: Fault, *, resource_type: str | None = None, redirect_to: str | None = None
-    ) -> None:
+    def set_fault(self, fault: Fault, *, resource_type: str | None = None, redirect_to: str | None = None) -> None:
         if fault is Fault.REDIRECT and not redirect_to:
             raise ValueError("Fault.REDIRECT needs redirect_to (a base URL)")
         with self._lock:
@@ -375,10 +371,7 @@ def _refers_to_patient(resource: dict[str, Any], wanted: list[str]) -> bool:
         return resource.get("id") in ids
     for element in _REFERENCE_ELEMENTS:
         reference = resource.get(element)
-        if (
-            isinstance(reference, dict)
-            and str(reference.get("reference", "")).removeprefix("Patient/") in ids
-        ):
+        if isinstance(reference, dict) and str(reference.get("reference", "")).removeprefix("Patient/") in ids:
             return True
     return False
 

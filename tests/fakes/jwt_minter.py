@@ -109,9 +109,7 @@ def mint_token(
     return jwt.encode(claims, key.private_key, algorithm=key.alg, headers=headers)
 
 
-def forge_token(
-    header: Mapping[str, Any], claims: Mapping[str, Any], *, hmac_secret: bytes | None = None
-) -> str:
+def forge_token(header: Mapping[str, Any], claims: Mapping[str, Any], *, hmac_secret: bytes | None = None) -> str:
     """A hand-built token for attacks the JWT library refuses to sign.
 
     With ``hmac_secret`` the token is HS256-signed with it (e.g. a public key's PEM, the classic
@@ -124,9 +122,7 @@ def forge_token(
     def segment(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
-    signing_input = (
-        f"{segment(json.dumps(dict(header)).encode())}.{segment(json.dumps(dict(claims)).encode())}"
-    )
+    signing_input = f"{segment(json.dumps(dict(header)).encode())}.{segment(json.dumps(dict(claims)).encode())}"
     signature = b""
     if hmac_secret is not None:
         signature = hmac.new(hmac_secret, signing_input.encode("ascii"), hashlib.sha256).digest()
