@@ -34,7 +34,9 @@ def evaluate_order(
     whether the product is off the formulary of `line_of_business` (required, so no caller skips that check).
     """
     started = time.perf_counter()
-    results = policy.library.evaluate(record, now=now, parameters={ORDER_PARAMETER: order_id})
+    results = policy.library.evaluate(
+        record, now=now, parameters={ORDER_PARAMETER: order_id}, defines=policy.metadata.decision_defines
+    )
     paths = tuple(
         PathResult(
             id=path.id,

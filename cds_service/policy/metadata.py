@@ -126,6 +126,13 @@ class PolicyMetadata(_Open):
     suggestions: tuple[SuggestionRule, ...] = ()
     links: tuple[Link, ...] = ()
 
+    @property
+    def decision_defines(self) -> tuple[str, ...]:
+        """The defines a decision reads: every criterion's and every display value's. Evaluating only these
+        (and what they depend on) skips the library's other public defines, which no answer shows."""
+        criteria = (criterion.define for path in self.paths for criterion in path.criteria)
+        return tuple(dict.fromkeys([*criteria, *self.display_values.values()]))
+
     def criterion(self, criterion_id: str) -> Criterion | None:
         for path in self.paths:
             for criterion in path.criteria:

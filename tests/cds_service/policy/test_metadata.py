@@ -50,6 +50,22 @@ def test_minimal_metadata_loads(tmp_path: Path) -> None:
     assert metadata.criterion("I.A.1") is not None
 
 
+def test_decision_defines_are_the_criteria_and_display_values_once_each(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    extra = """
+      - {id: I.A.2, define: Has Diagnosis, description: Diagnosis documented}
+      - {id: I.A.3, define: Adult, description: Adult again (a define may decide two criteria)}
+display_values: {Age: Age In Years, Adult: Adult}
+"""
+    path.write_text(
+        MINIMAL.replace(
+            "      - {id: I.A.1, define: Adult, description: Age 18 or older}\n",
+            "      - {id: I.A.1, define: Adult, description: Age 18 or older}" + extra,
+        )
+    )
+    assert load_metadata(path).decision_defines == ("Adult", "Has Diagnosis", "Age In Years")
+
+
 def test_errors_name_the_file_and_the_key(tmp_path: Path) -> None:
     path = tmp_path / "policy.yaml"
     path.write_text(MINIMAL.replace("P6M", "six months"))
