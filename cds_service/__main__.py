@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import orjson
 import typer
 import uvicorn
 
+from .metrics import MULTIPROC_DIR_ENV
 from .replay import replay_command
 from .settings import Settings
 from .store import open_store
@@ -31,15 +36,36 @@ def serve(
     """Serve the CDS Hooks endpoints, configured from the environment (see README)."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     chosen_port = port if port is not None else int(os.environ.get("PORT") or 8080)
-    uvicorn.run(
-        "cds_service.app:app_from_env",
-        factory=True,
-        host=host,
-        port=chosen_port,
-        workers=workers,
-        log_level=log_level,
-        access_log=False,
-    )
+    with _shared_metrics_dir(workers):
+        uvicorn.run(
+            "cds_service.app:app_from_env",
+            factory=True,
+            host=host,
+            port=chosen_port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+        )
+
+
+@contextmanager
+def _shared_metrics_dir(workers: int) -> Iterator[None]:
+    """With several workers, a fresh directory where each writes its metrics, so any of them can answer the sum.
+
+    Set here, before uvicorn starts the workers: they inherit it, and prometheus_client reads it when first
+    imported. An operator's own PROMETHEUS_MULTIPROC_DIR is used as it is and left in place.
+    """
+    if workers <= 1 or os.environ.get(MULTIPROC_DIR_ENV):
+        yield
+        return
+    created = tempfile.mkdtemp(prefix="cds-metrics-")
+    os.environ[MULTIPROC_DIR_ENV] = created
+    logging.getLogger("cds_service").info("metrics of the %d workers are shared through %s", workers, created)
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_DIR_ENV]
+        shutil.rmtree(created, ignore_errors=True)
 
 
 @cli.command()

@@ -25,6 +25,7 @@ from .errors import (
     UnauthorizedError,
     operation_outcome,
 )
+from .metrics import METRICS_CONTENT_TYPE
 from .openapi_schema import (
     FEEDBACK_OPERATION,
     FEEDBACK_RESPONSES,
@@ -240,4 +241,4 @@ async def healthz(request: Request) -> Response:
 
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
-    return Response(_state(request).metrics.render(), media_type="text/plain; version=0.0.4")
+    return Response(_state(request).metrics.render(), media_type=METRICS_CONTENT_TYPE)
