@@ -398,6 +398,24 @@ def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
 
     if len(arg_fns) == 1:
         only = arg_fns[0]
+        name = names[0]
+
+        def run_body_one(ctx: EvaluationContext, value: Any) -> tuple[Any, frozenset[str], tuple[Any, ...]]:
+            # run_body for the most common arity, without the per-parameter loops
+            env = ctx.env
+            saved = env.get(name, _MISSING)
+            env[name] = value
+            found: set[str] = set()
+            ctx.evidence.append(found)
+            try:
+                result = body(ctx)
+            finally:
+                ctx.evidence.pop()
+                if saved is _MISSING:
+                    env.pop(name, None)
+                else:
+                    env[name] = saved
+            return (result, frozenset(found) if found else _NO_EVIDENCE, (value,))
 
         def call_one(ctx: EvaluationContext) -> Any:
             value = only(ctx)
@@ -406,7 +424,7 @@ def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
             key = (function_id, id(value)) if kind is dict else (function_id, _arg_key(value))
             hit = ctx.memo.get(key)
             if hit is None:
-                hit = run_body(ctx, (value,))
+                hit = run_body_one(ctx, value)
                 ctx.memo[key] = hit
             if hit[1]:
                 ctx.evidence[-1].update(hit[1])
