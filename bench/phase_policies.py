@@ -2,14 +2,12 @@
 (bench.policy_worker), one holding the real policy alone and one holding it among 99 synthetic copies,
 rounds alternating between them.
 
-Compiling 100 policies takes the better part of a minute, so `start` launches both workers at the lowest
-CPU priority (nice 19) before the other phases: they compile on whatever CPU the measurements leave idle and
-yield to everything else. `finish` restores normal priority, waits for both, then measures.
+The workers start after the other phases (compiling 100 policies takes ~20 s of CPU, which would otherwise be
+timed into them); `finish` waits for both to compile, then measures.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -36,15 +34,7 @@ class Worker:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
-            preexec_fn=lambda: os.nice(19),  # before the parent starts threads, so fork-then-exec is safe
         )
-
-    def normal_priority(self) -> bool:
-        try:
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, 0)
-        except PermissionError:  # raising priority back needs CAP_SYS_NICE; then it stays niced
-            return False
-        return True
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -75,7 +65,7 @@ class Worker:
 
 
 class PolicyWorkers:
-    """The two workers, from `start` (before the other phases) to `finish` (measure, stop)."""
+    """The two workers, from `start` (after the other phases) to `finish` (measure, stop)."""
 
     def __init__(self, real_policy: Path, workdir: Path) -> None:
         self.started = time.perf_counter()
@@ -101,8 +91,6 @@ class PolicyWorkers:
 
     def _measure(self, budget: Budget, checks: Checks) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if not all(worker.normal_priority() for worker in self.workers.values()):
-            checks.notes.append("policy workers could not be reset to normal priority: timed at nice 19")
         waited = time.perf_counter()
         for count, worker in self.workers.items():
             ready = worker.receive()
@@ -111,7 +99,7 @@ class PolicyWorkers:
                 checks.problems.append(f"{count} policies generated, {ready['policies']} loaded")
             out[f"load_{count}_s"] = round(ready["startup_s"], 2)
             out[f"rss_{count}_policies_mb"] = round(ready["rss_mb"], 1)
-            print(f"    {count:>3} policies: compiled in {ready['startup_s']:.1f} s (in the background), "
+            print(f"    {count:>3} policies: compiled in {ready['startup_s']:.1f} s, "
                   f"RSS {ready['rss_mb']:.0f} MB", flush=True)  # fmt: skip
         out["waited_for_compile_s"] = round(time.perf_counter() - waited, 1)
         wall: dict[int, list[float]] = {count: [] for count in COUNTS}
