@@ -12,6 +12,7 @@ Timing happens inside the coroutine, so the event loop's own start-up per call i
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -46,6 +47,10 @@ class InProcessService:
     def __init__(self, policies_dir: Path, workdir: Path, clock: Callable[[], datetime] = lambda: FIXED_NOW):
         started = time.perf_counter()
         self.app = create_app(bench_settings(policies_dir, workdir), clock=clock)
+        # As the server's app_from_env does: the compiled policies leave the garbage collector's scans, which
+        # otherwise double the p90 of the 5,001-resource request.
+        gc.collect()
+        gc.freeze()
         self.startup_s = time.perf_counter() - started
         self.state = self.app.state.cds
         self.service = SERVICES[SERVICE_PATH.rsplit("/", 1)[1]]
