@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from .formulary import FormularyExclusion
-from .metadata import CriterionStatus, PathKind
+from .metadata import Criterion, CriterionStatus, PathKind, PolicyMetadata
 
 Decision = Literal["approved", "needs-info", "not-met"]
 
@@ -70,6 +70,35 @@ class OrderDecision:
     @property
     def formulary_exception_policy(self) -> str | None:
         return self.formulary_exclusion.exception_policy if self.formulary_exclusion else None
+
+
+def path_results(
+    metadata: PolicyMetadata,
+    status: Callable[[Criterion], CriterionStatus],
+    evidence: Callable[[Criterion], tuple[str, ...]],
+) -> tuple[PathResult, ...]:
+    """Every indication path of the policy with each criterion's status and evidence, as `status` and
+    `evidence` give them (from CQL results in the service, from a table in tests)."""
+    return tuple(
+        PathResult(
+            id=path.id,
+            title=path.title,
+            kind=path.kind,
+            criteria=tuple(
+                CriterionResult(
+                    id=criterion.id,
+                    description=criterion.description,
+                    status=status(criterion),
+                    evidence=evidence(criterion),
+                    submit=criterion.submit,
+                    question=criterion.question,
+                    define=criterion.define,
+                )
+                for criterion in path.criteria
+            ),
+        )
+        for path in metadata.paths
+    )
 
 
 def decide(paths: Sequence[PathResult]) -> tuple[Decision, PathResult]:

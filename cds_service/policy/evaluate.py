@@ -9,7 +9,7 @@ from typing import Any
 
 from cql_like import PatientRecord
 
-from .decision import CriterionResult, OrderDecision, PathResult, decide, status_of
+from .decision import OrderDecision, decide, path_results, status_of
 from .formulary import formulary_exclusion
 from .metadata import add_duration
 from .registry import Policy
@@ -37,25 +37,10 @@ def evaluate_order(
     results = policy.library.evaluate(
         record, now=now, parameters={ORDER_PARAMETER: order_id}, defines=policy.metadata.decision_defines
     )
-    paths = tuple(
-        PathResult(
-            id=path.id,
-            title=path.title,
-            kind=path.kind,
-            criteria=tuple(
-                CriterionResult(
-                    id=criterion.id,
-                    description=criterion.description,
-                    status=status_of(results.values.get(criterion.define), criterion.define),
-                    evidence=tuple(results.evidence.get(criterion.define, ())),
-                    submit=criterion.submit,
-                    question=criterion.question,
-                    define=criterion.define,
-                )
-                for criterion in path.criteria
-            ),
-        )
-        for path in policy.metadata.paths
+    paths = path_results(
+        policy.metadata,
+        lambda criterion: status_of(results.values.get(criterion.define), criterion.define),
+        lambda criterion: tuple(results.evidence.get(criterion.define, ())),
     )
     decision, deciding_path = decide(paths)
     metadata = policy.metadata

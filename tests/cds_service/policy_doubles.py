@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from cds_service.policy.decision import CriterionResult, OrderDecision, PathResult, decide
-from cds_service.policy.metadata import PolicyMetadata
+from cds_service.policy.decision import OrderDecision, decide, path_results
+from cds_service.policy.metadata import CriterionStatus, PolicyMetadata
 
 SOTORASIB_METADATA: dict[str, Any] = {
     "id": "centene-cp-phar-549",
@@ -111,25 +111,10 @@ def decision(
 ) -> OrderDecision:
     """An OrderDecision for the sotorasib double with the given criterion statuses."""
     meta = sotorasib_policy().metadata
-    paths = tuple(
-        PathResult(
-            id=path.id,
-            title=path.title,
-            kind=path.kind,
-            criteria=tuple(
-                CriterionResult(
-                    id=c.id,
-                    description=c.description,
-                    status=statuses[c.id],  # type: ignore[arg-type]
-                    evidence=(evidence or {}).get(c.id, ()),
-                    submit=c.submit,
-                    question=c.question,
-                    define=c.define,
-                )
-                for c in path.criteria
-            ),
-        )
-        for path in meta.paths
+    paths = path_results(
+        meta,
+        lambda criterion: cast(CriterionStatus, statuses[criterion.id]),
+        lambda criterion: (evidence or {}).get(criterion.id, ()),
     )
     outcome, path = decide(paths)
     return OrderDecision(

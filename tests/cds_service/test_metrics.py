@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from prometheus_client.multiprocess import MultiProcessCollector
 from typer.testing import CliRunner
 
@@ -72,7 +73,7 @@ def serve_and_see_metrics_dir(monkeypatch: pytest.MonkeyPatch, workers: int) -> 
         assert directory is None or Path(directory).is_dir()
         seen.append(directory)
 
-    monkeypatch.setattr(cli_module.uvicorn, "run", run_uvicorn)
+    monkeypatch.setattr(uvicorn, "run", run_uvicorn)
     result = CliRunner().invoke(cli_module.cli, ["serve", "--workers", str(workers)])
     assert result.exit_code == 0, result.output
     [directory] = seen
@@ -126,7 +127,8 @@ def calls_per_worker(metrics_dir: Path) -> list[float]:
     """How many hook calls each worker has observed, from its own file in the shared metrics directory."""
     counts = []
     for worker_file in sorted(metrics_dir.glob("histogram_*.db")):
-        [family] = [m for m in MultiProcessCollector.merge([str(worker_file)]) if m.type == "histogram"]
+        merged = MultiProcessCollector.merge([str(worker_file)])  # type: ignore[no-untyped-call]
+        [family] = [m for m in merged if m.type == "histogram"]
         counts.append(next(s.value for s in family.samples if s.name.endswith("_count")))
     return counts
 
