@@ -25,7 +25,7 @@ from .suggestions import OrderSuggestion, suggestions_for
 if TYPE_CHECKING:
     from .policy.decision import CriterionResult, OrderDecision
     from .policy.formulary import FormularyExclusion
-    from .policy.registry import Policy
+    from .policy.registry import PolicyContent
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "cards"
 CARD_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/cdshooks-card-type"
@@ -85,7 +85,7 @@ class CardRenderer:
         self,
         *,
         decision: OrderDecision,
-        policy: Policy,
+        policy: PolicyContent,
         order: Mapping[str, Any],
         payer_label: str,
         assertion: CoverageAssertion,
@@ -213,7 +213,7 @@ class CardRenderer:
         self,
         env: jinja2.Environment,
         found: OrderSuggestion,
-        policy: Policy,
+        policy: PolicyContent,
         decision: OrderDecision,
         common: Mapping[str, Any],
         order_ref: str,

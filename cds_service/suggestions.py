@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .policy.decision import OrderDecision
     from .policy.metadata import SuggestionRule
-    from .policy.registry import Policy
+    from .policy.registry import PolicyContent
 
 CRD_PROFILE = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/"
 UCUM = "http://unitsofmeasure.org"
@@ -36,7 +36,7 @@ class OrderSuggestion:
 
 
 def suggestions_for(
-    decision: OrderDecision, policy: Policy, order: Mapping[str, Any], today: date
+    decision: OrderDecision, policy: PolicyContent, order: Mapping[str, Any], today: date
 ) -> list[OrderSuggestion]:
     # Only the path shown to the clinician: a partner drug of an indication the patient does not have is noise.
     statuses = {c.id: c.status for c in decision.path.criteria}
@@ -50,7 +50,7 @@ def suggestions_for(
     return found
 
 
-def _build(rule: SuggestionRule, policy: Policy, order: Mapping[str, Any], today: date) -> dict[str, Any] | None:
+def _build(rule: SuggestionRule, policy: PolicyContent, order: Mapping[str, Any], today: date) -> dict[str, Any] | None:
     drug = policy.metadata.drug
     ref = f"{order.get('resourceType')}/{order.get('id')}"
     if rule.kind == "adjust-dose" and rule.max_mg_per_day:
@@ -148,7 +148,7 @@ def _new_request(order: Mapping[str, Any], resource_type: str, today: date) -> d
     return created
 
 
-def _generic_equivalent(policy: Policy, order: Mapping[str, Any]) -> dict[str, Any] | None:
+def _generic_equivalent(policy: PolicyContent, order: Mapping[str, Any]) -> dict[str, Any] | None:
     """The generic product of the ordered brand: the policy's `generic_equivalent`, else the product whose
     name is the brand's without its `[Brand]` suffix (RxNorm SBD -> SCD naming)."""
     concept = order.get("medicationCodeableConcept")

@@ -16,13 +16,11 @@ SHARED_FOLDER = "_shared"
 METADATA_FILE = "policy.yaml"
 
 
-@dataclass(frozen=True)
-class Policy:
-    """One payer policy: its metadata, its compiled library and the files it ships."""
+@dataclass(frozen=True, kw_only=True)
+class PolicyContent:
+    """What cards, suggestions and coverage-information read of a policy: its metadata and shipped files."""
 
     metadata: PolicyMetadata
-    library: Library
-    folder: Path
     questionnaire: dict[str, Any] | None = None
     template_dir: Path | None = None
 
@@ -40,6 +38,14 @@ class Policy:
             return None
         url = self.questionnaire.get("url")
         return str(url) if url else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Policy(PolicyContent):
+    """One loaded payer policy: its content, its compiled library and the folder it came from."""
+
+    library: Library
+    folder: Path
 
 
 @dataclass

@@ -3,13 +3,12 @@ CQL engine or the shipped policy content (the real ones are exercised end to end
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, cast
 
 from cds_service.policy.decision import OrderDecision, decide, path_results
 from cds_service.policy.metadata import CriterionStatus, PolicyMetadata
+from cds_service.policy.registry import PolicyContent
 
 SOTORASIB_METADATA: dict[str, Any] = {
     "id": "centene-cp-phar-549",
@@ -70,30 +69,9 @@ SOTORASIB_METADATA: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class PolicyDouble:
-    """Quacks like cds_service.policy.registry.Policy for everything the service reads."""
-
-    metadata: PolicyMetadata
-    questionnaire: dict[str, Any] | None = None
-    template_dir: Path | None = None
-
-    @property
-    def id(self) -> str:
-        return self.metadata.id
-
-    @property
-    def version(self) -> str:
-        return self.metadata.version
-
-    @property
-    def questionnaire_url(self) -> str | None:
-        return None if self.questionnaire is None else str(self.questionnaire["url"])
-
-
-def sotorasib_policy() -> PolicyDouble:
-    return PolicyDouble(
-        PolicyMetadata.model_validate(SOTORASIB_METADATA),
+def sotorasib_policy() -> PolicyContent:
+    return PolicyContent(
+        metadata=PolicyMetadata.model_validate(SOTORASIB_METADATA),
         questionnaire={
             "resourceType": "Questionnaire",
             "id": "centene-cp-phar-549",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import jinja2
 import pytest
@@ -16,13 +16,11 @@ from cds_service import coverage_info as ci
 from cds_service.cards import CardRenderer, OrderCards, markdown_escape
 from cds_service.discovery import DEFAULT_CONFIGURATION
 from cds_service.policy.formulary import FormularyExclusion
+from cds_service.policy.registry import PolicyContent
 from cds_service.record import GatheredData
 from tests.cds_service.hook_requests import medication_request
 from tests.cds_service.inferno_checks import check_card, classify_cards
 from tests.cds_service.policy_doubles import decision, sotorasib_policy
-
-if TYPE_CHECKING:
-    from cds_service.policy.registry import Policy
 
 ALL_MET = {"I.A.1": "met", "I.A.2": "met", "I.A.8": "met"}
 KRAS_UNKNOWN = {"I.A.1": "met", "I.A.2": "unknown", "I.A.8": "met"}
@@ -56,7 +54,7 @@ def render(
     data.add(KRAS_OBSERVATION)
     return (renderer or CardRenderer()).render(
         decision=decision(statuses, evidence={"I.A.2": ("Observation/kras-1",)}, expiry=date(2027, 5, 23)),
-        policy=cast("Policy", policy or sotorasib_policy()),
+        policy=policy or sotorasib_policy(),
         order=_order(),
         payer_label="Centene",
         assertion=assertion,
@@ -188,7 +186,7 @@ def test_non_formulary_card_sends_to_the_exception_policy_and_still_lists_the_cr
     )
     cards = CardRenderer().render(
         decision=excluded,
-        policy=cast("Policy", sotorasib_policy()),
+        policy=sotorasib_policy(),
         order=_order(),
         payer_label="Centene",
         assertion=ci.assertion_for_non_formulary(
@@ -219,7 +217,7 @@ def test_summaries_stay_under_140_characters() -> None:
         p.model_copy(update={"criteria": tuple(c.model_copy(update={"description": long_text}) for c in p.criteria)})
         for p in policy.metadata.paths
     ]
-    long_policy = type(policy)(policy.metadata.model_copy(update={"paths": tuple(paths)}), policy.questionnaire)
+    long_policy = replace(policy, metadata=policy.metadata.model_copy(update={"paths": tuple(paths)}))
     data = GatheredData()
     for statuses, assertion in ((KRAS_UNKNOWN, NEEDS_INFO), (KRAS_NEGATIVE, NOT_MET)):
         d = decision(statuses)
@@ -238,7 +236,7 @@ def test_summaries_stay_under_140_characters() -> None:
             CardRenderer()
             .render(
                 decision=d,
-                policy=cast("Policy", long_policy),
+                policy=long_policy,
                 order=_order(),
                 payer_label="Centene",
                 assertion=assertion,
@@ -296,7 +294,7 @@ def test_card_types_follow_the_configuration() -> None:
 
 def test_policy_templates_override_the_defaults_with_strict_undefined(tmp_path: Path) -> None:
     (tmp_path / "decision.md.j2").write_text("Custom for {{ drug|md }} under {{ document_number }}")
-    policy = sotorasib_policy().__class__(sotorasib_policy().metadata, None, tmp_path)
+    policy = PolicyContent(metadata=sotorasib_policy().metadata, template_dir=tmp_path)
     card = render(ALL_MET, APPROVED, policy=policy).decision
     assert card is not None and card["detail"] == "Custom for Lumakras under CP.PHAR.549"
     (tmp_path / "decision.md.j2").write_text("{{ no_such_variable }}")

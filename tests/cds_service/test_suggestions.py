@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
 from cds_service.policy.metadata import PolicyMetadata
+from cds_service.policy.registry import PolicyContent
 from cds_service.suggestions import suggestions_for
 from tests.cds_service.hook_requests import medication_request
-from tests.cds_service.policy_doubles import SOTORASIB_METADATA, PolicyDouble, decision
-
-if TYPE_CHECKING:
-    from cds_service.policy.registry import Policy
+from tests.cds_service.policy_doubles import SOTORASIB_METADATA, decision
 
 TODAY = date(2026, 11, 23)
 
 
-def _policy(rules: list[dict[str, Any]], generic: bool) -> Policy:
+def _policy(rules: list[dict[str, Any]], generic: bool) -> PolicyContent:
     metadata = {
         **SOTORASIB_METADATA,
         "drugs": [
@@ -31,7 +29,7 @@ def _policy(rules: list[dict[str, Any]], generic: bool) -> Policy:
         ],
         "suggestions": rules,
     }
-    return cast("Policy", PolicyDouble(PolicyMetadata.model_validate(metadata)))
+    return PolicyContent(metadata=PolicyMetadata.model_validate(metadata))
 
 
 BRAND_ORDER = medication_request("845512", "everolimus 10 MG Oral Tablet [Afinitor]", dose_mg=10)
