@@ -10,18 +10,11 @@ import pytest
 
 from cds_service.audit_writer import GroupCommitWriter
 from cds_service.store import InvocationRecord, SqliteAuditStore
+from tests.cds_service.audit_records import approved_call
 
 
 def _record(index: int) -> InvocationRecord:
-    return InvocationRecord(
-        hook_instance=f"h-{index}",
-        service_id="crd-order-sign",
-        hook="order-sign",
-        http_status=200,
-        request_body=b"{}",
-        response_body=b'{"cards":[]}',
-        duration_ms=1.0,
-    )
+    return approved_call(f"h-{index}")
 
 
 class CountingStore(SqliteAuditStore):

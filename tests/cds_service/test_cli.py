@@ -9,24 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cds_service.__main__ import cli
-from cds_service.store import InvocationRecord, SqliteAuditStore
+from cds_service.store import SqliteAuditStore
+from tests.cds_service.audit_records import approved_call
 
 
 def test_audit_prints_the_stored_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "audit.sqlite3"
     store = SqliteAuditStore(db)
-    store.record_invocation(
-        InvocationRecord(
-            hook_instance="h-42",
-            service_id="crd-order-sign",
-            hook="order-sign",
-            http_status=200,
-            request_body=b'{"hook":"order-sign"}',
-            response_body=b'{"cards":[]}',
-            duration_ms=3.0,
-            payer="centene",
-        )
-    )
+    store.record_invocation(approved_call("h-42"))
     store.close()
     monkeypatch.setenv("CDS_DB_PATH", str(db))
     monkeypatch.delenv("DATABASE_URL", raising=False)

@@ -7,40 +7,14 @@ import sqlite3
 import time
 from pathlib import Path
 
-from cds_service.store import DecisionRecord, InvocationRecord, SqliteAuditStore
+from cds_service.store import SqliteAuditStore
+from tests.cds_service.audit_records import approved_call
 
 
 def test_invocations_are_retrievable_by_hook_instance_across_reopen(tmp_path: Path) -> None:
     path = tmp_path / "audit.sqlite3"
     store = SqliteAuditStore(path)
-    store.record_invocation(
-        InvocationRecord(
-            hook_instance="h-1",
-            service_id="crd-order-sign",
-            hook="order-sign",
-            http_status=200,
-            request_body=b'{"hook":"order-sign"}',
-            response_body=b'{"cards":[]}',
-            duration_ms=2.5,
-            payer="centene",
-            line_of_business="medicaid",
-            timings={"evaluate_ms": 1.0},
-            decisions=(
-                DecisionRecord(
-                    order_ref="MedicationRequest/mr-1",
-                    decision="approved",
-                    covered="covered",
-                    pa_needed="satisfied",
-                    coverage_assertion_id="a-1",
-                    policy_id="p",
-                    policy_version="1",
-                    satisfied_pa_id="PA-1",
-                    expiry_date="2027-05-23",
-                    card_uuids=("c-1", "c-2"),
-                ),
-            ),
-        )
-    )
+    store.record_invocation(approved_call("h-1"))
     store.close()
     reopened = SqliteAuditStore(path)
     [row] = reopened.invocations("h-1")
