@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +19,8 @@ from cds_service.pipeline import Evaluator, PolicyCatalog
 from cds_service.policy.cases import PolicyCase, load_cases
 from tests.cds_service.hook_requests import coverage, organization, searchset
 from tests.cds_service.inferno_checks import check_hook_response, coverage_info_values, coverage_information
-from tests.cds_service.live_server import LiveServer
 from tests.cds_service.policy_case_requests import hook_request_for_case
+from tests.live_server import LiveServer
 
 
 def add_months(start: date, months: int) -> date:
@@ -103,7 +102,7 @@ def test_centene_approval_expiry_by_line_of_business(
     pa_number = values["satisfied-pa-id"][0]
     claim = [c for c in body["cards"] if c["source"]["topic"]["code"] == "claim"]
     assert claim and pa_number in claim[0]["summary"]
-    with sqlite3.connect(Path(server._env["CDS_DB_PATH"])) as audit:  # written before the answer was sent
+    with sqlite3.connect(server.db_path) as audit:  # written before the answer was sent
         rows = audit.execute(
             "SELECT d.satisfied_pa_id, d.policy_id, d.expiry_date, i.line_of_business FROM hook_decisions d"
             " JOIN hook_invocations i ON i.id = d.invocation_id WHERE i.hook_instance = ?",

@@ -16,14 +16,14 @@ from tests.cds_service.inferno_checks import (
     coverage_info_values,
     coverage_information,
 )
-from tests.cds_service.live_server import LiveServer
 from tests.fakes.fhir_server import FakeFhirServer
+from tests.live_server import LiveServer
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     no_policies = tmp_path_factory.mktemp("no-policies")
-    with LiveServer(tmp_path_factory.mktemp("live"), {"CDS_POLICIES_DIR": str(no_policies)}) as live:
+    with LiveServer(tmp_path_factory.mktemp("live"), env={"CDS_POLICIES_DIR": str(no_policies)}) as live:
         yield live
 
 
@@ -32,7 +32,7 @@ def _post(server: LiveServer, service: str, request: dict[str, object]) -> httpx
 
 
 def test_startup_says_auth_is_off(server: LiveServer) -> None:
-    assert "client authentication is OFF" in server.log()
+    assert "client authentication is OFF" in server.log_text()
 
 
 def test_discovery_over_http(server: LiveServer) -> None:
@@ -89,7 +89,7 @@ def test_log_carries_no_patient_data(server: LiveServer, tmp_path: Path) -> None
     request = order_sign()
     request["prefetch"]["patient"]["name"] = [{"family": "Zyxwvutsrq", "given": ["Qwertyuiop"]}]
     assert _post(server, "crd-order-sign", request).status_code == 200
-    log = server.log()
+    log = server.log_text()
     for secret in ("Zyxwvutsrq", "Qwertyuiop", "1960-04-02", "M123456", "opaque-token"):
         assert secret not in log
 
@@ -105,4 +105,4 @@ def test_without_prefetch_the_real_server_reads_the_ehr_with_the_bearer_token(se
     assert coverage_info_values(coverage_information(action["resource"])[0])["coverage"] == [
         {"reference": "Coverage/cov-1"}
     ]
-    assert token not in server.log()
+    assert token not in server.log_text()

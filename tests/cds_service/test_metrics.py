@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from cds_service import __main__ as cli_module
 from cds_service.metrics import LATENCY_BUCKETS_S, MULTIPROC_DIR_ENV, Metrics
 from tests.cds_service.prometheus_text import scraped, total
-from tests.hardening.live_server import LiveServer
+from tests.live_server import LiveServer
 
 REPO = Path(__file__).resolve().parents[2]
 HOOK_CALLS = 20

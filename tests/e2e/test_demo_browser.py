@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.chromium import LAUNCH_ARGS, require_chromium
-from tests.hardening.live_server import LiveServer
+from tests.live_server import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page

@@ -13,10 +13,11 @@ from __future__ import annotations
 import selectors
 import socket
 import threading
-from types import TracebackType
+
+from tests.fakes.background import Background
 
 
-class ConnectionRecorder:
+class ConnectionRecorder(Background):
     def __init__(self) -> None:
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -38,16 +39,10 @@ class ConnectionRecorder:
         with self._lock:
             return len(self.peers)
 
-    def __enter__(self) -> ConnectionRecorder:
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
         self._record_pending()

@@ -38,9 +38,10 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.fakes.background import Background
 
 FHIR_JSON = "application/fhir+json"
 _REFERENCE_ELEMENTS = ("subject", "patient", "beneficiary")
@@ -81,7 +82,7 @@ class _Response:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-class FakeFhirServer:
+class FakeFhirServer(Background):
     """See the module docstring. Thread-safe; use as a context manager."""
 
     def __init__(
@@ -110,18 +111,6 @@ class FakeFhirServer:
         self.add(*resources)
 
     # --- life cycle ---------------------------------------------------------------------------
-
-    def __enter__(self) -> FakeFhirServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         self._thread.start()

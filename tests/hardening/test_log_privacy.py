@@ -21,8 +21,8 @@ import pytest
 from tests.cds_service.hook_requests import coverage, medication_request, order_sign, organization, patient
 from tests.fakes.fhir_server import FakeFhirServer
 from tests.fakes.jwt_minter import SigningKey, generate_key, mint_token, write_jwks_file
-from tests.hardening.live_server import LiveServer
 from tests.hardening.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
+from tests.live_server import LiveServer
 
 ISSUER = "https://ehr.example.org"
 SIGN = "/cds-services/crd-order-sign"

@@ -24,7 +24,7 @@ from cds_service.settings import Settings
 from tests.cds_service.app_client import TestClient
 from tests.cds_service.hook_requests import order_sign
 from tests.fakes.jwt_minter import SigningKey, generate_key, mint_token, write_jwks_file
-from tests.hardening.live_server import LiveServer
+from tests.live_server import LiveServer
 from tests.postgres.shared_database import private_schema, server_url
 
 pytestmark = pytest.mark.postgres

@@ -1,4 +1,4 @@
-"""The real service as a subprocess (`python -m cds_service serve`), bound to 127.0.0.1 on a free port.
+"""The real service as a subprocess (`python -m cds_service serve`), bound to 127.0.0.1 on a free port, for any test.
 
 Used as a context manager: it is stopped (SIGTERM, then SIGKILL to its own process group) on exit, also
 when the test fails. `kill9()` is the crash under test. The server's stdout and stderr go to a file so a
@@ -15,11 +15,12 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.fakes.background import Background
+
+REPO = Path(__file__).resolve().parents[1]
 STARTUP_LINE = "Application startup complete"
 
 
@@ -30,7 +31,7 @@ def free_port() -> int:
         return port
 
 
-class LiveServer:
+class LiveServer(Background):
     def __init__(
         self,
         work_dir: Path,
@@ -62,18 +63,6 @@ class LiveServer:
     @property
     def returncode(self) -> int | None:
         return None if self._process is None else self._process.poll()
-
-    def __enter__(self) -> LiveServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
         env = {
