@@ -11,16 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cds_service.__main__ import cli
+from tests.cds_service.replay_records import REPO, SAMPLES, SYNTHEA_NDJSON
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "sample_bundles"
-# Public example records, as the policies' test data keep them (copied unchanged from ../shared/fhir-examples)
-SYNTHEA_NDJSON = (
-    REPO
-    / "policies/centene/CP.PHAR.549/tests/data"
-    / "synthea-bulk10_nsclc-patient_Patient-Condition-MedicationRequest-Practitioner.ndjson"
-)
-MCODE_BUNDLE = REPO / "policies/centene/CP.PHAR.63/tests/data/mcode-ctm-app_Bundle-TrialMatching_Patient02-breast.json"
 AGE_1 = SAMPLES / "centene-everolimus-tsc-seizures-age-1-not-met.json"
 COMMON = ["--policies", str(REPO / "policies"), "--date", "2026-11-23"]
 

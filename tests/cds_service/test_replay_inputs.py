@@ -16,16 +16,7 @@ from cds_service.replay_inputs import (
     patient_of,
     read_inputs,
 )
-
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "sample_bundles"
-# Public example records, as the policies' test data keep them (copied unchanged from ../shared/fhir-examples)
-SYNTHEA_NDJSON = (
-    REPO
-    / "policies/centene/CP.PHAR.549/tests/data"
-    / "synthea-bulk10_nsclc-patient_Patient-Condition-MedicationRequest-Practitioner.ndjson"
-)
-MCODE_BUNDLE = REPO / "policies/centene/CP.PHAR.63/tests/data/mcode-ctm-app_Bundle-TrialMatching_Patient02-breast.json"
+from tests.cds_service.replay_records import MCODE_BUNDLE, SAMPLES, SYNTHEA_NDJSON
 
 
 def patient(pid: str) -> dict[str, Any]:
