@@ -73,36 +73,29 @@ def contains_point(iv: Interval, point: Any, cmp: Compare) -> Bool3:
 
 def _starts_no_later(a: Interval, b: Interval, cmp: Compare) -> Bool3:
     """a's low bound <= b's low bound."""
-    la, lb = _low(a), _low(b)
-    if la is _INF:
-        return True
-    if la is _UNKNOWN or lb is _UNKNOWN:
-        return None
-    if lb is _INF:
-        return False
-    c = cmp(la, lb)
-    if c is None:
-        return None
-    if c != 0:
-        return c < 0
-    return a.low_closed or not b.low_closed
+    return _reaches(_low(a), _low(b), a.low_closed, b.low_closed, cmp, outward=-1)
 
 
 def _ends_no_earlier(a: Interval, b: Interval, cmp: Compare) -> Bool3:
     """a's high bound >= b's high bound."""
-    ha, hb = _high(a), _high(b)
-    if ha is _INF:
+    return _reaches(_high(a), _high(b), a.high_closed, b.high_closed, cmp, outward=1)
+
+
+def _reaches(bound_a: Any, bound_b: Any, a_closed: bool, b_closed: bool, cmp: Compare, outward: int) -> Bool3:
+    """Whether bound_a reaches at least as far out as bound_b: below it for low bounds (outward -1), above it for
+    high bounds (outward 1). An unbounded end reaches everything; an unknown one leaves the answer unknown."""
+    if bound_a is _INF:
         return True
-    if ha is _UNKNOWN or hb is _UNKNOWN:
+    if bound_a is _UNKNOWN or bound_b is _UNKNOWN:
         return None
-    if hb is _INF:
+    if bound_b is _INF:
         return False
-    c = cmp(ha, hb)
+    c = cmp(bound_a, bound_b)
     if c is None:
         return None
     if c != 0:
-        return c > 0
-    return a.high_closed or not b.high_closed
+        return c * outward > 0
+    return a_closed or not b_closed
 
 
 def includes(a: Interval, b: Interval, cmp: Compare) -> Bool3:
