@@ -42,6 +42,38 @@ def _f(
     return FunctionSpec(name, family, lo, hi, impl, returns, doc, propagate_null, needs_context)
 
 
+_AGE_UNITS = {"year": ("Years", "whole years"), "month": ("Months", "whole months"), "day": ("Days", "days")}
+
+
+def _age_functions() -> list[FunctionSpec]:
+    """AgeIn<Unit>s, AgeIn<Unit>sAt and (years and months) CalculateAgeIn<Unit>sAt: one rule, three units."""
+
+    def today(unit: str) -> Callable[..., Any]:
+        return lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, unit)
+
+    def at(unit: str) -> Callable[..., Any]:
+        return lambda ctx, d: temporal.age_at(ctx.birth_date, d, unit)
+
+    def between(unit: str) -> Callable[..., Any]:
+        return lambda b, d: temporal.age_at(b, d, unit)
+
+    specs = []
+    for unit, (plural, measure) in _AGE_UNITS.items():
+        specs += [
+            _f(f"AgeIn{plural}", "temporal", 0, today(unit), "Integer", f"patient age in {measure} today",
+               needs_context=True),
+            _f(f"AgeIn{plural}At", "temporal", 1, at(unit), "Integer", f"patient age in {measure} at a date",
+               needs_context=True),
+        ]  # fmt: skip
+    for unit in ("year", "month"):
+        plural, measure = _AGE_UNITS[unit]
+        specs.append(
+            _f(f"CalculateAgeIn{plural}At", "temporal", 2, between(unit), "Integer",
+               f"{measure} from a birth date to a date")
+        )  # fmt: skip
+    return specs
+
+
 _SPECS = [
     # nullological
     _f(
@@ -138,76 +170,7 @@ _SPECS = [
     _f("Now", "temporal", 0, lambda ctx: ctx.now, "DateTime", "the evaluation instant", needs_context=True),
     _f("Date", "temporal", (1, 3), temporal.date, "Date", "Date(year, month, day)"),
     _f("DateTime", "temporal", (1, 7), temporal.datetime_, "DateTime", "DateTime(year, ...)"),
-    _f(
-        "AgeInYears",
-        "temporal",
-        0,
-        lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, "year"),
-        "Integer",
-        "patient age in whole years today",
-        needs_context=True,
-    ),
-    _f(
-        "AgeInMonths",
-        "temporal",
-        0,
-        lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, "month"),
-        "Integer",
-        "patient age in whole months today",
-        needs_context=True,
-    ),
-    _f(
-        "AgeInDays",
-        "temporal",
-        0,
-        lambda ctx: temporal.age_at(ctx.birth_date, ctx.today, "day"),
-        "Integer",
-        "patient age in days today",
-        needs_context=True,
-    ),
-    _f(
-        "AgeInYearsAt",
-        "temporal",
-        1,
-        lambda ctx, d: temporal.age_at(ctx.birth_date, d, "year"),
-        "Integer",
-        "patient age in whole years at a date",
-        needs_context=True,
-    ),
-    _f(
-        "AgeInMonthsAt",
-        "temporal",
-        1,
-        lambda ctx, d: temporal.age_at(ctx.birth_date, d, "month"),
-        "Integer",
-        "patient age in whole months at a date",
-        needs_context=True,
-    ),
-    _f(
-        "AgeInDaysAt",
-        "temporal",
-        1,
-        lambda ctx, d: temporal.age_at(ctx.birth_date, d, "day"),
-        "Integer",
-        "patient age in days at a date",
-        needs_context=True,
-    ),
-    _f(
-        "CalculateAgeInYearsAt",
-        "temporal",
-        2,
-        lambda b, d: temporal.age_at(b, d, "year"),
-        "Integer",
-        "whole years from a birth date to a date",
-    ),
-    _f(
-        "CalculateAgeInMonthsAt",
-        "temporal",
-        2,
-        lambda b, d: temporal.age_at(b, d, "month"),
-        "Integer",
-        "whole months from a birth date to a date",
-    ),
+    *_age_functions(),
 ]
 
 SYSTEM_FUNCTIONS: dict[str, FunctionSpec] = {s.name: s for s in _SPECS}
