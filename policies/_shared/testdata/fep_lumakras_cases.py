@@ -1,0 +1,273 @@
+"""FEP Blue 5.21.177 (Lumakras) scenarios: PA.1 NSCLC, PA.2 metastatic colorectal cancer, Renewal.1 / .2.
+
+Every case is an FEHB member's record, decided on 2026-11-23. The NSCLC record is the shared stage IV NSCLC
+with a KRAS G12C variant, prior pembrolizumab and a hepatic panel ordered; the mCRC record is stage IV sigmoid
+colon cancer with a KRAS G12C result, FOLFOX/FOLFIRI on record, a panitumumab draft and liver tests ordered.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import sotorasib_fixtures as fx
+from real_records import GENOMICS_BUNDLE, SYNTHEA_NSCLC, genomics_order_record, synthea_order_record
+from sotorasib_cases_model import (
+    ACTIVE_SOTORASIB,
+    COLON_STAGE_4,
+    KRAS_COLORECTAL_MUTATIONS,
+    KRAS_G12C_TEXT,
+    LUMAKRAS_240,
+    LUMAKRAS_320,
+    PANCREATIC,
+    STABLE,
+    WORSENED,
+    Case,
+    colon_cancer,
+    kras_lab_result,
+    nsclc,
+    record,
+    sotorasib_order,
+)
+from sotorasib_cases_model import case as any_case
+
+case = partial(any_case, line_of_business="fehb")
+HEPATIC_PANEL_ORDER = fx.service_request("sr-hepatic", "24325-3", "Hepatic function 2000 panel - Serum or Plasma")
+PEMBROLIZUMAB_GIVEN = fx.medication_administration("ma-pembro", fx.drug("1547545", "pembrolizumab"))
+LIVER_METS = fx.condition(
+    "cond-liver-mets",
+    fx.coding(fx.ICD10CM, "C78.7", "Secondary malignant neoplasm of liver and intrahepatic bile duct"),
+)
+FOLFOX_FOLFIRI = [
+    fx.medication_statement("ms-5fu", fx.drug("4492", "fluorouracil")),
+    fx.medication_statement("ms-oxali", fx.drug(None, "Oxaliplatin 5 MG/ML Injectable Solution")),
+    fx.medication_administration("ma-iri", fx.drug("1726319", "2 ML irinotecan hydrochloride 20 MG/ML Injection")),
+]
+PANITUMUMAB_DRAFT = fx.medication_request("mr-panitumumab", fx.drug("1657704", "Panitumumab Injection [Vectibix]"))
+KRAS_CRC_TEXT = kras_lab_result(KRAS_COLORECTAL_MUTATIONS, fx.concept(text="KRAS G12C (c.34G>T) detected"))
+LIVER_TEST_ORDERS = [
+    fx.service_request("sr-alt", "1742-6", "Alanine aminotransferase"),
+    fx.service_request("sr-ast", "1920-8", "Aspartate aminotransferase"),
+    fx.service_request("sr-alp", "6768-6", "Alkaline phosphatase"),
+    fx.service_request("sr-bili", "1975-2", "Bilirubin.total"),
+]
+
+
+def all_prior_approval_met(path: str) -> dict[str, str]:
+    """Every criterion of an initial-approval path (PA.1 or PA.2) met, in the document's order."""
+    return {f"{path}{item}": "met" for item in (".Age", "", ".a", ".b", ".c", ".All.1", ".Quantity")}
+
+
+def crc(
+    *extra: fx.Resource,
+    condition: fx.Resource | None = COLON_STAGE_4,
+    kras: fx.Resource | None = KRAS_CRC_TEXT,
+    chemo: list[fx.Resource] = FOLFOX_FOLFIRI,
+    partner: fx.Resource | None = PANITUMUMAB_DRAFT,
+    monitoring: list[fx.Resource] = LIVER_TEST_ORDERS,
+) -> list[fx.Resource]:
+    parts = [r for r in (condition, kras, partner) if r is not None]
+    return record("fep-blue", *parts, *chemo, *monitoring, *extra, sotorasib_order())
+
+
+def fep_nsclc(*extra: fx.Resource, **kwargs: Any) -> list[fx.Resource]:
+    kwargs.setdefault("prior", PEMBROLIZUMAB_GIVEN)
+    return nsclc("fep-blue", HEPATIC_PANEL_ORDER, *extra, **kwargs)
+
+
+def fep_cases() -> list[Case]:
+    return [*_nsclc_cases(), *_mcrc_cases(), *_renewal_cases()]
+
+
+def _nsclc_cases() -> list[Case]:
+    return [
+        case(
+            "nsclc-approved",
+            fep_nsclc(),
+            "approved",
+            {
+                **all_prior_approval_met("PA.1"),
+                "PA.2": "not-met",
+                "Renewal.1.Current": "not-met",
+                "Renewal.1": "met",
+                "Renewal.1.Quantity": "met",
+            },
+            path="PA.1",
+            expiry="2027-11-23",
+        ),
+        case(
+            "nsclc-needs-info-no-monitoring-order",
+            nsclc("fep-blue", prior=PEMBROLIZUMAB_GIVEN),
+            "needs-info",
+            {"PA.1.All.1": "unknown"},
+            path="PA.1",
+        ),
+        case(
+            "nsclc-combination-with-carboplatin-draft",
+            fep_nsclc(
+                fx.medication_request("mr-carbo-draft", fx.drug("597195", "CARBOplatin 10 MG/ML Injectable Solution"))
+            ),
+            "not-met",
+            {"PA.1.c": "not-met"},
+        ),
+        case(
+            "nsclc-active-immunotherapy-order-asks",
+            fep_nsclc(
+                fx.medication_request(
+                    "mr-pembro-active", fx.drug("1547545", "pembrolizumab"), status="active", authored="2026-05-01"
+                )
+            ),
+            "needs-info",
+            {"PA.1.c": "unknown"},
+        ),
+        case(
+            "nsclc-dose-1200-exceeds-quantity-limit",
+            fep_nsclc(order=sotorasib_order(medication=LUMAKRAS_240, dosage=fx.daily(fx.tablets(5)))),
+            "not-met",
+            {"PA.1.Quantity": "not-met"},
+        ),
+        case(
+            "nsclc-dose-not-computable",
+            fep_nsclc(order=sotorasib_order(dosage=[{"text": "take as directed"}])),
+            "needs-info",
+            {"PA.1.Quantity": "unknown", "Renewal.1.Quantity": "unknown"},
+        ),
+        case(
+            "nsclc-recurrence-only-asks",
+            fep_nsclc(
+                fx.condition(
+                    "cond-recur", fx.coding(fx.SNOMED, "314954002", "Local recurrence of malignant tumor of lung")
+                ),
+                condition=fx.condition(
+                    "cond-nsclc", fx.coding(fx.SNOMED, "424132000", "Non-small cell carcinoma of lung, TNM stage 1")
+                ),
+            ),
+            "needs-info",
+            {"PA.1": "unknown"},
+        ),
+        case(
+            "nsclc-genomics-bundle-nras-only",
+            genomics_order_record(fep_nsclc(kras=None)),
+            "needs-info",
+            {"PA.1.a": "unknown", "PA.1.Age": "unknown", "PA.1": "met"},
+            real_files=[GENOMICS_BUNDLE],
+        ),
+        case(
+            "nsclc-synthea-stage-1-not-advanced",
+            synthea_order_record("fep-blue"),
+            "not-met",
+            {"PA.1": "not-met", "PA.1.b": "met", "PA.2": "not-met"},
+            real_files=[SYNTHEA_NSCLC],
+        ),
+        case("nsclc-birth-date-missing", fep_nsclc(birth=None), "needs-info", {"PA.1.Age": "unknown"}),
+    ]
+
+
+def _mcrc_cases() -> list[Case]:
+    return [
+        case(
+            "mcrc-approved-with-panitumumab",
+            crc(LIVER_METS),
+            "approved",
+            {**all_prior_approval_met("PA.2"), "PA.1": "not-met"},
+            path="PA.2",
+            expiry="2027-11-23",
+        ),
+        case("mcrc-needs-info-no-panitumumab", crc(partner=None), "needs-info", {"PA.2.c": "unknown"}, path="PA.2"),
+        case(
+            "mcrc-needs-info-irinotecan-not-on-record",
+            crc(chemo=FOLFOX_FOLFIRI[:2]),
+            "needs-info",
+            {"PA.2.b": "unknown"},
+        ),
+        case("mcrc-needs-info-no-monitoring", crc(monitoring=[]), "needs-info", {"PA.2.All.1": "unknown"}),
+        case(
+            "mcrc-stage-ii-not-metastatic", crc(condition=colon_cancer(("2A", "IIA"))), "not-met", {"PA.2": "not-met"}
+        ),
+        case(
+            "mcrc-kras-g13d",
+            crc(kras=kras_lab_result(KRAS_COLORECTAL_MUTATIONS, "KRAS p.G13D detected")),
+            "not-met",
+            {"PA.2.a": "not-met", "PA.1.a": "not-met"},
+        ),
+        case(
+            "mcrc-extent-not-documented",
+            crc(condition=colon_cancer(stage=None)),
+            "needs-info",
+            {"PA.2": "unknown"},
+            path="PA.2",
+        ),
+        case(
+            "pancreatic-is-investigational",
+            record("fep-blue", PANCREATIC, KRAS_G12C_TEXT, HEPATIC_PANEL_ORDER, sotorasib_order()),
+            "not-met",
+            {"PA.1": "not-met", "PA.2": "not-met"},
+        ),
+    ]
+
+
+def _renewal_cases() -> list[Case]:
+    """Renewal needs no KRAS result, so these records have none."""
+    return [
+        case(
+            "renewal-approved-stable-disease",
+            fep_nsclc(ACTIVE_SOTORASIB, STABLE, kras=None),
+            "approved",
+            {"Renewal.1.Current": "met", "Renewal.1.All.1": "met", "Renewal.1.All.2": "met", "PA.1.a": "unknown"},
+            path="Renewal.1",
+            expiry="2027-11-23",
+        ),
+        case(
+            "renewal-needs-info-no-response-assessment",
+            fep_nsclc(ACTIVE_SOTORASIB, kras=None, prior=None),
+            "needs-info",
+            {"Renewal.1.Current": "met", "Renewal.1.All.1": "unknown", "PA.1.a": "unknown", "PA.1.b": "unknown"},
+            path="Renewal.1",
+        ),
+        case(
+            "renewal-mcrc-approved-stable",
+            crc(ACTIVE_SOTORASIB, STABLE, LIVER_METS, kras=None),
+            "approved",
+            {
+                "Renewal.2.Current": "met",
+                "Renewal.2": "met",
+                "Renewal.2.All.1": "met",
+                "Renewal.2.All.2": "met",
+                "PA.2.a": "unknown",
+            },
+            path="Renewal.2",
+            expiry="2027-11-23",
+        ),
+        case(
+            "renewal-mcrc-needs-info-no-response-assessment",
+            crc(ACTIVE_SOTORASIB, LIVER_METS, kras=None, partner=None),
+            "needs-info",
+            {"Renewal.2.All.1": "unknown", "PA.2.a": "unknown", "PA.2.c": "unknown"},
+            path="Renewal.2",
+        ),
+        case(
+            "renewal-not-tolerated",
+            fep_nsclc(
+                fx.medication_statement(
+                    "ms-sotorasib-stopped",
+                    LUMAKRAS_320,
+                    status="stopped",
+                    start="2026-06-01",
+                    end="2026-08-01",
+                    statusReason=[fx.concept(fx.coding(fx.SNOMED, "407563006", "Treatment not tolerated"))],
+                ),
+                ACTIVE_SOTORASIB,
+                STABLE,
+                kras=None,
+            ),
+            "needs-info",
+            {"Renewal.1.All.1": "not-met"},
+        ),
+        case(
+            "renewal-mcrc-progressed",
+            crc(ACTIVE_SOTORASIB, WORSENED, LIVER_METS, kras=None),
+            "needs-info",
+            {"Renewal.2.All.1": "not-met"},
+            path="PA.2",
+        ),
+    ]

@@ -1,0 +1,147 @@
+"""The test case model and the record builders both sotorasib policies' scenarios share.
+
+A case is one clinical scenario: the record it needs and the decision and criterion statuses the policy
+document implies for it. The fixtures here are the facts most scenarios start from (a stage IV NSCLC with a
+KRAS G12C variant, prior platinum chemotherapy, a Lumakras 960 mg/day draft order); a scenario changes one or
+two of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sotorasib_fixtures as fx
+
+ORDER = "mr-sotorasib"
+LUMAKRAS_320 = fx.drug("2628242", "sotorasib 320 MG Oral Tablet [Lumakras]")
+LUMAKRAS_240 = fx.drug("2687207", "sotorasib 240 MG Oral Tablet [Lumakras]")
+SOTORASIB_120 = fx.drug("2550719", "sotorasib 120 MG Oral Tablet")
+STANDARD_DOSE = fx.daily(fx.tablets(3))  # 3 × 320 mg = 960 mg/day
+
+NSCLC_STAGE_4 = fx.condition(
+    "cond-nsclc",
+    fx.coding(fx.ICD10CM, "C34.11", "Malignant neoplasm of upper lobe, right bronchus or lung"),
+    fx.coding(fx.SNOMED, "423121009", "Non-small cell carcinoma of lung, TNM stage 4"),
+)
+PANCREATIC = fx.condition(
+    "cond-pdac",
+    fx.coding(fx.ICD10CM, "C25.0", "Malignant neoplasm of head of pancreas"),
+    fx.coding(fx.SNOMED, "363418001", "Malignant tumor of pancreas"),
+)
+CARBOPLATIN_DONE = fx.medication_request(
+    "mr-carboplatin",
+    fx.drug("597195", "CARBOplatin 10 MG/ML Injectable Solution"),
+    status="completed",
+    authored="2026-02-01",
+)
+STABLE = fx.disease_status("obs-status", ("359746009", "Patient's condition stable (finding)"), "2026-11-01")
+WORSENED = fx.disease_status("obs-status", ("271299001", "Patient's condition worsened (finding)"), "2026-11-01")
+
+# Single-test KRAS LOINC codes (terminology.md §1.3), named by what the lab reports under them.
+KRAS_MUTATIONS_FOUND = "21702-6"
+KRAS_TARGETED_ANALYSIS = "75974-6"
+KRAS_AND_NRAS_MUTATIONS = "81420-2"
+KRAS_COLORECTAL_MUTATIONS = "85509-8"
+KRAS_TEST_DISPLAY = {
+    KRAS_MUTATIONS_FOUND: "KRAS gene mutations found",
+    KRAS_TARGETED_ANALYSIS: "KRAS gene targeted mutation analysis",
+    KRAS_AND_NRAS_MUTATIONS: "KRAS and NRAS gene mutations found",
+    KRAS_COLORECTAL_MUTATIONS: "KRAS gene mutations found in Colorectal cancer specimen",
+}
+
+
+def kras_lab_result(loinc: str, result: str | dict[str, Any]) -> fx.Resource:
+    """A single-test KRAS result: free text is reported as valueString, a CodeableConcept as is."""
+    value = {"valueString": result} if isinstance(result, str) else {"valueCodeableConcept": result}
+    return fx.kras_single_test("obs-kras", loinc, KRAS_TEST_DISPLAY[loinc], **value)
+
+
+KRAS_G12C_VARIANT = fx.variant("obs-kras", fx.KRAS_STU2, protein="NP_004976.2:p.Gly12Cys", cdna="NM_004985.5:c.34G>T")
+KRAS_G12C_TEXT = kras_lab_result(KRAS_MUTATIONS_FOUND, "KRAS p.G12C detected")
+
+
+def colon_cancer(stage: tuple[str, str] | None = None) -> fx.Resource:
+    """Sigmoid colon cancer; `stage` is an AJCC (code, display) pair, None when the extent is not documented."""
+    return fx.condition(
+        "cond-crc",
+        fx.coding(fx.ICD10CM, "C18.7", "Malignant neoplasm of sigmoid colon"),
+        stage=("http://cancerstaging.org", *stage) if stage else None,
+    )
+
+
+COLON_STAGE_4 = colon_cancer(("4", "IV"))
+
+
+def current_sotorasib(authored: str = "2026-08-01", dosage: list[dict[str, Any]] | None = None) -> fx.Resource:
+    """The patient's active Lumakras prescription (continued therapy), started on `authored`."""
+    return fx.medication_request(
+        "mr-sotorasib-current", LUMAKRAS_320, status="active", authored=authored, dosage=dosage or STANDARD_DOSE
+    )
+
+
+ACTIVE_SOTORASIB = current_sotorasib()
+
+
+def sotorasib_order(
+    dosage: list[dict[str, Any]] | None = None, medication: dict[str, Any] | None = None, **extra: Any
+) -> fx.Resource:
+    return fx.medication_request(ORDER, medication or LUMAKRAS_320, dosage=dosage or STANDARD_DOSE, **extra)
+
+
+def record(
+    payer: str,
+    *resources: fx.Resource,
+    birth: str | None = "1961-03-14",
+    role: tuple[str, str] = fx.ONCOLOGIST,
+) -> list[fx.Resource]:
+    sopt = ("2", "MEDICAID") if payer == "centene" else ("6", "BLUE CROSS/BLUE SHIELD")
+    return [fx.patient(birth), fx.coverage(payer, sopt), *fx.practitioner_role("role-onc", role), *resources]
+
+
+def nsclc(
+    payer: str,
+    *extra: fx.Resource,
+    order: fx.Resource | None = None,
+    kras: fx.Resource | None = KRAS_G12C_VARIANT,
+    condition: fx.Resource | None = NSCLC_STAGE_4,
+    prior: fx.Resource | None = CARBOPLATIN_DONE,
+    **kwargs: Any,
+) -> list[fx.Resource]:
+    parts = [r for r in (condition, kras, prior) if r is not None]
+    return record(payer, *parts, *extra, order or sotorasib_order(), **kwargs)
+
+
+@dataclass
+class Case:
+    note: str
+    resources: list[fx.Resource] | None
+    expect: dict[str, Any]
+    line_of_business: str
+    real_files: list[str] = field(default_factory=list)
+    now: str = "2026-11-23"
+
+
+def case(
+    note: str,
+    resources: list[fx.Resource] | None,
+    decision: str,
+    criteria: dict[str, str],
+    *,
+    line_of_business: str,
+    path: str | None = None,
+    expiry: str | None = None,
+    other_use_policy: str | None = None,
+    real_files: list[str] | None = None,
+) -> Case:
+    """One scenario; `criteria` lists only the statuses it is about. Expectations not given are left out of
+    cases.yaml; the key order is part of the generated bytes, so it must not change."""
+    expect: dict[str, Any] = {"decision": decision}
+    if path:
+        expect["path"] = path
+    if expiry:
+        expect["expiry"] = expiry
+    expect["criteria"] = criteria
+    if other_use_policy:
+        expect["other_use_policy"] = other_use_policy
+    return Case(note, resources, expect, line_of_business, real_files=list(real_files or []))
