@@ -10,7 +10,7 @@ export CDS_AUTH ?= off
 export CDS_ALLOWED_FHIR_SERVERS ?= http://127.0.0.1,http://localhost
 export CDS_DB_PATH ?= var/coverage-hooks.sqlite3
 
-.PHONY: run test lint check bench fuzz conformance clean
+.PHONY: run test lint typecheck-scripts check bench fuzz conformance clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,16 +29,29 @@ run: $(RUN_STAMP)
 	$(PY) -m cds_service serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
-	$(PY) -m ruff check cql_like cds_service tests bench
-	$(PY) -m ruff format --check cql_like cds_service tests bench
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(MAKE) --no-print-directory typecheck-scripts
 	$(PY) -m cql_like check policies/
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check cql_like cds_service tests bench
-	$(PY) -m ruff format --check cql_like cds_service tests bench
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(MAKE) --no-print-directory typecheck-scripts
+
+# The build-time generators (value sets, questionnaires, test data, samples) are scripts run from their own folder,
+# importing their neighbours by plain name: each folder is type-checked on its own, with the repository root on
+# MYPYPATH for the shared terminology toolkit.
+SCRIPT_DIRS := policies/_shared/testdata policies/_shared/tools policies/centene/CP.PHAR.63/tools sample_bundles
+typecheck-scripts: $(STAMP)
+	$(PY) -m mypy --strict --explicit-package-bases tools/terminology
+	@for dir in $(SCRIPT_DIRS); do \
+	  (cd $$dir && MYPYPATH=$(CURDIR) $(CURDIR)/$(PY) -m mypy --strict --ignore-missing-imports \
+	    --cache-dir $(CURDIR)/.mypy_cache/scripts *.py) || exit 1; \
+	done
 
 # Issue 4: latency, throughput, scaling and memory as ratios against floors measured in the same run; writes
 # bench/results/latest.json. `make bench BENCH_ARGS=--quick` is a smoke run; profile with `$(PY) -m bench.profile`.
