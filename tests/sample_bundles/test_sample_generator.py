@@ -11,6 +11,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def load_generator() -> ModuleType:
+    if str(REPO / "sample_bundles") not in sys.path:  # as when run as a script: its neighbours import by name
+        sys.path.insert(0, str(REPO / "sample_bundles"))
     spec = importlib.util.spec_from_file_location("build_samples", REPO / "sample_bundles" / "build_samples.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
