@@ -8,7 +8,9 @@ request, records/<name>.json holds the patient record as a Bundle (for `python -
 and index.json lists every sample with its description and the answer it should get.
 
 Deterministic: ids, hookInstances and file bytes depend only on the inputs, so `--check` can tell
-whether the committed samples are stale.
+whether the committed samples are stale (exit 1 naming each stale or missing file, write nothing).
+`--output-root DIR` writes under DIR/sample_bundles instead of this repository; `--policies DIR` reads the
+cases from DIR instead of the repository's policies/.
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ from typing import Any
 import yaml
 from sample_catalog import SAMPLES, OrderSwap, Sample
 
+# Run as a script: the repository root (for the shared writer in tools/generated_files.py) is not on sys.path.
 REPO = Path(__file__).resolve().parents[1]
-OUT_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(REPO))
+
+from tools.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
+
+# Repository-relative, so --output-root can move the samples.
+SAMPLES_DIR = Path(__file__).resolve().parent.relative_to(REPO)
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SOPT = "https://nahdo.org/sopt"
 PAYER_ID_SYSTEM = "http://example.org/payer-id"
@@ -348,42 +356,25 @@ def _sandbox_order(order: Mapping[str, Any]) -> dict[str, Any]:
     return resource
 
 
-def render(document: Any) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
 def expected_files(policies_dir: Path) -> dict[Path, str]:
-    """Every file the samples consist of (relative to sample_bundles/) with its exact content."""
+    """Every file the samples consist of (repository-relative) with its exact content."""
     files: dict[Path, str] = {}
     index = []
     for sample in SAMPLES:
         built = build(sample, policies_dir)
-        files[Path(f"{sample.name}.json")] = render(built.request)
-        files[Path("records") / f"{sample.name}.json"] = render(built.record)
+        files[SAMPLES_DIR / f"{sample.name}.json"] = json_text(built.request)
+        files[SAMPLES_DIR / "records" / f"{sample.name}.json"] = json_text(built.record)
         index.append(built.index_entry)
-    files[Path("index.json")] = render({"samples": index})
+    files[SAMPLES_DIR / "index.json"] = json_text({"samples": index})
     return files
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--policies", type=Path, default=REPO / "policies")
-    parser.add_argument("--out", type=Path, default=OUT_DIR)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the files on disk are stale")
+    parser.add_argument("--policies", type=Path, default=REPO / "policies", help="the policy folders to read")
+    add_output_options(parser)
     args = parser.parse_args(argv)
-    stale = []
-    for relative, content in expected_files(args.policies).items():
-        target = args.out / relative
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-        if current == content:
-            continue
-        stale.append(str(relative))
-        if not args.check:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content, encoding="utf-8")
-    verb = "stale" if args.check else "written"
-    print(f"{len(stale)} file(s) {verb}" + (": " + ", ".join(stale) if stale else ""))
-    return 1 if args.check and stale else 0
+    return write_or_check(expected_files(args.policies), root=args.output_root, check=args.check)
 
 
 if __name__ == "__main__":

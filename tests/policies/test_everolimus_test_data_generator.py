@@ -44,26 +44,26 @@ def test_check_runs_from_the_policy_folder_too() -> None:
 
 
 def test_check_names_stale_and_missing_files_and_writes_nothing(tmp_path: Path) -> None:
-    copy = tmp_path / "data"
+    copy = tmp_path / DATA.relative_to(REPO)
     shutil.copytree(DATA, copy)
     altered, removed = generated_files()[:2]
     (copy / altered.name).write_bytes(altered.read_bytes() + b"\n")
     (copy / removed.name).unlink()
     before = {path.name: path.read_bytes() for path in copy.iterdir()}
 
-    result = run_generator("--check", "--out", str(copy))
+    result = run_generator("--check", "--output-root", str(tmp_path))
 
     assert result.returncode == 1
-    assert f"{altered.name}: stale" in result.stderr
-    assert f"{removed.name}: missing" in result.stderr
-    assert result.stderr.count(": stale") + result.stderr.count(": missing") == 2
+    assert f"stale: {altered.relative_to(REPO)}" in result.stderr
+    assert f"missing: {removed.relative_to(REPO)}" in result.stderr
+    assert result.stderr.count("stale: ") + result.stderr.count("missing: ") == 2
     assert {path.name: path.read_bytes() for path in copy.iterdir()} == before
 
 
 def test_writing_reproduces_the_committed_bundles(tmp_path: Path) -> None:
-    out = tmp_path / "fresh"
+    out = tmp_path / DATA.relative_to(REPO)
 
-    result = run_generator("--out", str(out))
+    result = run_generator("--output-root", str(tmp_path))
 
     assert result.returncode == 0, result.stderr
     written = sorted(path.name for path in out.iterdir())

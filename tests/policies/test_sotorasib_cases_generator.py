@@ -34,7 +34,7 @@ def test_the_generated_cases_are_current() -> None:
 
 def test_check_passes_on_an_exact_copy(tmp_path: Path) -> None:
     _copy_of_output(tmp_path)
-    result = _generator("--check", "--root", str(tmp_path))
+    result = _generator("--check", "--output-root", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -50,14 +50,16 @@ def test_check_names_each_stale_missing_and_extra_file(tmp_path: Path) -> None:
     (centene_data / "left-over-case.json").write_text("{}\n")
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
 
-    result = _generator("--check", "--root", str(tmp_path))
+    result = _generator("--check", "--output-root", str(tmp_path))
 
     assert result.returncode == 1
-    assert result.stdout.splitlines() == [
+    reported = result.stderr.splitlines()
+    assert reported[:-1] == [
         "extra: policies/centene/CP.PHAR.549/tests/data/left-over-case.json",
         "stale: policies/centene/CP.PHAR.549/tests/data/nsclc-age-17.json",
         "missing: policies/fep-blue/5.21.177/tests/cases.yaml",
     ]
+    assert reported[-1].startswith("3 file(s) differ")
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before, "--check wrote files"
 
 
@@ -67,9 +69,9 @@ def test_a_run_leaves_what_check_expects(tmp_path: Path) -> None:
     left_over.write_text("{}\n")
     (tmp_path / POLICY_TESTS[0] / "cases.yaml").write_text("cases: []\n")
 
-    run = _generator("--root", str(tmp_path))
+    run = _generator("--output-root", str(tmp_path))
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert not left_over.exists()
-    result = _generator("--check", "--root", str(tmp_path))
+    result = _generator("--check", "--output-root", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr

@@ -27,18 +27,18 @@ def test_committed_samples_are_up_to_date() -> None:
     stale = [
         str(relative)
         for relative, content in expected.items()
-        if (REPO / "sample_bundles" / relative).read_text(encoding="utf-8") != content
+        if (REPO / relative).read_text(encoding="utf-8") != content
     ]
     assert stale == [], "run `python sample_bundles/build_samples.py` and commit the result"
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
     generator = load_generator()
-    assert generator.main(["--out", str(tmp_path / "a")]) == 0
-    assert generator.main(["--out", str(tmp_path / "b")]) == 0
+    assert generator.main(["--output-root", str(tmp_path / "a")]) == 0
+    assert generator.main(["--output-root", str(tmp_path / "b")]) == 0
     first = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*.json")}
     second = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*.json")}
     assert first == second and len(first) == 2 * len(generator.SAMPLES) + 1
-    assert generator.main(["--out", str(tmp_path / "a"), "--check"]) == 0
-    (tmp_path / "a" / "index.json").write_text("{}")
-    assert generator.main(["--out", str(tmp_path / "a"), "--check"]) == 1
+    assert generator.main(["--output-root", str(tmp_path / "a"), "--check"]) == 0
+    (tmp_path / "a" / "sample_bundles" / "index.json").write_text("{}")
+    assert generator.main(["--output-root", str(tmp_path / "a"), "--check"]) == 1

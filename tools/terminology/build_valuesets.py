@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tools.terminology.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
+from tools.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
 from tools.terminology.sotorasib_specs import sotorasib_valuesets  # noqa: E402
 from tools.terminology.valueset_json import to_resource  # noqa: E402
 

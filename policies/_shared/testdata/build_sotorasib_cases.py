@@ -8,7 +8,8 @@ shared fixtures in sotorasib_cases_model.py (FHIR resources: sotorasib_fixtures.
 generated file holding the draft order (a case's `data` may list several files). Output is deterministic.
 
 --check regenerates in memory and compares with the files on disk, writing nothing: exit 1 names each stale,
-missing or extra file. --root DIR reads and writes the policy folders under DIR instead of this repository.
+missing or extra file (a data file no case produces any more); a plain run deletes the extra ones.
+--output-root DIR writes (or checks) the policy folders under DIR instead of this repository.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ from fep_lumakras_cases import fep_cases
 from real_records import SHARED_EXAMPLES
 from sotorasib_cases_model import ORDER, Case
 
+# Run as a script: the repository root (for the shared writer in tools/generated_files.py) is not on sys.path.
 REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO))
+
+from tools.generated_files import add_output_options, write_or_check  # noqa: E402
+
 CENTENE = Path("policies/centene/CP.PHAR.549")
 FEP = Path("policies/fep-blue/5.21.177")
 HEADER = (
@@ -36,19 +42,20 @@ HEADER = (
 )
 
 
-def render(cases: list[Case]) -> dict[str, bytes]:
+def render(cases: list[Case]) -> dict[str, str]:
     """A policy's generated files by path under its tests/ folder."""
-    files: dict[str, bytes] = {}
+    files: dict[str, str] = {}
     entries = []
     for case in cases:
         data: list[str] = []
         if case.resources is not None:
             name = f"data/{case.note}.json"
             resources = [fx.with_line_of_business(r, case.line_of_business) for r in case.resources]
-            files[name] = (json.dumps(fx.bundle(resources), indent=1) + "\n").encode()
+            files[name] = json.dumps(fx.bundle(resources), indent=1) + "\n"
             data.append(name)
         for real in case.real_files:
-            files[f"data/{real}"] = (SHARED_EXAMPLES / real).read_bytes()
+            # Copied unchanged: decoded only to travel as text, written back as the same UTF-8 bytes.
+            files[f"data/{real}"] = (SHARED_EXAMPLES / real).read_bytes().decode("utf-8")
             data.append(f"data/{real}")
         entries.append(
             {
@@ -61,7 +68,7 @@ def render(cases: list[Case]) -> dict[str, bytes]:
             }
         )
     text = yaml.safe_dump({"cases": entries}, sort_keys=False, width=110, allow_unicode=True)
-    files["cases.yaml"] = (HEADER + text).encode()
+    files["cases.yaml"] = HEADER + text
     return files
 
 
@@ -69,74 +76,28 @@ def scenarios() -> list[tuple[Path, list[Case]]]:
     return [(CENTENE, centene_cases()), (FEP, fep_cases())]
 
 
-def generated(root: Path, policies: list[tuple[Path, list[Case]]]) -> dict[Path, bytes]:
-    """Every file the generator owns, by absolute path: both policies' tests/ folders."""
-    out: dict[Path, bytes] = {}
-    for policy, cases in policies:
-        tests = root / policy / "tests"
-        out.update({tests / name: content for name, content in render(cases).items()})
-    return out
+def generated(policies: list[tuple[Path, list[Case]]]) -> dict[Path, str]:
+    """Every file the generator writes, by repository-relative path: both policies' tests/ folders."""
+    return {policy / "tests" / name: text for policy, cases in policies for name, text in render(cases).items()}
 
 
-def on_disk(root: Path) -> set[Path]:
-    """The files now in the generated places (cases.yaml and all of tests/data)."""
-    found: set[Path] = set()
-    for policy in (CENTENE, FEP):
-        tests = root / policy / "tests"
-        if (tests / "cases.yaml").is_file():
-            found.add(tests / "cases.yaml")
-        if (tests / "data").is_dir():
-            found.update(p for p in (tests / "data").rglob("*") if p.is_file())
-    return found
-
-
-def problems(root: Path) -> list[str]:
-    """What makes the tree differ from a fresh generation, one line a file."""
-    expected = generated(root, scenarios())
-    present = on_disk(root)
-    lines = []
-    for path in sorted(expected.keys() | present):
-        shown = path.relative_to(root)
-        if path not in present:
-            lines.append(f"missing: {shown}")
-        elif path not in expected:
-            lines.append(f"extra: {shown}")
-        elif path.read_bytes() != expected[path]:
-            lines.append(f"stale: {shown}")
-    return lines
-
-
-def write(root: Path) -> None:
-    policies = scenarios()
-    expected = generated(root, policies)
-    for path, content in expected.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    # A data file no case names any more would otherwise linger and fail --check as extra.
-    for path in sorted(on_disk(root) - expected.keys()):
-        path.unlink()
-        print(f"removed {path.relative_to(root)}")
-    for policy, cases in policies:
-        print(f"{policy}: {len(cases)} cases")
+def owned(policies: list[tuple[Path, list[Case]]]) -> list[str]:
+    """The generated places (cases.yaml and all of tests/data): a file there no case produces is extra."""
+    return [
+        pattern for policy, _ in policies for pattern in (f"{policy}/tests/cases.yaml", f"{policy}/tests/data/**/*")
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="compare with the files on disk; write nothing")
-    parser.add_argument("--root", type=Path, default=REPO, help="folder holding policies/ (default: this repo)")
+    add_output_options(parser)
     args = parser.parse_args(argv)
-    root = args.root.resolve()
+    policies = scenarios()
+    status = write_or_check(generated(policies), root=args.output_root, check=args.check, owned=owned(policies))
     if not args.check:
-        write(root)
-        return 0
-    found = problems(root)
-    for line in found:
-        print(line)
-    if found:
-        print("run .venv/bin/python policies/_shared/testdata/build_sotorasib_cases.py to regenerate", file=sys.stderr)
-        return 1
-    print("sotorasib test cases are current")
-    return 0
+        for policy, cases in policies:
+            print(f"{policy}: {len(cases)} cases")
+    return status
 
 
 if __name__ == "__main__":

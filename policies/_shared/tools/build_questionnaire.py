@@ -25,11 +25,11 @@ from typing import Any
 
 import yaml
 
-# The JSON writer and --check are the repository's shared generated-file helpers (tools/terminology).
+# The JSON writer and --check are the repository's shared generated-file helpers (tools/generated_files.py).
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
 
-from tools.terminology.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
+from tools.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
 
 CANONICAL_BASE = "https://coverage-hooks.example.org/fhir/Questionnaire/"
 LAYOUTS = ("flat", "grouped-by-path")

@@ -2,9 +2,9 @@
 
 Build-time only: the RxNorm rows are copied from the shared subset into each ValueSet's expansion, so the
 product never reads ../shared. ICD-10-CM leaves come from the FY2025 tabular list (simple-icd-10-cm 1.5.0, a dev
-dependency). The ValueSet rendering and writing are the repository's shared toolkit in tools/terminology
-(valueset_json.py, generated_files.py); this script puts the repository root on sys.path, computed from its own
-location, to import it. Concepts keep the order listed here (version "2025.02").
+dependency). The ValueSet rendering is the repository's shared toolkit (tools/terminology/valueset_json.py), the
+writing its shared generated-file writer (tools/generated_files.py); this script puts the repository root on
+sys.path, computed from its own location, to import them. Concepts keep the order listed here (version "2025.02").
 
 Run from the repository root:
     .venv/bin/python policies/centene/CP.PHAR.63/tools/build_valuesets.py [SHARED_DIR] [--check] [--output-root DIR]
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-# Build-time only: the shared value-set toolkit lives in the repository's tools/terminology.
+# Build-time only: the shared value-set toolkit and file writer live in the repository's tools/.
 REPO = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(REPO))
 
@@ -34,7 +34,7 @@ from everolimus_code_tables import (  # noqa: E402
     icd_leaves,
 )
 
-from tools.terminology.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
+from tools.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
 from tools.terminology.valueset_json import (  # noqa: E402
     RXNORM,
     RxNormRow,
