@@ -10,17 +10,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import fused
 from . import nodes as n
 from .context import EvaluationContext
 from .emit import ExprCompiler, to_sys
 from .emit_types import resolve_type
 from .errors import ErrorSink, SourceLocation
+from .runtime import temporal as t
 from .runtime.clinical import Code, Concept
 from .static_types import Compiled, Fn, assignable
 from .terminology import LocalTerminology, ValueSet
 
 FHIRHELPERS = "FHIRHelpers"
 _MISSING = object()
+# parameter types whose values a pure function's results can be kept by; Decimal and Quantity are left out because
+# equal values can print differently (1.0 and 1.00)
+_VALUE_TYPES = frozenset({"Boolean", "Integer", "String", "Code", "Concept", "Date", "DateTime"})
+_KEPT_TYPES = frozenset({type(None), bool, int, str, Code, Concept, t.Date, t.DateTime})
+KEPT_LIMIT = 4096  # results kept per pure function; the table starts over when full
 _NO_EVIDENCE: frozenset[str] = frozenset()
 
 
@@ -50,6 +57,11 @@ class CompiledFunction:
     params: tuple[tuple[str, str], ...]
     type: str = "Any"
     body: Fn | None = None
+    # reads nothing but its arguments, and they are values compared by content: its results can be kept across
+    # evaluations (concept-level tests such as "is this drug a platinum agent" repeat across patients)
+    pure: bool = False
+    kept: dict[Any, Any] = field(default_factory=dict, repr=False)  # pure results by argument values
+    adds_evidence: bool = True  # its body can name a resource (a retrieve, a define, a query over resources)
 
 
 @dataclass
@@ -229,17 +241,20 @@ class LibraryCompiler:
             self.error(node.loc, "cycle", f"function {name!r} calls itself; recursion is not supported")
             return CompiledFunction(name, node.loc, node.private, params, "Any", lambda ctx: None)
         self._in_progress.append(key)
+        reads_before, evidence_before = self.exprs.context_reads, self.exprs.evidence_sources
         try:
             body = self.exprs.compile(node.body, dict(params))
         finally:
             self._in_progress.pop()
+        pure = self.exprs.context_reads == reads_before and all(t in _VALUE_TYPES for _, t in params)
         declared = resolve_type(node.return_type) if node.return_type is not None else None
         if declared is not None and not assignable(body.type, declared):
             self.error(
                 node.body.loc, "type-mismatch",
                 f"function {name!r} is declared to return {declared} but its body is {body.type}",
             )  # fmt: skip
-        compiled = CompiledFunction(name, node.loc, node.private, params, body.type, body.fn)
+        compiled = CompiledFunction(name, node.loc, node.private, params, body.type, body.fn, pure,
+                                    adds_evidence=self.exprs.evidence_sources != evidence_before)  # fmt: skip
         self.out.functions.setdefault(name, []).append(compiled)
         return compiled
 
@@ -264,11 +279,13 @@ class LibraryCompiler:
             if d is None or d.fn is None:
                 return None
             self.exprs.evidence_sources += 1
+            self.exprs.context_reads += 1
             return Compiled(d.fn, d.type)
         return self._resolve_in(self.out, name, local=True) or self._context_identifier(name)
 
     def _context_identifier(self, name: str) -> Compiled | None:
         if name == "Patient" and self.context == "Patient":
+            self.exprs.context_reads += 1
             return Compiled(lambda ctx: ctx.record.patient, "FHIR.Patient")
         return None
 
@@ -277,6 +294,7 @@ class LibraryCompiler:
             return None
         if name in lib.parameters:
             typ, default = lib.parameters[name]
+            self.exprs.context_reads += 1
             return Compiled(_parameter(lib, name, default, self.main and local), typ)
         if name in lib.value_sets:
             vs = lib.value_sets[name]
@@ -294,6 +312,7 @@ class LibraryCompiler:
             d = lib.defines[name]
             if d.fn is not None:
                 self.exprs.evidence_sources += 1
+                self.exprs.context_reads += 1
                 return Compiled(d.fn, d.type)
         return None
 
@@ -312,11 +331,17 @@ class LibraryCompiler:
             if not overloads:
                 return None
             target = overloads[0]
-        self.exprs.evidence_sources += 1
-        arg_fns = [
-            (to_sys(a) if not p[1].startswith("FHIR.") else a).fn for a, p in zip(args, target.params, strict=True)
-        ]
-        return Compiled(_invoke(target, arg_fns), target.type)
+        if target.adds_evidence:
+            self.exprs.evidence_sources += 1
+        if not target.pure:
+            self.exprs.context_reads += 1
+        parts = tuple(
+            fused.of(to_sys(a) if not p[1].startswith("FHIR.") else a) for a, p in zip(args, target.params, strict=True)
+        )
+        apply = fused.constant(_invoke(target))
+        # one argument is passed as it is, more as a tuple (evaluated left to right, like the closures did)
+        arguments = parts[0].text if len(parts) == 1 else f"({''.join(p.text + ', ' for p in parts)})"
+        return Compiled.fused(f"{apply.text}(ctx, {arguments})", (apply, *parts), target.type)
 
 
 def _cached(lib: CompiledLibrary, name: str, body: Fn) -> Fn:
@@ -372,10 +397,12 @@ def _arg_key(value: Any) -> Any:
     return (kind, value)
 
 
-def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
+def _invoke(target: CompiledFunction) -> Callable[[EvaluationContext, Any], Any]:
+    """`apply(ctx, argument)` for one parameter, `apply(ctx, (arguments, ...))` for more."""
     names = [p for p, _ in target.params]
     function_id = id(target)
     body = target.body
+    kept = target.kept
     assert body is not None
 
     def run_body(ctx: EvaluationContext, values: tuple[Any, ...]) -> tuple[Any, frozenset[str], tuple[Any, ...]]:
@@ -396,8 +423,7 @@ def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
         # CQL functions are pure: same arguments, same result within one evaluation
         return (result, frozenset(found) if found else _NO_EVIDENCE, values)
 
-    if len(arg_fns) == 1:
-        only = arg_fns[0]
+    if len(names) == 1:
         name = names[0]
 
         def run_body_one(ctx: EvaluationContext, value: Any) -> tuple[Any, frozenset[str], tuple[Any, ...]]:
@@ -417,8 +443,7 @@ def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
                     env[name] = saved
             return (result, frozenset(found) if found else _NO_EVIDENCE, (value,))
 
-        def call_one(ctx: EvaluationContext) -> Any:
-            value = only(ctx)
+        def apply_one(ctx: EvaluationContext, value: Any) -> Any:
             kind = type(value)
             # the common argument is a resource or element: key by identity without a generic dispatch
             key = (function_id, id(value)) if kind is dict else (function_id, _arg_key(value))
@@ -430,10 +455,23 @@ def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
                 ctx.evidence[-1].update(hit[1])
             return hit[0]
 
-        return call_one
+        if not target.pure:
+            return apply_one
 
-    def call(ctx: EvaluationContext) -> Any:
-        values = tuple([f(ctx) for f in arg_fns])
+        def apply_pure_one(ctx: EvaluationContext, value: Any) -> Any:
+            kind = type(value)
+            if kind not in _KEPT_TYPES:
+                return apply_one(ctx, value)
+            key = (kind, value)
+            result = kept.get(key, _MISSING)
+            if result is _MISSING:
+                result = run_body_one(ctx, value)[0]  # a pure body reads no resource, so it has no evidence
+                _keep(kept, key, result)
+            return result
+
+        return apply_pure_one
+
+    def apply(ctx: EvaluationContext, values: tuple[Any, ...]) -> Any:
         key = (function_id, tuple(map(_arg_key, values)))
         hit = ctx.memo.get(key)
         if hit is None:
@@ -443,4 +481,25 @@ def _invoke(target: CompiledFunction, arg_fns: list[Fn]) -> Fn:
             ctx.evidence[-1].update(hit[1])
         return hit[0]
 
-    return call
+    if not target.pure:
+        return apply
+
+    def apply_pure(ctx: EvaluationContext, values: tuple[Any, ...]) -> Any:
+        if any(type(v) not in _KEPT_TYPES for v in values):
+            return apply(ctx, values)
+        key = tuple([(type(v), v) for v in values])
+        result = kept.get(key, _MISSING)
+        if result is _MISSING:
+            result = run_body(ctx, values)[0]
+            _keep(kept, key, result)
+        return result
+
+    return apply_pure
+
+
+def _keep(kept: dict[Any, Any], key: Any, result: Any) -> None:
+    if type(result) not in _KEPT_TYPES:
+        return  # lists and tuples are mutable Python objects: never shared between evaluations
+    if len(kept) >= KEPT_LIMIT:
+        kept.clear()
+    kept[key] = result

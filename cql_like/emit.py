@@ -7,10 +7,10 @@ operator needs a System value.
 
 from __future__ import annotations
 
-import operator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from . import fused
 from . import nodes as n
 from .context import EvaluationContext
 from .emit_members import MemberResolver
@@ -25,7 +25,6 @@ from .ops import interval as interval_ops
 from .registry import FHIRHELPERS_FUNCTIONS, SYSTEM_FUNCTIONS, FunctionSpec
 from .runtime import temporal as t
 from .runtime.clinical import Code, Concept
-from .runtime.logic import and3, or3
 from .runtime.quantity import CALENDAR_WORDS
 from .static_types import Compiled, Fn, comparable, element_of, is_fhir, is_list, is_tuple, list_of
 
@@ -46,9 +45,9 @@ _BINARY: dict[str, Any] = {
 }  # fmt: skip
 # Once neither side is null, CQL's String and Integer operators are Python's (code-point order for strings), and
 # these are the operands policies compare most: such calls skip the generic dispatch over every CQL type.
-_SAME_TYPE_SCALAR_OPS: dict[str, Any] = {
-    "equal": operator.eq, "not_equal": operator.ne, "less": operator.lt, "less_or_equal": operator.le,
-    "greater": operator.gt, "greater_or_equal": operator.ge, "add": operator.add,
+_SAME_TYPE_SCALAR_OPS: dict[str, str] = {
+    "equal": "==", "not_equal": "!=", "less": "<", "less_or_equal": "<=", "greater": ">", "greater_or_equal": ">=",
+    "add": "+",
 }  # fmt: skip
 _SCALAR_PYTHON_TYPES: dict[str, type] = {"String": str, "Integer": int}
 _COMPARISONS = frozenset({"equal", "not_equal", "less", "less_or_equal", "greater", "greater_or_equal"})
@@ -69,7 +68,6 @@ def _guess(value: Any) -> Any:
 
 def to_sys(c: Compiled) -> Compiled:
     """Apply FHIRHelpers' implicit conversion to a FHIR-typed operand."""
-    fn = c.fn
     many = is_list(c.type)
     base = element_of(c.type) if many else c.type
     if is_fhir(base):
@@ -78,10 +76,9 @@ def to_sys(c: Compiled) -> Compiled:
         if target is None:
             return c
         if many:
-            return Compiled(lambda ctx: model.to_system(fn(ctx), name), list_of(target))
+            return applied(lambda raw: model.to_system(raw, name), c, list_of(target))
 
-        def convert(ctx: EvaluationContext) -> Any:
-            raw = fn(ctx)
+        def convert(ctx: EvaluationContext, raw: Any) -> Any:
             if not isinstance(raw, dict):
                 return model.to_system(raw, name)
             # the same element is often converted many times in one evaluation (once per criterion)
@@ -92,9 +89,10 @@ def to_sys(c: Compiled) -> Compiled:
                 ctx.memo[key] = hit
             return hit[0]
 
-        return Compiled(convert, target)
+        f, x = fused.constant(convert), fused.of(c)
+        return Compiled.fused(f"{f.text}(ctx, {x.text})", (f, x), target)
     if base == "Any":
-        return Compiled(lambda ctx: _guess(fn(ctx)), c.type)
+        return applied(_guess, c, c.type)
     return c
 
 
@@ -105,6 +103,12 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
         # closures compiled so far that can add evidence (define and function references, retrieves,
         # queries): a query whose `where` adds none skips the per-item evidence frame
         self.evidence_sources = 0
+        # closures compiled so far that read the record, the clock, the patient or a parameter: a function whose
+        # body adds none is a pure function of its arguments (compiler.function)
+        self.context_reads = 0
+        # lean queries (lean_query.py) -> the `exists` that stops at the first item passing; keyed by id, and the
+        # entry keeps the query alive so the id stays its own
+        self.exists_forms: dict[int, tuple[Compiled, Compiled]] = {}
 
     def error(self, loc: SourceLocation, code: str, message: str) -> None:
         self.lib.error(loc, code, message)
@@ -150,7 +154,7 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
     def _Identifier(self, e: n.Identifier, scope: Scope) -> Compiled:  # noqa: N802
         name = e.name
         if name in scope:
-            return Compiled(lambda ctx: ctx.env.get(name), scope[name])
+            return Compiled.fused(f"ctx.env.get({name!r})", (), scope[name])
         this_type = scope.get("$this")
         if this_type is not None:
             this = Compiled(lambda ctx: ctx.env.get("$this"), this_type)
@@ -222,7 +226,6 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
         args = compiled if compiled is not None else [self.compile(a, scope) for a in e.args]
         if convert:
             args = [to_sys(a) for a in args]
-        fns = [a.fn for a in args]
         impl = spec.impl
         returns = spec.returns
         if returns == "arg0":
@@ -230,34 +233,20 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
         elif returns == "elem0":
             returns = element_of(args[0].type) if args and is_list(args[0].type) else "Any"
         if spec.needs_context:
-            if not fns:
+            self.context_reads += 1
+            if not args:
                 return Compiled(impl, returns)
-            if spec.propagate_null:
-
-                def ctx_call(ctx: EvaluationContext) -> Any:
-                    vals = [f(ctx) for f in fns]
-                    return None if any(v is None for v in vals) else impl(ctx, *vals)
-
-                return Compiled(ctx_call, returns)
-            return Compiled(lambda ctx: impl(ctx, *[f(ctx) for f in fns]), returns)
-        if len(fns) == 1:
-            f0 = fns[0]
-            if spec.propagate_null:
-
-                def call1(ctx: EvaluationContext) -> Any:
-                    v = f0(ctx)
-                    return None if v is None else impl(v)
-
-                return Compiled(call1, returns)
-            return Compiled(lambda ctx: impl(f0(ctx)), returns)
-        if spec.propagate_null:
-
-            def call_n(ctx: EvaluationContext) -> Any:
-                vals = [f(ctx) for f in fns]
-                return None if any(v is None for v in vals) else impl(*vals)
-
-            return Compiled(call_n, returns)
-        return Compiled(lambda ctx: impl(*[f(ctx) for f in fns]), returns)
+        parts = tuple(fused.of(a) for a in args)
+        f = fused.constant(impl)
+        lead = ["ctx"] if spec.needs_context else []
+        if spec.propagate_null and parts:
+            # every argument is evaluated (`|`, not `or`), as each may add evidence
+            names = [fused.fresh("v") for _ in parts]
+            test = " | ".join(f"(({v} := {p.text}) is None)" for v, p in zip(names, parts, strict=True))
+            text = f"(None if {test} else {f.text}({', '.join(lead + names)}))"
+        else:
+            text = f"{f.text}({', '.join(lead + [p.text for p in parts])})"
+        return Compiled.fused(text, (f, *parts), returns)
 
     # ---- operators
     def _Unary(self, e: n.Unary, scope: Scope) -> Compiled:  # noqa: N802
@@ -266,30 +255,28 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
             c = self.compile(e.operand, scope)
         else:
             c = to_sys(self.compile(e.operand, scope))
-        f = c.fn
         if op == "not":
             self._expect_boolean(c, e.operand.loc)
-            return Compiled(lambda ctx: logical.not_(f(ctx)), "Boolean")
+            x, v = fused.of(c), fused.fresh("v")
+            return Compiled.fused(f"(not {v} if type({v} := {x.text}) is bool else None)", (x,), "Boolean")
         if op == "exists":
-            return Compiled(lambda ctx: lists.exists(f(ctx)), "Boolean")
+            short = self.exists_forms.get(id(c))
+            return short[1] if short is not None else applied(lists.exists, c, "Boolean")
         if op == "singleton":
-            return Compiled(lambda ctx: lists.singleton(f(ctx)), element_of(c.type) if is_list(c.type) else c.type)
+            return applied(lists.singleton, c, element_of(c.type) if is_list(c.type) else c.type)
         if op == "distinct":
-            return Compiled(lambda ctx: lists.distinct(f(ctx)), c.type)
+            return applied(lists.distinct, c, c.type)
         if op == "flatten":
-            return Compiled(
-                lambda ctx: lists.flatten(f(ctx)), element_of(c.type) if is_list(element_of(c.type)) else c.type
-            )
+            return applied(lists.flatten, c, element_of(c.type) if is_list(element_of(c.type)) else c.type)
         if op == "negate":
-            return Compiled(lambda ctx: arithmetic.negate(f(ctx)), c.type)
+            return applied(arithmetic.negate, c, c.type)
         if op == "component":
             name = e.component or "year"
-            return Compiled(lambda ctx: temporal.component(f(ctx), name), "Date" if name == "date" else "Integer")
+            return applied(lambda x: temporal.component(x, name), c, "Date" if name == "date" else "Integer")
         table = {"start": interval_ops.start, "end": interval_ops.end, "width": interval_ops.width,
                  "successor": interval_ops.successor, "predecessor": interval_ops.predecessor,
                  "point": interval_ops.start}  # fmt: skip
-        impl = table[op]
-        return Compiled(lambda ctx: impl(f(ctx)), "Any" if op in ("start", "end", "point") else c.type)
+        return applied(table[op], c, "Any" if op in ("start", "end", "point") else c.type)
 
     def _expect_boolean(self, c: Compiled, loc: SourceLocation) -> None:
         if c.type not in ("Boolean", "Any"):
@@ -309,7 +296,6 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
             if not comparable(left.type, right.type):
                 self.error(e.loc, "type-mismatch", f"cannot compare {left.type} with {right.type}")
         impl = _BINARY[op]
-        lf, rf = left.fn, right.fn
         if op in _COMPARISONS or op in ("equivalent", "not_equivalent"):
             result_type = "Boolean"
         elif op == "concatenate":
@@ -319,55 +305,50 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
         else:
             result_type = left.type if left.type != "Any" else right.type
         if left.constant and right.constant and op not in _RAW_LIST_OPS:
-            folded = impl(lf(None), rf(None))  # type: ignore[arg-type]  # constants ignore the context
+            folded = impl(left.fn(None), right.fn(None))  # type: ignore[arg-type]  # constants ignore the context
             return Compiled(lambda ctx: folded, result_type, True)
         scalar = _SCALAR_PYTHON_TYPES.get(left.type) if left.type == right.type else None
         scalar_op = _SAME_TYPE_SCALAR_OPS.get(op) if scalar is not None else None
-        if scalar_op is not None:
-
-            def same_type_scalar(ctx: EvaluationContext) -> Any:
-                a, b = lf(ctx), rf(ctx)
-                if type(a) is scalar and type(b) is scalar:  # exact types: True is not an Integer
-                    return scalar_op(a, b)
-                return impl(a, b)  # null, or a value the static type did not foresee
-
-            return Compiled(same_type_scalar, result_type)
-        return Compiled(lambda ctx: impl(lf(ctx), rf(ctx)), result_type)
+        ls, rs, impl_src = fused.of(left), fused.of(right), fused.constant(impl)
+        if scalar is not None and scalar_op is not None:
+            # exact types (True is not an Integer); null, or a value the static type did not foresee, goes to impl;
+            # `&` evaluates both operands, as the closure did
+            a, b = fused.fresh("a"), fused.fresh("b")
+            return Compiled.fused(
+                f"({a} {scalar_op} {b} if (type({a} := {ls.text}) is {scalar.__name__})"
+                f" & (type({b} := {rs.text}) is {scalar.__name__}) else {impl_src.text}({a}, {b}))",
+                (ls, rs, impl_src), result_type,
+            )  # fmt: skip
+        return Compiled.fused(f"{impl_src.text}({ls.text}, {rs.text})", (impl_src, ls, rs), result_type)
 
     def _logical(self, e: n.Binary, scope: Scope) -> Compiled:
         left, right = self.sys(e.left, scope), self.sys(e.right, scope)
         self._expect_boolean(left, e.left.loc)
         self._expect_boolean(right, e.right.loc)
-        lf, rf = left.fn, right.fn
+        ls, rs = fused.of(left), fused.of(right)
+        a, b = fused.fresh("a"), fused.fresh("b")
         if e.op == "and":
-
-            def and_(ctx: EvaluationContext) -> Any:
-                a = lf(ctx)
-                if a is False:
-                    return False  # the result is fixed; CQL allows skipping the other operand
-                return and3(a, rf(ctx))
-
-            return Compiled(and_, "Boolean")
+            # runtime.logic.and3, skipping the right operand once the left is false (CQL allows it)
+            return Compiled.fused(
+                f"(False if ({a} := {ls.text}) is False else (False if ({b} := {rs.text}) is False"
+                f" else (True if {a} is True and {b} is True else None)))",
+                (ls, rs), "Boolean",
+            )  # fmt: skip
         if e.op == "or":
-
-            def or_(ctx: EvaluationContext) -> Any:
-                a = lf(ctx)
-                if a is True:
-                    return True
-                return or3(a, rf(ctx))
-
-            return Compiled(or_, "Boolean")
-        impl = logical.xor if e.op == "xor" else logical.implies
-        return Compiled(lambda ctx: impl(lf(ctx), rf(ctx)), "Boolean")
+            return Compiled.fused(
+                f"(True if ({a} := {ls.text}) is True else (True if ({b} := {rs.text}) is True"
+                f" else (False if {a} is False and {b} is False else None)))",
+                (ls, rs), "Boolean",
+            )  # fmt: skip
+        impl = fused.constant(logical.xor if e.op == "xor" else logical.implies)
+        return Compiled.fused(f"{impl.text}({ls.text}, {rs.text})", (impl, ls, rs), "Boolean")
 
     def _NullTest(self, e: n.NullTest, scope: Scope) -> Compiled:  # noqa: N802
         # IsNull takes Any: a FHIR element is tested as it is, without a FHIRHelpers conversion
-        f = self.compile(e.operand, scope).fn
-        neg = e.negated
-        if e.test == "null":
-            return Compiled(lambda ctx: (f(ctx) is None) != neg, "Boolean")
-        want = e.test == "true"
-        return Compiled(lambda ctx: (f(ctx) is want) != neg, "Boolean")
+        x = fused.of(self.compile(e.operand, scope))
+        want = {"null": "None", "true": "True", "false": "False"}[e.test]
+        test = "is not" if e.negated else "is"
+        return Compiled.fused(f"({x.text} {test} {want})", (x,), "Boolean")
 
     def _Between(self, e: n.Between, scope: Scope) -> Compiled:  # noqa: N802
         x, lo, hi = (self.sys(v, scope).fn for v in (e.operand, e.low, e.high))
@@ -389,13 +370,13 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
         cond = self.sys(e.condition, scope)
         self._expect_boolean(cond, e.condition.loc)
         then, other = self.compile(e.then, scope), self.compile(e.otherwise, scope)
-        cf, tf, of = cond.fn, then.fn, other.fn
+        cs, ts, os_ = fused.of(cond), fused.of(then), fused.of(other)
         typ = (
             then.type
             if then.type == other.type or other.type == "Any"
             else ("Any" if then.type != "Any" else other.type)
         )
-        return Compiled(lambda ctx: tf(ctx) if cf(ctx) is True else of(ctx), typ)
+        return Compiled.fused(f"({ts.text} if {cs.text} is True else {os_.text})", (cs, ts, os_), typ)
 
     def _Case(self, e: n.Case, scope: Scope) -> Compiled:  # noqa: N802
         comparand = self.sys(e.comparand, scope).fn if e.comparand is not None else None
@@ -455,8 +436,10 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
             constant = cf(None)  # type: ignore[arg-type]  # constants ignore the context
             if isinstance(constant, list) and constant and all(type(v) is str for v in constant):
                 # `X.code in { 'a', 'b' }`: string equality is exact, so a set lookup gives the same answer
-                strings = frozenset(constant)
-                return Compiled(lambda ctx: (lambda x: type(x) is str and x in strings)(xf(ctx)), "Boolean")
+                strings, x, v = fused.constant(frozenset(constant)), fused.of(item_c), fused.fresh("v")
+                return Compiled.fused(
+                    f"(type({v} := {x.text}) is str and {v} in {strings.text})", (strings, x), "Boolean"
+                )
 
         def member(ctx: EvaluationContext) -> Any:
             c = cf(ctx)
@@ -467,6 +450,12 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
             return interval_ops.included_in(xf(ctx), c, precision)
 
         return Compiled(member, "Boolean")
+
+
+def applied(impl: Any, operand: Compiled, typ: str) -> Compiled:
+    """`impl(operand)`, fused."""
+    x, f = fused.of(operand), fused.constant(impl)
+    return Compiled.fused(f"{f.text}({x.text})", (f, x), typ)
 
 
 def _in_code_system(value: Any, url: Any) -> bool:

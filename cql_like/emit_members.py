@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import fused
 from .context import EvaluationContext
 from .errors import SourceLocation
 from .fhir import model
@@ -57,9 +58,21 @@ def element_getter(name: str, el: model.Element) -> Any:
     fhir_type = el.types[0]
     if fhir_type in model.PRIMITIVE_TO_SYSTEM:
         if model.PRIMITIVE_TO_SYSTEM[fhir_type] in ("String", "Boolean", "Integer"):
-            return lambda ctx, d: d.get(name)
+            return PlainGet(name)
         return lambda ctx, d: model.to_system(d.get(name), fhir_type)
-    return lambda ctx, d: d.get(name)
+    return PlainGet(name)
+
+
+class PlainGet:
+    """The element as stored (no conversion, no choice): fused navigation inlines it as `d.get(name)`."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, ctx: EvaluationContext, d: dict[str, Any]) -> Any:
+        return d.get(self.name)
 
 
 def dynamic_get(ctx: EvaluationContext, value: Any, name: str) -> Any:
@@ -99,7 +112,6 @@ class MemberResolver:
         self._error = error
 
     def member(self, src: Compiled, name: str, loc: SourceLocation) -> Compiled:
-        src_fn = src.fn
         many = is_list(src.type)
         base = element_of(src.type) if many else src.type
         if is_fhir(base):
@@ -116,7 +128,7 @@ class MemberResolver:
                 result_type = model.PRIMITIVE_TO_SYSTEM.get(t) or ("FHIR." + t)
             if el.is_list or many:
                 result_type = list_of(result_type)
-            return Compiled(self._navigate(src_fn, get, many, el.is_list, name), result_type)
+            return self._navigate(src, get, many, el.is_list, name, result_type)
         if base in _PRIMITIVE_SYSTEM:
             if name != "value":
                 self._error(loc, "unknown-property", f"{base} has no property {name!r}")
@@ -126,7 +138,7 @@ class MemberResolver:
             if name not in elements:
                 self._error(loc, "unknown-property", f"{base} has no element {name!r}")
                 return Compiled(lambda ctx: None, "Any")
-            return self._tuple_element(src_fn, name, elements[name], many)
+            return self._tuple_element(src, name, elements[name], many)
         props = _SYSTEM_PROPERTIES.get(base)
         if props is not None:
             if name not in props:
@@ -134,51 +146,42 @@ class MemberResolver:
                 return Compiled(lambda ctx: None, "Any")
             t = props[name]
             if many:
-                return Compiled(lambda ctx: dynamic_get(ctx, src_fn(ctx), name), list_of(t))
-            return Compiled(lambda ctx: _system_attr(src_fn(ctx), name), t)
-        result = "List<Any>" if many else "Any"
-        return Compiled(lambda ctx: dynamic_get(ctx, src_fn(ctx), name), result)
+                return _dynamic(src, name, list_of(t))
+            f, x = fused.constant(_system_attr), fused.of(src)
+            return Compiled.fused(f"{f.text}({x.text}, {name!r})", (f, x), t)
+        return _dynamic(src, name, "List<Any>" if many else "Any")
 
     @staticmethod
-    def _tuple_element(src_fn: Any, name: str, element_type: str, many: bool) -> Compiled:
+    def _tuple_element(src: Compiled, name: str, element_type: str, many: bool) -> Compiled:
         if not many:
-
-            def element(ctx: EvaluationContext) -> Any:
-                t = src_fn(ctx)
-                return t.get(name) if isinstance(t, dict) else None
-
-            return Compiled(element, element_type)
-
-        def elements(ctx: EvaluationContext) -> Any:
-            return dynamic_get(ctx, src_fn(ctx), name)
-
-        return Compiled(elements, element_type if is_list(element_type) else list_of(element_type))
+            x, t = fused.of(src), fused.fresh("t")
+            return Compiled.fused(
+                f"({t}.get({name!r}) if isinstance({t} := {x.text}, dict) else None)", (x,), element_type
+            )
+        return _dynamic(src, name, element_type if is_list(element_type) else list_of(element_type))
 
     @staticmethod
-    def _navigate(src_fn: Any, get: Any, many: bool, element_is_list: bool, name: str) -> Any:
+    def _navigate(src: Compiled, get: Any, many: bool, element_is_list: bool, name: str, typ: str) -> Compiled:
+        x, d = fused.of(src), fused.fresh("d")
+        g = fused.constant(get)
+        got = f"{d}.get({name!r})" if isinstance(get, PlainGet) else f"{g.text}(ctx, {d})"
         if not many:
             if element_is_list:
+                v = fused.fresh("v")
+                return Compiled.fused(
+                    f"(([] if ({v} := {got}) is None else {v}) if isinstance({d} := {x.text}, dict)"
+                    f" else ([] if {d} is None else None))",
+                    (g, x), typ,
+                )  # fmt: skip
+            # a System value where a FHIR element was declared (e.g. after a conversion) is read dynamically
+            dyn = fused.constant(dynamic_get)
+            return Compiled.fused(
+                f"({got} if isinstance({d} := {x.text}, dict) else (None if {d} is None else"
+                f" {dyn.text}(ctx, {d}, {name!r})))",
+                (g, x, dyn), typ,
+            )  # fmt: skip
 
-                def one_to_many(ctx: EvaluationContext) -> Any:
-                    d = src_fn(ctx)
-                    if not isinstance(d, dict):
-                        return [] if d is None else None
-                    got = get(ctx, d)
-                    return [] if got is None else got
-
-                return one_to_many
-
-            def one(ctx: EvaluationContext) -> Any:
-                d = src_fn(ctx)
-                if isinstance(d, dict):
-                    return get(ctx, d)
-                # a System value where a FHIR element was declared (e.g. after a conversion)
-                return None if d is None else dynamic_get(ctx, d, name)
-
-            return one
-
-        def each(ctx: EvaluationContext) -> Any:
-            items = src_fn(ctx)
+        def each(ctx: EvaluationContext, items: Any) -> Any:
             if items is None:
                 return None
             out: list[Any] = []
@@ -192,4 +195,10 @@ class MemberResolver:
                     out.append(got)
             return out
 
-        return each
+        f = fused.constant(each)
+        return Compiled.fused(f"{f.text}(ctx, {x.text})", (f, x), typ)
+
+
+def _dynamic(src: Compiled, name: str, typ: str) -> Compiled:
+    f, x = fused.constant(dynamic_get), fused.of(src)
+    return Compiled.fused(f"{f.text}(ctx, {x.text}, {name!r})", (f, x), typ)

@@ -10,16 +10,18 @@ import functools
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from . import fused
 from . import nodes as n
 from .context import EvaluationContext
 from .emit_fastpath import CodeFilter, code_filter
 from .errors import SourceLocation
 from .fhir import model
 from .fhir.retrieve import DEFAULT_CODE_PATH, codes_at
+from .lean_query import lean_query
 from .ops import clinical, lists
 from .runtime import values
 from .runtime.clinical import Code, Concept
-from .static_types import Compiled, element_of, is_list, list_of, tuple_of
+from .static_types import Compiled, element_of, is_fhir, is_list, is_tuple, list_of, tuple_of
 from .terminology import ValueSet
 
 if TYPE_CHECKING:
@@ -88,6 +90,8 @@ class QueryEmitter:
         lib: LibraryCompiler
         members: MemberResolver
         evidence_sources: int
+        context_reads: int
+        exists_forms: dict[int, tuple[Compiled, Compiled]]
 
         def compile(self, expr: n.Expr, scope: Scope) -> Compiled: ...
         def sys(self, expr: n.Expr, scope: Scope) -> Compiled: ...
@@ -96,7 +100,7 @@ class QueryEmitter:
 
     def value_set_membership(self, item: Compiled, vs_ref: Compiled, loc: SourceLocation) -> Compiled:
         vs = vs_ref.fn(None)  # type: ignore[arg-type]  # value set refs are constants
-        f = item.fn
+        x, in_vs = fused.of(item), fused.constant(lambda v: clinical.in_value_set(v, vs))
         if item.type not in (
             "Code",
             "Concept",
@@ -109,18 +113,18 @@ class QueryEmitter:
         ):
             self.error(loc, "type-mismatch", f"{item.type} cannot be in a value set")
         if item.type == "Concept":
-            codes = vs.codes
-
-            def concept_in(ctx: EvaluationContext) -> Any:
-                v = f(ctx)
-                # the static type says Concept: one set test, no dispatch (anything else takes the general path)
-                return not v.keys.isdisjoint(codes) if type(v) is Concept else clinical.in_value_set(v, vs)
-
-            return Compiled(concept_in, "Boolean")
-        return Compiled(lambda ctx: clinical.in_value_set(f(ctx), vs), "Boolean")
+            # the static type says Concept: one set test, no dispatch (anything else takes the general path)
+            codes, concept, v = fused.constant(vs.codes), fused.constant(Concept), fused.fresh("v")
+            return Compiled.fused(
+                f"(not {v}.keys.isdisjoint({codes.text}) if type({v} := {x.text}) is {concept.text}"
+                f" else {in_vs.text}({v}))",
+                (x, in_vs, codes, concept), "Boolean",
+            )  # fmt: skip
+        return Compiled.fused(f"{in_vs.text}({x.text})", (in_vs, x), "Boolean")
 
     def _Retrieve(self, e: n.Retrieve, scope: Scope, as_source: bool = False) -> Compiled:  # noqa: N802
         self.evidence_sources += 1
+        self.context_reads += 1
         rtype = e.resource_type.name
         if e.resource_type.namespace not in (None, "FHIR") or rtype not in model.RESOURCE_TYPES:
             self.error(e.resource_type.loc, "unknown-type", f"unknown FHIR resource type {rtype!r}")
@@ -186,15 +190,20 @@ class QueryEmitter:
         return c, element_of(c.type) if many else c.type, many
 
     def _Query(self, e: n.Query, scope: Scope) -> Compiled:  # noqa: N802
-        self.evidence_sources += 1
         inner = dict(scope)
-        sources: list[tuple[str, Any, bool]] = []
+        sources: list[tuple[str, Compiled, bool]] = []
         single = True
+        before_sources = self.evidence_sources
+        items_note = False
         for s in e.sources:
             c, elem, many = self._source(s, inner)
             single = single and not many
             inner[s.alias] = elem
-            sources.append((s.alias, c.fn, many))
+            sources.append((s.alias, c, many))
+            items_note = items_note or _may_hold_resources(elem)
+        sources_note = self.evidence_sources != before_sources
+        if items_note:
+            self.evidence_sources += 1  # the items themselves are evidence
         lets = []
         for name, expr in e.lets:
             c = self.compile(expr, inner)
@@ -208,7 +217,7 @@ class QueryEmitter:
             cond = self.sys(inc.condition, inc_scope)
             self._expect_boolean(cond, inc.condition.loc)
             inclusions.append((inc.source.alias, c.fn, many, cond.fn, inc.negated))
-        where = None
+        w: Compiled | None = None
         fast: CodeFilter | None = None
         where_notes = False
         if e.where is not None:
@@ -216,21 +225,37 @@ class QueryEmitter:
             w = self.sys(e.where, inner)
             where_notes = self.evidence_sources != before
             self._expect_boolean(w, e.where.loc)
-            where = w.fn
             if len(sources) == 1 and not lets:
                 fast = code_filter(self, e.where, sources[0][0], inner)  # type: ignore[arg-type]
         aliases = [a for a, _, _ in sources]
+        r: Compiled | None = None
+        ret_notes = False
         if e.return_expr is not None:
+            before = self.evidence_sources
             r = self.compile(e.return_expr, inner)
-            ret, elem_type = r.fn, r.type
+            ret_notes = self.evidence_sources != before
+            elem_type = r.type
             distinct = e.return_distinct
         else:
-            ret = None
             elem_type = inner[aliases[0]] if len(aliases) == 1 else tuple_of({a: inner[a] for a in aliases})
             distinct = False
         sort = self._sort(e, elem_type, inner)
         result_type = elem_type if single else list_of(elem_type)
-        plan = _QueryPlan(sources, lets, inclusions, where, ret, distinct, sort, single, fast, where_notes)
+        if (len(sources) == 1 and not lets and not inclusions and not sort and fast is None
+                and not (items_note or sources_note or where_notes)):  # fmt: skip
+            alias, source, many = sources[0]
+            query, exists = lean_query(
+                alias, fused.of(source), many, None if w is None else fused.of(w), None if r is None else fused.of(r),
+                distinct, single,
+            )  # fmt: skip
+            compiled = Compiled(query, result_type)
+            if not ret_notes:  # stopping early would skip evidence the return adds
+                self.exists_forms[id(compiled)] = (compiled, Compiled(exists, "Boolean"))
+            return compiled
+        plan = _QueryPlan(
+            [(alias, c.fn, many) for alias, c, many in sources], lets, inclusions, None if w is None else w.fn,
+            None if r is None else r.fn, distinct, sort, single, fast, where_notes, items_note, sources_note,
+        )  # fmt: skip
         return Compiled(plan.run, result_type)
 
     def _sort(self, e: n.Query, elem_type: str, scope: Scope) -> list[tuple[Any, bool]]:
@@ -245,6 +270,14 @@ class QueryEmitter:
         return keys
 
 
+def _may_hold_resources(static_type: str) -> bool:
+    """Whether a query item of this type can be (or directly hold) a resource, which evidence would name."""
+    if is_fhir(static_type):
+        return model.may_be_or_hold_resource(static_type[5:])
+    # a list item is never read for evidence; System values are never resources
+    return static_type == "Any" or is_tuple(static_type)
+
+
 def _is_plain_source(expr: n.Expr) -> bool:
     while isinstance(expr, n.Member):
         expr = expr.source
@@ -257,13 +290,16 @@ def _path_codes(path: str, record: Any, resource: dict[str, Any]) -> frozenset[t
 
 class _QueryPlan:
     __slots__ = ("sources", "lets", "inclusions", "where", "ret", "distinct", "sort", "single", "names", "simple",
-                 "fast", "where_notes")  # fmt: skip
+                 "fast", "where_notes", "items_note", "sources_note")  # fmt: skip
 
     def __init__(self, sources: list[tuple[str, Any, bool]], lets: list[tuple[str, Any]],
                  inclusions: list[tuple[str, Any, bool, Any, bool]], where: Any, ret: Any,
                  distinct: bool, sort: list[tuple[Any, bool]], single: bool,
-                 fast: CodeFilter | None = None, where_notes: bool = True) -> None:  # fmt: skip
+                 fast: CodeFilter | None = None, where_notes: bool = True, items_note: bool = True,
+                 sources_note: bool = True) -> None:  # fmt: skip
         self.fast, self.where_notes = fast, where_notes
+        # what can add evidence: the items (resources), the source expressions, the where clause
+        self.items_note, self.sources_note = items_note, sources_note
         self.sources, self.lets, self.inclusions = sources, lets, inclusions
         self.where, self.ret, self.distinct, self.sort, self.single = where, ret, distinct, sort, single
         names = [a for a, _, _ in sources] + [name for name, _ in lets] + [a for a, _, _, _, _ in inclusions]
@@ -289,9 +325,12 @@ class _QueryPlan:
         alias, fn, many = self.sources[0]
         evidence = ctx.evidence
         scanned: set[str] = set()
-        evidence.append(scanned)
-        value = fn(ctx)
-        evidence.pop()
+        if self.sources_note:
+            evidence.append(scanned)
+            value = fn(ctx)
+            evidence.pop()
+        else:
+            value = fn(ctx)
         frame = evidence[-1]
         if value is None:
             return None if self.single else []
@@ -299,7 +338,7 @@ class _QueryPlan:
         where, ret = self.where, self.ret
         out: list[Any] = []
         rejected: list[Any] = []
-        fast, where_notes = self.fast, self.where_notes
+        fast, where_notes, items_note = self.fast, self.where_notes, self.items_note
         for item in items:
             if item is None:
                 continue
@@ -330,7 +369,8 @@ class _QueryPlan:
                     continue
                 if trial:
                     frame.update(trial)
-            _note_within(ctx, item)
+            if items_note:
+                _note_within(ctx, item)
             out.append(item if ret is None else ret(ctx))
         if scanned:
             frame.update(_minus_items(ctx, scanned, rejected))

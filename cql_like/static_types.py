@@ -6,10 +6,10 @@ Only as precise as property resolution and obvious-mismatch checks need; `Any` d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from .context import EvaluationContext
+from .fused import Source, join
 
 Fn = Callable[[EvaluationContext], Any]
 
@@ -21,11 +21,29 @@ NUMERIC = frozenset({"Integer", "Long", "Decimal"})
 TEMPORAL = frozenset({"Date", "DateTime"})
 
 
-@dataclass(frozen=True, slots=True)
 class Compiled:
-    fn: Fn
-    type: str
-    constant: bool = False  # the value never depends on the evaluation (literals, codes)
+    """A compiled expression: its closure, its static type, and (for fused nodes) its Python text."""
+
+    __slots__ = ("_fn", "type", "constant", "src")
+
+    def __init__(self, fn: Fn | None, type: str, constant: bool = False, src: Source | None = None) -> None:
+        if fn is None and src is None:
+            raise ValueError("a compiled expression needs a closure or a source")
+        self._fn = fn
+        self.type = type
+        self.constant = constant  # the value never depends on the evaluation (literals, codes)
+        self.src = src
+
+    @property
+    def fn(self) -> Fn:
+        if self._fn is None:
+            assert self.src is not None
+            self._fn = self.src.function()  # only where a closure is needed: parents splice the text instead
+        return self._fn
+
+    @classmethod
+    def fused(cls, text: str, parts: tuple[Source, ...], type: str, names: dict[str, Any] | None = None) -> Compiled:
+        return cls(None, type, src=join(text, parts, names))
 
 
 def list_of(t: str) -> str:

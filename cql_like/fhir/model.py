@@ -89,6 +89,18 @@ def element(type_name: str, name: str) -> Element | None:
     return elems.get(name)
 
 
+@cache
+def may_be_or_hold_resource(type_name: str) -> bool:
+    """A value of this FHIR type is a resource, or has one as a direct element (e.g. Bundle.entry.resource): what
+    evidence collection looks at in a query's items."""
+    if type_name in RESOURCE_TYPES or type_name in ("Resource", "DomainResource"):
+        return True
+    elems = _table().get(type_name)
+    if elems is None:
+        return type_name not in PRIMITIVE_TO_SYSTEM and type_name not in QUANTITY_TYPES
+    return any(t in RESOURCE_TYPES or t in ("Resource", "DomainResource") for el in elems.values() for t in el.types)
+
+
 def choice_field(base: str, type_name: str) -> str:
     return base + type_name[0].upper() + type_name[1:]
 

@@ -1,0 +1,69 @@
+"""Fused expressions: a subtree of simple nodes becomes one Python expression, compiled once.
+
+A closure per node costs a Python call at every node visit, and a policy evaluation visits thousands (a `where`
+over every Condition, an `and` of member tests). Emitters that know their node's semantics as an expression give
+it as a `Source` (text over `ctx` plus the objects the text names); a parent splices its operands' texts into its
+own, and only where a closure is needed (a query's `where`, a define's body, a function argument) does the text
+become a function, by `eval` at load time. Nodes without a Source take part as calls of their closures, so the
+two forms mix freely and every node keeps exactly the semantics of its closure.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .static_types import Compiled
+
+_counter = itertools.count()
+# A deeper text is cut into a call of a function: CPython's parser refuses around 200 nested parentheses.
+MAX_DEPTH = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A Python expression over `ctx`; `names` binds every other name it uses (all unique, see `fresh`)."""
+
+    text: str
+    names: Mapping[str, Any]
+    depth: int = 0
+
+    def function(self) -> Callable[[Any], Any]:
+        fn: Callable[[Any], Any] = eval(f"lambda ctx: {self.text}", dict(self.names))  # noqa: S307 - our own text
+        return fn
+
+
+def fresh(prefix: str) -> str:
+    """A name no other Source uses, so texts can be spliced together without renaming."""
+    return f"_{prefix}{next(_counter)}"
+
+
+def constant(value: Any) -> Source:
+    name = fresh("k")
+    return Source(name, {name: value})
+
+
+def call(fn: Callable[[Any], Any]) -> Source:
+    name = fresh("f")
+    return Source(f"{name}(ctx)", {name: fn})
+
+
+def of(c: Compiled) -> Source:
+    """The operand as text: its own Source, its constant value, or a call of its closure."""
+    src = c.src
+    if src is not None:
+        return src if src.depth < MAX_DEPTH else call(src.function())
+    if c.constant:
+        return constant(c.fn(None))  # type: ignore[arg-type]  # constants ignore the context
+    return call(c.fn)
+
+
+def join(text: str, parts: tuple[Source, ...], names: Mapping[str, Any] | None = None) -> Source:
+    """A Source whose text was built from `parts` (and binds `names` besides theirs)."""
+    merged: dict[str, Any] = dict(names or {})
+    for p in parts:
+        merged.update(p.names)
+    return Source(text, merged, 1 + max((p.depth for p in parts), default=0))
