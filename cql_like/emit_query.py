@@ -17,8 +17,8 @@ from .emit_fastpath import CodeFilter, code_filter
 from .errors import SourceLocation
 from .fhir import model
 from .fhir.retrieve import DEFAULT_CODE_PATH, codes_at
-from .lean_query import lean_query
 from .ops import clinical, lists
+from .query_loop import LoopShape, query_loop
 from .runtime import values
 from .runtime.clinical import Code, Concept
 from .static_types import Compiled, element_of, is_fhir, is_list, is_tuple, list_of, tuple_of
@@ -241,20 +241,20 @@ class QueryEmitter:
             distinct = False
         sort = self._sort(e, elem_type, inner)
         result_type = elem_type if single else list_of(elem_type)
-        if (len(sources) == 1 and not lets and not inclusions and not sort and fast is None
-                and not (items_note or sources_note or where_notes)):  # fmt: skip
+        if len(sources) == 1 and not lets and not inclusions and not sort:
             alias, source, many = sources[0]
-            query, exists = lean_query(
-                alias, fused.of(source), many, None if w is None else fused.of(w), None if r is None else fused.of(r),
-                distinct, single,
+            shape = LoopShape(alias, many, single, distinct, items_note, sources_note, where_notes, ret_notes)
+            query, exists = query_loop(
+                shape, fused.of(source), None if w is None else fused.of(w), None if r is None else fused.of(r),
+                fast, _note_within, _minus_items,
             )  # fmt: skip
             compiled = Compiled(query, result_type)
-            if not ret_notes:  # stopping early would skip evidence the return adds
+            if exists is not None:
                 self.exists_forms[id(compiled)] = (compiled, Compiled(exists, "Boolean"))
             return compiled
         plan = _QueryPlan(
             [(alias, c.fn, many) for alias, c, many in sources], lets, inclusions, None if w is None else w.fn,
-            None if r is None else r.fn, distinct, sort, single, fast, where_notes, items_note, sources_note,
+            None if r is None else r.fn, distinct, sort, single,
         )  # fmt: skip
         return Compiled(plan.run, result_type)
 
@@ -289,30 +289,22 @@ def _path_codes(path: str, record: Any, resource: dict[str, Any]) -> frozenset[t
 
 
 class _QueryPlan:
-    __slots__ = ("sources", "lets", "inclusions", "where", "ret", "distinct", "sort", "single", "names", "simple",
-                 "fast", "where_notes", "items_note", "sources_note")  # fmt: skip
+    """Queries with several sources, let, with/without or sort (single-source ones are query_loop.py's)."""
+
+    __slots__ = ("sources", "lets", "inclusions", "where", "ret", "distinct", "sort", "single", "names")
 
     def __init__(self, sources: list[tuple[str, Any, bool]], lets: list[tuple[str, Any]],
                  inclusions: list[tuple[str, Any, bool, Any, bool]], where: Any, ret: Any,
-                 distinct: bool, sort: list[tuple[Any, bool]], single: bool,
-                 fast: CodeFilter | None = None, where_notes: bool = True, items_note: bool = True,
-                 sources_note: bool = True) -> None:  # fmt: skip
-        self.fast, self.where_notes = fast, where_notes
-        # what can add evidence: the items (resources), the source expressions, the where clause
-        self.items_note, self.sources_note = items_note, sources_note
+                 distinct: bool, sort: list[tuple[Any, bool]], single: bool) -> None:  # fmt: skip
         self.sources, self.lets, self.inclusions = sources, lets, inclusions
         self.where, self.ret, self.distinct, self.sort, self.single = where, ret, distinct, sort, single
         names = [a for a, _, _ in sources] + [name for name, _ in lets] + [a for a, _, _, _, _ in inclusions]
         self.names = tuple(dict.fromkeys(names))
-        # one source, no let/with/sort: the shape of almost every policy query, run by a tighter loop
-        self.simple = len(sources) == 1 and not lets and not inclusions and not sort
 
     def run(self, ctx: EvaluationContext) -> Any:
         env = ctx.env
         saved = [env.get(k, _MISSING) for k in self.names]
         try:
-            if self.simple:
-                return self._run_simple(ctx, env)
             return self._run(ctx, env)
         finally:
             for k, v in zip(self.names, saved, strict=True):
@@ -320,65 +312,6 @@ class _QueryPlan:
                     env.pop(k, None)
                 else:
                     env[k] = v
-
-    def _run_simple(self, ctx: EvaluationContext, env: dict[str, Any]) -> Any:
-        alias, fn, many = self.sources[0]
-        evidence = ctx.evidence
-        scanned: set[str] = set()
-        if self.sources_note:
-            evidence.append(scanned)
-            value = fn(ctx)
-            evidence.pop()
-        else:
-            value = fn(ctx)
-        frame = evidence[-1]
-        if value is None:
-            return None if self.single else []
-        items = value if many else (value,)
-        where, ret = self.where, self.ret
-        out: list[Any] = []
-        rejected: list[Any] = []
-        fast, where_notes, items_note = self.fast, self.where_notes, self.items_note
-        for item in items:
-            if item is None:
-                continue
-            env[alias] = item
-            if fast is not None:
-                keys = fast[0](ctx, item)
-                if keys is None:
-                    passed = where(ctx) is True  # not a Code, Concept or record resource: the general path
-                elif keys.isdisjoint(fast[1]):
-                    passed = False
-                else:
-                    passed = True
-                if not passed:
-                    rejected.append(item)
-                    continue
-            elif where is not None and not where_notes:
-                if where(ctx) is not True:
-                    rejected.append(item)
-                    continue
-            elif where is not None:
-                # what the condition touched counts only when the item passes
-                trial: set[str] = set()
-                evidence.append(trial)
-                passed = where(ctx) is True
-                evidence.pop()
-                if not passed:
-                    rejected.append(item)
-                    continue
-                if trial:
-                    frame.update(trial)
-            if items_note:
-                _note_within(ctx, item)
-            out.append(item if ret is None else ret(ctx))
-        if scanned:
-            frame.update(_minus_items(ctx, scanned, rejected))
-        if self.distinct and len(out) > 1:
-            out = lists.distinct(out)
-        if self.single:
-            return out[0] if out else None
-        return out
 
     def _run(self, ctx: EvaluationContext, env: dict[str, Any]) -> Any:
         evidence = ctx.evidence

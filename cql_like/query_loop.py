@@ -1,0 +1,156 @@
+"""Single-source queries (no let, with or sort: nearly every policy query), generated as one Python loop each.
+
+The loop has the query's `where` and `return` spliced in (fused.py) and only the evidence bookkeeping its parts
+need, decided at load time: a query over elements (`condition.clinicalStatus.coding X where X.code in {...}`,
+run once per resource) can name no resource, so it keeps no evidence frames and `exists` over it stops at the
+first item that passes. A query that can name resources keeps the rules of the general plan (emit_query.py):
+an item's resource is evidence when the item passes; what the `where` touched counts only for passing items;
+what the source touched counts except the rejected items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import fused
+from .emit_fastpath import CodeFilter
+from .ops import lists
+from .static_types import Fn
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class LoopShape:
+    alias: str
+    many: bool  # the source is a list (else one item, or null)
+    single: bool  # the result is one item (a query over one value)
+    distinct: bool
+    items_note: bool  # an item can be (or hold) a resource
+    source_notes: bool  # the source expression can name resources
+    where_notes: bool  # the where clause can name resources
+    return_notes: bool  # the return clause can name resources
+
+    @property
+    def lean(self) -> bool:
+        return not (self.items_note or self.source_notes or self.where_notes)
+
+
+def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | None, ret: fused.Source | None,
+               fast: CodeFilter | None, note_within: Any, minus_items: Any) -> tuple[Fn, Fn | None]:  # fmt: skip
+    """(the query, `exists` over it or None) as functions of the evaluation context.
+
+    `exists` is given for lean queries whose return names nothing: stopping early loses no evidence then."""
+    names: dict[str, Any] = {"_missing": _MISSING, "_distinct": lists.distinct, "_note_within": note_within,
+                             "_minus_items": minus_items}  # fmt: skip
+    for part in (source, where, ret):
+        if part is not None:
+            names.update(part.names)
+    if fast is not None:
+        names["_fast_keys"], names["_fast_codes"] = fast
+    alias = repr(shape.alias)
+    items = "value" if shape.many else "(value,)"
+    value = ret.text if ret is not None else "item"
+    keep_rejected = shape.source_notes  # rejected items are taken out of the source's evidence
+    reject = "rejected.append(item)\n                " if keep_rejected else ""
+    test = _test(where, fast, shape.where_notes, reject)
+    note = (
+        """if type(item) is dict and "resourceType" in item:
+                ref = ref_of(item)
+                if ref is not None:
+                    frame.add(ref)
+            else:
+                _note_within(ctx, item)
+            """
+        if shape.items_note
+        else ""
+    )
+    if shape.source_notes:
+        fetch = f"""scanned = set()
+        evidence.append(scanned)
+        value = {source.text}
+        evidence.pop()"""
+    else:
+        fetch = f"value = {source.text}"
+    if shape.single:
+        result = "out[0] if out else None"
+    elif shape.distinct:
+        result = "_distinct(out) if len(out) > 1 else out"
+    else:
+        result = "out"
+    query = f"""
+        evidence = ctx.evidence
+        {"ref_of = ctx.record.ref_of" if shape.items_note else ""}
+        {fetch}
+        frame = evidence[-1]
+        if value is None:
+            return {"None" if shape.single else "[]"}
+        out = []
+        {"rejected = []" if keep_rejected else ""}
+        for item in {items}:
+            if item is None:
+                continue
+            env[{alias}] = item
+            {test}
+            {note}out.append({value})
+        {"if scanned: frame.update(_minus_items(ctx, scanned, rejected))" if keep_rejected else ""}
+        return {result}"""
+    text = _binding_alias("query", alias, query)
+    if shape.lean and not shape.return_notes:
+        text += _binding_alias(
+            "exists", alias,
+            f"""
+        value = {source.text}
+        if value is None:
+            return False
+        for item in {items}:
+            if item is None:
+                continue
+            env[{alias}] = item
+            {test}
+            if ({value}) is not None:
+                return True
+        return False""",
+        )  # fmt: skip
+    exec(compile(text, f"<query over {shape.alias}>", "exec"), names)  # noqa: S102 - our own text
+    return names["query"], names.get("exists")
+
+
+def _test(where: fused.Source | None, fast: CodeFilter | None, where_notes: bool, reject: str) -> str:
+    """Statements that `continue` past an item the where clause does not pass."""
+    if fast is not None:
+        # a Code, Concept or record resource is tested by its codes; anything else takes the general path
+        fallback = f"({where.text}) is True" if where is not None else "True"
+        return f"""keys = _fast_keys(ctx, item)
+            if not ({fallback} if keys is None else not keys.isdisjoint(_fast_codes)):
+                {reject}continue"""
+    if where is None:
+        return ""
+    if not where_notes:
+        return f"""if ({where.text}) is not True:
+                {reject}continue"""
+    # what the condition touched counts only when the item passes
+    return f"""trial = set()
+            evidence.append(trial)
+            passed = ({where.text}) is True
+            evidence.pop()
+            if not passed:
+                {reject}continue
+            if trial:
+                frame.update(trial)"""
+
+
+def _binding_alias(name: str, alias: str, body: str) -> str:
+    """A function that runs `body` with the alias bound in ctx.env and restores the outer binding afterwards."""
+    return f"""
+def {name}(ctx):
+    env = ctx.env
+    saved = env.get({alias}, _missing)
+    try:{body}
+    finally:
+        if saved is _missing:
+            env.pop({alias}, None)
+        else:
+            env[{alias}] = saved
+"""
