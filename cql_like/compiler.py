@@ -16,18 +16,13 @@ from .context import EvaluationContext
 from .emit import ExprCompiler, to_sys
 from .emit_types import resolve_type
 from .errors import ErrorSink, SourceLocation
-from .runtime import temporal as t
+from .function_call import VALUE_TYPES, invoke
 from .runtime.clinical import Code, Concept
 from .static_types import Compiled, Fn, assignable
 from .terminology import LocalTerminology, ValueSet
 
 FHIRHELPERS = "FHIRHelpers"
 _MISSING = object()
-# parameter types whose values a pure function's results can be kept by; Decimal and Quantity are left out because
-# equal values can print differently (1.0 and 1.00)
-_VALUE_TYPES = frozenset({"Boolean", "Integer", "String", "Code", "Concept", "Date", "DateTime"})
-_KEPT_TYPES = frozenset({type(None), bool, int, str, Code, Concept, t.Date, t.DateTime})
-KEPT_LIMIT = 4096  # results kept per pure function; the table starts over when full
 _NO_EVIDENCE: frozenset[str] = frozenset()
 
 
@@ -62,6 +57,7 @@ class CompiledFunction:
     pure: bool = False
     kept: dict[Any, Any] = field(default_factory=dict, repr=False)  # pure results by argument values
     adds_evidence: bool = True  # its body can name a resource (a retrieve, a define, a query over resources)
+    source: fused.Source | None = None  # the body as fused text, when it has one
 
 
 @dataclass
@@ -246,7 +242,7 @@ class LibraryCompiler:
             body = self.exprs.compile(node.body, dict(params))
         finally:
             self._in_progress.pop()
-        pure = self.exprs.context_reads == reads_before and all(t in _VALUE_TYPES for _, t in params)
+        pure = self.exprs.context_reads == reads_before and all(t in VALUE_TYPES for _, t in params)
         declared = resolve_type(node.return_type) if node.return_type is not None else None
         if declared is not None and not assignable(body.type, declared):
             self.error(
@@ -254,7 +250,8 @@ class LibraryCompiler:
                 f"function {name!r} is declared to return {declared} but its body is {body.type}",
             )  # fmt: skip
         compiled = CompiledFunction(name, node.loc, node.private, params, body.type, body.fn, pure,
-                                    adds_evidence=self.exprs.evidence_sources != evidence_before)  # fmt: skip
+                                    adds_evidence=self.exprs.evidence_sources != evidence_before,
+                                    source=body.src)  # fmt: skip
         self.out.functions.setdefault(name, []).append(compiled)
         return compiled
 
@@ -338,7 +335,7 @@ class LibraryCompiler:
         parts = tuple(
             fused.of(to_sys(a) if not p[1].startswith("FHIR.") else a) for a, p in zip(args, target.params, strict=True)
         )
-        apply = fused.constant(_invoke(target))
+        apply = fused.constant(invoke(target))
         # one argument is passed as it is, more as a tuple (evaluated left to right, like the closures did)
         arguments = parts[0].text if len(parts) == 1 else f"({''.join(p.text + ', ' for p in parts)})"
         return Compiled.fused(f"{apply.text}(ctx, {arguments})", (apply, *parts), target.type)
@@ -380,126 +377,3 @@ def _parameter(lib: CompiledLibrary, name: str, default: Fn | None, overridable:
         return hit[0]
 
     return parameter
-
-
-def _arg_key(value: Any) -> Any:
-    """Hashable values key by value (and type, so 1 and true differ); others by identity.
-
-    The memo entry keeps the arguments alive, so an identity cannot be reused while it is cached.
-    """
-    kind = type(value)
-    if kind is dict or kind is list:  # resources, elements, tuples and lists: no exception on the hot path
-        return ("id", id(value))
-    try:
-        hash(value)
-    except TypeError:
-        return ("id", id(value))
-    return (kind, value)
-
-
-def _invoke(target: CompiledFunction) -> Callable[[EvaluationContext, Any], Any]:
-    """`apply(ctx, argument)` for one parameter, `apply(ctx, (arguments, ...))` for more."""
-    names = [p for p, _ in target.params]
-    function_id = id(target)
-    body = target.body
-    kept = target.kept
-    assert body is not None
-
-    def run_body(ctx: EvaluationContext, values: tuple[Any, ...]) -> tuple[Any, frozenset[str], tuple[Any, ...]]:
-        env = ctx.env
-        saved = [env.get(p, _MISSING) for p in names]
-        for p, v in zip(names, values, strict=True):
-            env[p] = v
-        ctx.evidence.append(set())
-        try:
-            result = body(ctx)
-        finally:
-            found = ctx.evidence.pop()
-            for p, old in zip(names, saved, strict=True):
-                if old is _MISSING:
-                    env.pop(p, None)
-                else:
-                    env[p] = old
-        # CQL functions are pure: same arguments, same result within one evaluation
-        return (result, frozenset(found) if found else _NO_EVIDENCE, values)
-
-    if len(names) == 1:
-        name = names[0]
-
-        def run_body_one(ctx: EvaluationContext, value: Any) -> tuple[Any, frozenset[str], tuple[Any, ...]]:
-            # run_body for the most common arity, without the per-parameter loops
-            env = ctx.env
-            saved = env.get(name, _MISSING)
-            env[name] = value
-            found: set[str] = set()
-            ctx.evidence.append(found)
-            try:
-                result = body(ctx)
-            finally:
-                ctx.evidence.pop()
-                if saved is _MISSING:
-                    env.pop(name, None)
-                else:
-                    env[name] = saved
-            return (result, frozenset(found) if found else _NO_EVIDENCE, (value,))
-
-        def apply_one(ctx: EvaluationContext, value: Any) -> Any:
-            kind = type(value)
-            # the common argument is a resource or element: key by identity without a generic dispatch
-            key = (function_id, id(value)) if kind is dict else (function_id, _arg_key(value))
-            hit = ctx.memo.get(key)
-            if hit is None:
-                hit = run_body_one(ctx, value)
-                ctx.memo[key] = hit
-            if hit[1]:
-                ctx.evidence[-1].update(hit[1])
-            return hit[0]
-
-        if not target.pure:
-            return apply_one
-
-        def apply_pure_one(ctx: EvaluationContext, value: Any) -> Any:
-            kind = type(value)
-            if kind not in _KEPT_TYPES:
-                return apply_one(ctx, value)
-            key = (kind, value)
-            result = kept.get(key, _MISSING)
-            if result is _MISSING:
-                result = run_body_one(ctx, value)[0]  # a pure body reads no resource, so it has no evidence
-                _keep(kept, key, result)
-            return result
-
-        return apply_pure_one
-
-    def apply(ctx: EvaluationContext, values: tuple[Any, ...]) -> Any:
-        key = (function_id, tuple(map(_arg_key, values)))
-        hit = ctx.memo.get(key)
-        if hit is None:
-            hit = run_body(ctx, values)
-            ctx.memo[key] = hit
-        if hit[1]:
-            ctx.evidence[-1].update(hit[1])
-        return hit[0]
-
-    if not target.pure:
-        return apply
-
-    def apply_pure(ctx: EvaluationContext, values: tuple[Any, ...]) -> Any:
-        if any(type(v) not in _KEPT_TYPES for v in values):
-            return apply(ctx, values)
-        key = tuple([(type(v), v) for v in values])
-        result = kept.get(key, _MISSING)
-        if result is _MISSING:
-            result = run_body(ctx, values)[0]
-            _keep(kept, key, result)
-        return result
-
-    return apply_pure
-
-
-def _keep(kept: dict[Any, Any], key: Any, result: Any) -> None:
-    if type(result) not in _KEPT_TYPES:
-        return  # lists and tuples are mutable Python objects: never shared between evaluations
-    if len(kept) >= KEPT_LIMIT:
-        kept.clear()
-    kept[key] = result

@@ -51,7 +51,11 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
         names["_fast_keys"], names["_fast_codes"] = fast
     alias = repr(shape.alias)
     items = "value" if shape.many else "(value,)"
-    value = ret.text if ret is not None else "item"
+    # within the query's own where and return the alias is only ever this item (a nested query or a closure is
+    # a function of its own and reads ctx.env, which the loop keeps bound)
+    own = f"ctx.env.get({alias})"
+    where = None if where is None else fused.Source(where.text.replace(own, "item"), where.names, where.depth)
+    value = ret.text.replace(own, "item") if ret is not None else "item"
     keep_rejected = shape.source_notes  # rejected items are taken out of the source's evidence
     reject = "rejected.append(item)\n                " if keep_rejected else ""
     test = _test(where, fast, shape.where_notes, reject)

@@ -1,0 +1,165 @@
+"""Calling a CQL function: per-evaluation memo, evidence, and results of pure functions kept across evaluations.
+
+CQL functions are pure, so one evaluation computes each (function, arguments) once; the memo entry keeps the
+resources the body named, which every later call adds to its own define's evidence. A pure function (compiler.py:
+reads nothing but its arguments, which are values) keeps results across evaluations too. The one-parameter call,
+by far the commonest, is generated per function with the body spliced in (fused.py), its parameter read as a
+local, and an evidence frame only when the body can name a resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import fused
+from .context import EvaluationContext
+from .runtime import temporal as t
+from .runtime.clinical import Code, Concept
+
+if TYPE_CHECKING:
+    from .compiler import CompiledFunction
+
+_MISSING = object()
+_NO_EVIDENCE: frozenset[str] = frozenset()
+# parameter types whose values a pure function's results can be kept by; Decimal and Quantity are left out because
+# equal values can print differently (1.0 and 1.00)
+VALUE_TYPES = frozenset({"Boolean", "Integer", "String", "Code", "Concept", "Date", "DateTime"})
+_KEPT_TYPES = frozenset({type(None), bool, int, str, Code, Concept, t.Date, t.DateTime})
+KEPT_LIMIT = 4096  # results kept per pure function; the table starts over when full
+
+
+def _arg_key(value: Any) -> Any:
+    """Hashable values key by value (and type, so 1 and true differ); others by identity.
+
+    The memo entry keeps the arguments alive, so an identity cannot be reused while it is cached.
+    """
+    kind = type(value)
+    if kind is dict or kind is list:  # resources, elements, tuples and lists: no exception on the hot path
+        return ("id", id(value))
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return (kind, value)
+
+
+def invoke(target: CompiledFunction) -> Callable[[EvaluationContext, Any], Any]:
+    """`apply(ctx, argument)` for one parameter, `apply(ctx, (arguments, ...))` for more."""
+    names = [p for p, _ in target.params]
+    function_id = id(target)
+    body = target.body
+    kept = target.kept
+    assert body is not None
+
+    def run_body(ctx: EvaluationContext, values: tuple[Any, ...]) -> tuple[Any, frozenset[str], tuple[Any, ...]]:
+        env = ctx.env
+        saved = [env.get(p, _MISSING) for p in names]
+        for p, v in zip(names, values, strict=True):
+            env[p] = v
+        ctx.evidence.append(set())
+        try:
+            result = body(ctx)
+        finally:
+            found = ctx.evidence.pop()
+            for p, old in zip(names, saved, strict=True):
+                if old is _MISSING:
+                    env.pop(p, None)
+                else:
+                    env[p] = old
+        # CQL functions are pure: same arguments, same result within one evaluation
+        return (result, frozenset(found) if found else _NO_EVIDENCE, values)
+
+    if len(names) == 1:
+        return _one_parameter(target, names[0])
+
+    def apply(ctx: EvaluationContext, values: tuple[Any, ...]) -> Any:
+        key = (function_id, tuple(map(_arg_key, values)))
+        hit = ctx.memo.get(key)
+        if hit is None:
+            hit = run_body(ctx, values)
+            ctx.memo[key] = hit
+        if hit[1]:
+            ctx.evidence[-1].update(hit[1])
+        return hit[0]
+
+    if not target.pure:
+        return apply
+
+    def apply_pure(ctx: EvaluationContext, values: tuple[Any, ...]) -> Any:
+        if any(type(v) not in _KEPT_TYPES for v in values):
+            return apply(ctx, values)
+        key = tuple([(type(v), v) for v in values])
+        result = kept.get(key, _MISSING)
+        if result is _MISSING:
+            result = run_body(ctx, values)[0]
+            _keep(kept, key, result)
+        return result
+
+    return apply_pure
+
+
+def _keep(kept: dict[Any, Any], key: Any, result: Any) -> None:
+    if type(result) not in _KEPT_TYPES:
+        return  # lists and tuples are mutable Python objects: never shared between evaluations
+    if len(kept) >= KEPT_LIMIT:
+        kept.clear()
+    kept[key] = result
+
+
+def _one_parameter(target: CompiledFunction, name: str) -> Callable[[EvaluationContext, Any], Any]:
+    """apply(ctx, value), generated: the memo lookup, then on a miss the body with the parameter as a local."""
+    names: dict[str, Any] = {
+        "_missing": _MISSING, "_none": _NO_EVIDENCE, "_arg_key": _arg_key, "_keep": _keep, "_kept": target.kept,
+        "_kept_types": _KEPT_TYPES, "_body": target.body,
+    }  # fmt: skip
+    if target.source is not None and target.source.depth < fused.MAX_DEPTH:
+        names.update(target.source.names)
+        # within the body's own text the parameter is only ever this name: closures it calls still read ctx.env
+        body = target.source.text.replace(f"ctx.env.get({name!r})", "value")
+    else:
+        body = "_body(ctx)"
+    evidence = target.adds_evidence
+    text = f"""
+def run(ctx, value):
+    env = ctx.env
+    saved = env.get({name!r}, _missing)
+    env[{name!r}] = value
+    {"found = set()" if evidence else ""}
+    {"ctx.evidence.append(found)" if evidence else ""}
+    try:
+        result = {body}
+    finally:
+        {"ctx.evidence.pop()" if evidence else ""}
+        if saved is _missing:
+            env.pop({name!r}, None)
+        else:
+            env[{name!r}] = saved
+    return (result, {"frozenset(found) if found else _none" if evidence else "_none"}, (value,))
+
+
+def apply(ctx, value):
+    # the common argument is a resource or element: keyed by identity, without the generic dispatch
+    key = ({id(target)}, id(value)) if type(value) is dict else ({id(target)}, _arg_key(value))
+    hit = ctx.memo.get(key)
+    if hit is None:
+        hit = run(ctx, value)
+        ctx.memo[key] = hit
+    {"if hit[1]: ctx.evidence[-1].update(hit[1])" if evidence else ""}
+    return hit[0]
+
+
+def apply_pure(ctx, value):
+    kind = type(value)
+    if kind not in _kept_types:
+        return apply(ctx, value)
+    key = (kind, value)
+    result = _kept.get(key, _missing)
+    if result is _missing:
+        result = run(ctx, value)[0]  # a pure body reads no resource, so it has no evidence
+        _keep(_kept, key, result)
+    return result
+"""
+    exec(compile(text, f"<function {target.name}>", "exec"), names)  # noqa: S102 - our own text
+    apply: Callable[[EvaluationContext, Any], Any] = names["apply_pure" if target.pure else "apply"]
+    return apply
