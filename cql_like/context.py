@@ -23,7 +23,7 @@ class EvaluationContext:
         self.parameters = parameters
         self.env: dict[str, Any] = {}  # query aliases, lets and function arguments in scope
         self.cache: dict[tuple[str, str], tuple[Any, frozenset[str]]] = {}
-        self.memo: dict[tuple[int, Any], tuple[Any, frozenset[str], tuple[Any, ...]]] = {}
+        self.memo: dict[tuple[Any, Any], tuple[Any, frozenset[str], tuple[Any, ...]]] = {}
         self.evidence: list[set[str]] = [set()]
         self._birth_date: t.Date | None = None
         self._birth_known = False

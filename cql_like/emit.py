@@ -82,7 +82,7 @@ def to_sys(c: Compiled) -> Compiled:
             if not isinstance(raw, dict):
                 return model.to_system(raw, name)
             # the same element is often converted many times in one evaluation (once per criterion)
-            key = (0, (("id", id(raw)), name))
+            key = (name, id(raw))  # a str first: never a function's memo key (an int first)
             hit = ctx.memo.get(key)
             if hit is None:
                 hit = (model.to_system(raw, name), frozenset(), (raw,))

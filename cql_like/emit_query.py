@@ -72,7 +72,8 @@ def _minus_items(ctx: EvaluationContext, scanned: set[str], rejected: list[Any])
     """The source's evidence without the items the query scanned and dropped."""
     if not rejected:
         return scanned
-    dropped = {ctx.record.ref_of(r) for item in rejected for r in _resources_within(item)}
+    refs = ctx.record.refs
+    dropped = {refs.get(id(r)) for item in rejected for r in _resources_within(item)}
     return scanned - dropped if dropped else scanned
 
 

@@ -61,7 +61,7 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
     test = _test(where, fast, shape.where_notes, reject)
     note = (
         """if type(item) is dict and "resourceType" in item:
-                ref = ref_of(item)
+                ref = refs.get(id(item))
                 if ref is not None:
                     frame.add(ref)
             else:
@@ -85,7 +85,7 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
         result = "out"
     query = f"""
         evidence = ctx.evidence
-        {"ref_of = ctx.record.ref_of" if shape.items_note else ""}
+        {"refs = ctx.record.refs" if shape.items_note else ""}
         {fetch}
         frame = evidence[-1]
         if value is None:

@@ -11,12 +11,13 @@ Resource = dict[str, Any]
 class PatientRecord:
     """Indexes resources by type and by `Type/id` (and bundle fullUrl) for retrieves and references."""
 
-    __slots__ = ("_by_type", "_by_ref", "_ref_of", "_code_cache", "_codes_by_id", "patient")
+    __slots__ = ("_by_type", "_by_ref", "refs", "_code_cache", "_codes_by_id", "patient")
 
     def __init__(self, resources: Iterable[Resource], full_urls: Sequence[str | None] = ()) -> None:
         self._by_type: dict[str, list[Resource]] = {}
         self._by_ref: dict[str, Resource] = {}
-        self._ref_of: dict[int, str] = {}
+        # id(resource) -> `Type/id`: evidence names resources by it (read directly by generated query loops)
+        self.refs: dict[int, str] = {}
         self._code_cache: dict[tuple[str, str], list[tuple[Resource, frozenset[tuple[str | None, str]]]]] = {}
         self._codes_by_id: dict[tuple[str, str], dict[int, frozenset[tuple[str | None, str]]]] = {}
         urls = list(full_urls)
@@ -34,13 +35,13 @@ class PatientRecord:
                 ref = f"{rtype}/{full_url.rstrip('/').rsplit('/', 1)[-1].rsplit(':', 1)[-1]}"
             else:
                 ref = f"{rtype}/#{index}"
-            self._ref_of[id(resource)] = ref
+            self.refs[id(resource)] = ref
             self._by_ref[ref] = resource
             if full_url:
                 self._by_ref[full_url] = resource
             for contained in resource.get("contained", ()) or ():
                 if isinstance(contained, dict) and contained.get("id"):
-                    self._ref_of[id(contained)] = f"{ref}#{contained['id']}"
+                    self.refs[id(contained)] = f"{ref}#{contained['id']}"
         patients = self._by_type.get("Patient", [])
         self.patient: Resource | None = patients[0] if patients else None
 
@@ -59,7 +60,7 @@ class PatientRecord:
         return self._by_type.get(resource_type, [])
 
     def ref_of(self, resource: Resource) -> str | None:
-        return self._ref_of.get(id(resource))
+        return self.refs.get(id(resource))
 
     def resolve(self, reference: str | None, container: Resource | None = None) -> Resource | None:
         if not reference:

@@ -2,38 +2,72 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True, slots=True)
 class Code:
-    code: str
-    system: str | None = None
+    """A CQL Code. Immutable by convention: nothing assigns to one after construction (a plain slotted class is
+    three times cheaper to build than a frozen dataclass, and an evaluation builds one per coding it reads)."""
+
+    __slots__ = ("code", "system", "version", "display")
+
+    def __init__(self, code: str, system: str | None = None, version: str | None = None,
+                 display: str | None = None) -> None:  # fmt: skip
+        self.code = code
+        self.system = system
+        self.version = version
+        self.display = display
+
     # Python equality/hash cover every field so caches and `distinct` never merge two codes
     # that differ only in display; CQL `=` and `~` are in runtime.values.
-    version: str | None = None
-    display: str | None = None
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Code:
+            return NotImplemented
+        return (self.code == other.code and self.system == other.system and self.display == other.display
+                and self.version == other.version)  # fmt: skip
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.system, self.version, self.display))
+
+    def __repr__(self) -> str:
+        return f"Code(code={self.code!r}, system={self.system!r}, version={self.version!r}, display={self.display!r})"
 
     @property
     def key(self) -> tuple[str | None, str]:
         return (self.system, self.code)
 
 
-@dataclass(frozen=True, slots=True)
 class Concept:
-    codes: tuple[Code, ...]
-    display: str | None = None
-    keys: frozenset[tuple[str | None, str]] = field(init=False, compare=False, repr=False, hash=False)
-    _hash: int = field(init=False, compare=False, repr=False, hash=False)
+    """A CQL Concept; immutable by convention, like Code."""
 
-    def __post_init__(self) -> None:
-        # (system, code) pairs, so value-set membership is one set operation
-        object.__setattr__(self, "keys", frozenset(c.key for c in self.codes))
-        # concepts key the per-evaluation function memo; hash them once
-        object.__setattr__(self, "_hash", hash((self.codes, self.display)))
+    __slots__ = ("codes", "display", "_keys", "_hash")
+
+    def __init__(self, codes: tuple[Code, ...], display: str | None = None) -> None:
+        self.codes = codes
+        self.display = display
+        self._keys: frozenset[tuple[str | None, str]] | None = None
+        self._hash: int | None = None
+
+    @property
+    def keys(self) -> frozenset[tuple[str | None, str]]:
+        """(system, code) pairs, so value-set membership is one set operation."""
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = frozenset([(c.system, c.code) for c in self.codes])
+        return keys
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Concept:
+            return NotImplemented
+        return self is other or (self.display == other.display and self.codes == other.codes)
 
     def __hash__(self) -> int:
-        return self._hash
+        # concepts key function memos; hash them once
+        value = self._hash
+        if value is None:
+            value = self._hash = hash((self.codes, self.display))
+        return value
+
+    def __repr__(self) -> str:
+        return f"Concept(codes={self.codes!r}, display={self.display!r})"
 
 
 def code_equivalent(a: Code, b: Code) -> bool:
