@@ -16,7 +16,7 @@ from .context import EvaluationContext
 from .emit import ExprCompiler, to_sys
 from .emit_types import resolve_type
 from .errors import ErrorSink, SourceLocation
-from .function_call import VALUE_TYPES, invoke
+from .function_call import VALUE_TYPES, define_reference, invoke
 from .runtime.clinical import Code, Concept
 from .static_types import Compiled, Fn, assignable
 from .terminology import LocalTerminology, ValueSet
@@ -24,15 +24,6 @@ from .terminology import LocalTerminology, ValueSet
 FHIRHELPERS = "FHIRHelpers"
 _MISSING = object()
 _NO_EVIDENCE: frozenset[str] = frozenset()
-
-
-def positive(value: Any) -> bool:
-    """A result that evidence can support: true, or a non-empty value."""
-    if value is None or value is False:
-        return False
-    if isinstance(value, list):
-        return any(v is not None for v in value)
-    return True
 
 
 @dataclass
@@ -58,6 +49,7 @@ class CompiledFunction:
     kept: dict[Any, Any] = field(default_factory=dict, repr=False)  # pure results by argument values
     adds_evidence: bool = True  # its body can name a resource (a retrieve, a define, a query over resources)
     source: fused.Source | None = None  # the body as fused text, when it has one
+    param_reads: int = 0  # how many times the body reads a parameter (all of them spliced: no ctx.env binding)
 
 
 @dataclass
@@ -216,13 +208,15 @@ class LibraryCompiler:
             self.error(node.loc, "cycle", f"definitions refer to each other in a cycle: {cycle}")
             return CompiledDefine(name, node.loc, node.private, "Any", lambda ctx: None)
         self._in_progress.append(name)
+        evidence_before = self.exprs.evidence_sources
         try:
             body = self.exprs.compile(node.expression, {})
         finally:
             self._in_progress.pop()
+        adds_evidence = self.exprs.evidence_sources != evidence_before
         compiled = CompiledDefine(
             name, node.loc, node.private, body.type,
-            _cached(self.out, name, body.fn),
+            define_reference((self.out.file, name), body, adds_evidence),
         )  # fmt: skip
         self.out.defines[name] = compiled
         return compiled
@@ -238,6 +232,7 @@ class LibraryCompiler:
             return CompiledFunction(name, node.loc, node.private, params, "Any", lambda ctx: None)
         self._in_progress.append(key)
         reads_before, evidence_before = self.exprs.context_reads, self.exprs.evidence_sources
+        param_reads_before = self._param_reads(params)
         try:
             body = self.exprs.compile(node.body, dict(params))
         finally:
@@ -251,9 +246,13 @@ class LibraryCompiler:
             )  # fmt: skip
         compiled = CompiledFunction(name, node.loc, node.private, params, body.type, body.fn, pure,
                                     adds_evidence=self.exprs.evidence_sources != evidence_before,
-                                    source=body.src)  # fmt: skip
+                                    source=body.src,
+                                    param_reads=self._param_reads(params) - param_reads_before)  # fmt: skip
         self.out.functions.setdefault(name, []).append(compiled)
         return compiled
+
+    def _param_reads(self, params: tuple[tuple[str, str], ...]) -> int:
+        return sum(self.exprs.alias_reads[p] for p, _ in params)
 
     # ---- name resolution used by the expression compiler
     def is_library_alias(self, name: str) -> bool:
@@ -339,29 +338,6 @@ class LibraryCompiler:
         # one argument is passed as it is, more as a tuple (evaluated left to right, like the closures did)
         arguments = parts[0].text if len(parts) == 1 else f"({''.join(p.text + ', ' for p in parts)})"
         return Compiled.fused(f"{apply.text}(ctx, {arguments})", (apply, *parts), target.type)
-
-
-def _cached(lib: CompiledLibrary, name: str, body: Fn) -> Fn:
-    key = (lib.file, name)
-
-    def define_ref(ctx: EvaluationContext) -> Any:
-        hit = ctx.cache.get(key)
-        if hit is None:
-            saved_env = ctx.env
-            ctx.env = {}  # a define never sees the aliases of the query that refers to it
-            ctx.evidence.append(set())
-            try:
-                value = body(ctx)
-            finally:
-                found = ctx.evidence.pop()
-                ctx.env = saved_env
-            hit = (value, frozenset(found) if positive(value) else frozenset())
-            ctx.cache[key] = hit
-        if hit[1]:
-            ctx.evidence[-1].update(hit[1])
-        return hit[0]
-
-    return define_ref
 
 
 def _parameter(lib: CompiledLibrary, name: str, default: Fn | None, overridable: bool) -> Fn:

@@ -7,6 +7,7 @@ operator needs a System value.
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +110,9 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
         # lean queries (lean_query.py) -> the `exists` that stops at the first item passing; keyed by id, and the
         # entry keeps the query alive so the id stays its own
         self.exists_forms: dict[int, tuple[Compiled, Compiled]] = {}
+        # alias, let and parameter reads compiled so far, by name: a query or function whose own spliced text holds
+        # all reads of its name need not bind it in ctx.env (query_loop.py, function_call.py)
+        self.alias_reads: Counter[str] = Counter()
 
     def error(self, loc: SourceLocation, code: str, message: str) -> None:
         self.lib.error(loc, code, message)
@@ -154,6 +158,7 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
     def _Identifier(self, e: n.Identifier, scope: Scope) -> Compiled:  # noqa: N802
         name = e.name
         if name in scope:
+            self.alias_reads[name] += 1
             return Compiled.fused(f"ctx.env.get({name!r})", (), scope[name])
         this_type = scope.get("$this")
         if this_type is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from . import fused
@@ -93,6 +94,7 @@ class QueryEmitter:
         evidence_sources: int
         context_reads: int
         exists_forms: dict[int, tuple[Compiled, Compiled]]
+        alias_reads: Counter[str]
 
         def compile(self, expr: n.Expr, scope: Scope) -> Compiled: ...
         def sys(self, expr: n.Expr, scope: Scope) -> Compiled: ...
@@ -218,6 +220,8 @@ class QueryEmitter:
             cond = self.sys(inc.condition, inc_scope)
             self._expect_boolean(cond, inc.condition.loc)
             inclusions.append((inc.source.alias, c.fn, many, cond.fn, inc.negated))
+        # reads of the (first) alias in where and return, against those the generated loop splices
+        alias_reads_before = self.alias_reads[sources[0][0]]
         w: Compiled | None = None
         fast: CodeFilter | None = None
         where_notes = False
@@ -247,11 +251,11 @@ class QueryEmitter:
             shape = LoopShape(alias, many, single, distinct, items_note, sources_note, where_notes, ret_notes)
             query, exists = query_loop(
                 shape, fused.of(source), None if w is None else fused.of(w), None if r is None else fused.of(r),
-                fast, _note_within, _minus_items,
+                fast, self.alias_reads[alias] - alias_reads_before, _note_within, _minus_items,
             )  # fmt: skip
-            compiled = Compiled(query, result_type)
+            compiled = Compiled(None, result_type, src=query)
             if exists is not None:
-                self.exists_forms[id(compiled)] = (compiled, Compiled(exists, "Boolean"))
+                self.exists_forms[id(compiled)] = (compiled, Compiled(None, "Boolean", src=exists))
             return compiled
         plan = _QueryPlan(
             [(alias, c.fn, many) for alias, c, many in sources], lets, inclusions, None if w is None else w.fn,

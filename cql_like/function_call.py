@@ -1,4 +1,7 @@
-"""Calling a CQL function: per-evaluation memo, evidence, and results of pure functions kept across evaluations.
+"""Calling a define or a CQL function: per-evaluation caches, evidence, and pure results kept across evaluations.
+
+A define is evaluated once per evaluation; its cache entry keeps the resources it named when its value is positive
+(true or non-empty), and every reference adds them to the referring define's evidence.
 
 CQL functions are pure, so one evaluation computes each (function, arguments) once; the memo entry keeps the
 resources the body named, which every later call adds to its own define's evidence. A pure function (compiler.py:
@@ -19,6 +22,7 @@ from .runtime.clinical import Code, Concept
 
 if TYPE_CHECKING:
     from .compiler import CompiledFunction
+    from .static_types import Compiled, Fn
 
 _MISSING = object()
 _NO_EVIDENCE: frozenset[str] = frozenset()
@@ -27,6 +31,58 @@ _NO_EVIDENCE: frozenset[str] = frozenset()
 VALUE_TYPES = frozenset({"Boolean", "Integer", "String", "Code", "Concept", "Date", "DateTime"})
 _KEPT_TYPES = frozenset({type(None), bool, int, str, Code, Concept, t.Date, t.DateTime})
 KEPT_LIMIT = 4096  # results kept per pure function; the table starts over when full
+
+
+def positive(value: Any) -> bool:
+    """A result that evidence can support: true, or a non-empty value."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, list):
+        return any(v is not None for v in value)
+    return True
+
+
+def define_reference(key: tuple[str, str], body: Compiled, adds_evidence: bool) -> Fn:
+    """The define's value from the evaluation's cache, computing it on first use (generated, body spliced in).
+
+    The define shares ctx.env with whoever refers to it: its body reads only aliases its own queries bind."""
+    source = body.src if body.src is not None and body.src.depth < fused.MAX_DEPTH else None
+    names: dict[str, Any] = {"_key": key, "_none": _NO_EVIDENCE, "_positive": positive}
+    if source is not None:
+        names.update(source.names)
+        text = source.text
+    else:
+        names["_body"] = body.fn
+        text = "_body(ctx)"
+    if adds_evidence:
+        code = f"""
+def define(ctx):
+    hit = ctx.cache.get(_key)
+    if hit is None:
+        found = set()
+        ctx.evidence.append(found)
+        try:
+            value = {text}
+        finally:
+            ctx.evidence.pop()
+        hit = (value, frozenset(found) if found and _positive(value) else _none)
+        ctx.cache[_key] = hit
+    if hit[1]:
+        ctx.evidence[-1].update(hit[1])
+    return hit[0]
+"""
+    else:
+        code = f"""
+def define(ctx):
+    hit = ctx.cache.get(_key)
+    if hit is None:
+        hit = ({text}, _none)
+        ctx.cache[_key] = hit
+    return hit[0]
+"""
+    exec(compile(code, f"<define {key[1]}>", "exec"), names)  # noqa: S102 - our own text
+    define: Fn = names["define"]
+    return define
 
 
 def _arg_key(value: Any) -> Any:
@@ -113,30 +169,33 @@ def _one_parameter(target: CompiledFunction, name: str) -> Callable[[EvaluationC
         "_missing": _MISSING, "_none": _NO_EVIDENCE, "_arg_key": _arg_key, "_keep": _keep, "_kept": target.kept,
         "_kept_types": _KEPT_TYPES, "_body": target.body,
     }  # fmt: skip
+    own = f"ctx.env.get({name!r})"
     if target.source is not None and target.source.depth < fused.MAX_DEPTH:
         names.update(target.source.names)
-        # within the body's own text the parameter is only ever this name: closures it calls still read ctx.env
-        body = target.source.text.replace(f"ctx.env.get({name!r})", "value")
+        # within the body's own text the parameter is only ever this name
+        body = target.source.text.replace(own, "value")
+        spliced = target.source.text.count(own)
     else:
-        body = "_body(ctx)"
+        body, spliced = "_body(ctx)", 0
     evidence = target.adds_evidence
+    setup: list[str] = []
+    teardown: list[str] = []
+    if spliced != target.param_reads:  # closures the body calls read the parameter from ctx.env
+        setup += ["env = ctx.env", f"saved = env.get({name!r}, _missing)", f"env[{name!r}] = value"]
+        teardown += ["if saved is _missing:", f"    env.pop({name!r}, None)", "else:", f"    env[{name!r}] = saved"]
+    if evidence:
+        setup += ["found = set()", "ctx.evidence.append(found)"]
+        teardown.insert(0, "ctx.evidence.pop()")
+    if teardown:
+        run = [*setup, "try:", f"    result = {body}", "finally:", *("    " + line for line in teardown)]
+    else:
+        run = [f"result = {body}"]
+    found = "frozenset(found) if found else _none" if evidence else "_none"
+    run_text = "\n    ".join(run)
     text = f"""
 def run(ctx, value):
-    env = ctx.env
-    saved = env.get({name!r}, _missing)
-    env[{name!r}] = value
-    {"found = set()" if evidence else ""}
-    {"ctx.evidence.append(found)" if evidence else ""}
-    try:
-        result = {body}
-    finally:
-        {"ctx.evidence.pop()" if evidence else ""}
-        if saved is _missing:
-            env.pop({name!r}, None)
-        else:
-            env[{name!r}] = saved
-    return (result, {"frozenset(found) if found else _none" if evidence else "_none"}, (value,))
-
+    {run_text}
+    return (result, {found}, (value,))
 
 def apply(ctx, value):
     # the common argument is a resource or element: keyed by identity, without the generic dispatch

@@ -16,7 +16,6 @@ from typing import Any
 from . import fused
 from .emit_fastpath import CodeFilter
 from .ops import lists
-from .static_types import Fn
 
 _MISSING = object()
 
@@ -38,13 +37,17 @@ class LoopShape:
 
 
 def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | None, ret: fused.Source | None,
-               fast: CodeFilter | None, note_within: Any, minus_items: Any) -> tuple[Fn, Fn | None]:  # fmt: skip
-    """(the query, `exists` over it or None) as functions of the evaluation context.
+               fast: CodeFilter | None, alias_reads: int, note_within: Any,
+               minus_items: Any) -> tuple[fused.Source, fused.Source | None]:  # fmt: skip
+    """(the query, `exists` over it or None) as fused texts: calls of the generated functions.
 
-    `exists` is given for lean queries whose return names nothing: stopping early loses no evidence then."""
+    `exists` is given for lean queries whose return names nothing: stopping early loses no evidence then. A source
+    that can name no resource is evaluated in the caller's text and passed in, so its reads are spliced there too.
+    `alias_reads` counts every read of the alias compiled in the where and return: when all of them are in the
+    spliced texts, no closure reads it and the loop does not bind it in ctx.env."""
     names: dict[str, Any] = {"_missing": _MISSING, "_distinct": lists.distinct, "_note_within": note_within,
                              "_minus_items": minus_items}  # fmt: skip
-    for part in (source, where, ret):
+    for part in (where, ret):
         if part is not None:
             names.update(part.names)
     if fast is not None:
@@ -52,8 +55,10 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
     alias = repr(shape.alias)
     items = "value" if shape.many else "(value,)"
     # within the query's own where and return the alias is only ever this item (a nested query or a closure is
-    # a function of its own and reads ctx.env, which the loop keeps bound)
+    # a function of its own and reads ctx.env)
     own = f"ctx.env.get({alias})"
+    spliced = sum(p.text.count(own) for p in (where, ret) if p is not None)
+    bind = f"env[{alias}] = item" if spliced != alias_reads else ""
     where = None if where is None else fused.Source(where.text.replace(own, "item"), where.names, where.depth)
     value = ret.text.replace(own, "item") if ret is not None else "item"
     keep_rejected = shape.source_notes  # rejected items are taken out of the source's evidence
@@ -71,12 +76,15 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
         else ""
     )
     if shape.source_notes:
+        names.update(source.names)
+        parameters = "ctx"
         fetch = f"""scanned = set()
         evidence.append(scanned)
         value = {source.text}
         evidence.pop()"""
     else:
-        fetch = f"value = {source.text}"
+        parameters = "ctx, value"
+        fetch = ""
     if shape.single:
         result = "out[0] if out else None"
     elif shape.distinct:
@@ -95,30 +103,36 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
         for item in {items}:
             if item is None:
                 continue
-            env[{alias}] = item
+            {bind}
             {test}
             {note}out.append({value})
         {"if scanned: frame.update(_minus_items(ctx, scanned, rejected))" if keep_rejected else ""}
         return {result}"""
-    text = _binding_alias("query", alias, query)
-    if shape.lean and not shape.return_notes:
-        text += _binding_alias(
-            "exists", alias,
-            f"""
-        value = {source.text}
+    query_name, exists_name = fused.fresh("q"), fused.fresh("e")
+    text = _binding_alias(query_name, parameters, alias, query, bind != "")
+    has_exists = shape.lean and not shape.return_notes
+    if has_exists:
+        find_one = f"""
         if value is None:
             return False
         for item in {items}:
             if item is None:
                 continue
-            env[{alias}] = item
+            {bind}
             {test}
             if ({value}) is not None:
                 return True
-        return False""",
-        )  # fmt: skip
+        return False"""
+        text += _binding_alias(exists_name, parameters, alias, find_one, bind != "")
     exec(compile(text, f"<query over {shape.alias}>", "exec"), names)  # noqa: S102 - our own text
-    return names["query"], names.get("exists")
+
+    def call(name: str) -> fused.Source:
+        function = fused.Source(name, {name: names[name]})
+        if shape.source_notes:
+            return fused.join(f"{name}(ctx)", (function,))
+        return fused.join(f"{name}(ctx, {source.text})", (function, source))
+
+    return call(query_name), call(exists_name) if has_exists else None
 
 
 def _test(where: fused.Source | None, fast: CodeFilter | None, where_notes: bool, reject: str) -> str:
@@ -145,10 +159,14 @@ def _test(where: fused.Source | None, fast: CodeFilter | None, where_notes: bool
                 frame.update(trial)"""
 
 
-def _binding_alias(name: str, alias: str, body: str) -> str:
-    """A function that runs `body` with the alias bound in ctx.env and restores the outer binding afterwards."""
+def _binding_alias(name: str, parameters: str, alias: str, body: str, bind: bool) -> str:
+    """A function running `body`; with `bind`, the alias is bound in ctx.env and the outer binding restored after."""
+    if not bind:
+        return f"""
+def {name}({parameters}):{body}
+"""
     return f"""
-def {name}(ctx):
+def {name}({parameters}):
     env = ctx.env
     saved = env.get({alias}, _missing)
     try:{body}
