@@ -7,7 +7,9 @@ operator needs a System value.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +81,10 @@ def to_sys(c: Compiled) -> Compiled:
         if many:
             return applied(lambda raw: model.to_system(raw, name), c, list_of(target))
 
+        conversion: Callable[[Any], Any] = model.CONVERTERS.get(
+            name, functools.partial(model.to_system, fhir_type=name)
+        )
+
         def convert(ctx: EvaluationContext, raw: Any) -> Any:
             if not isinstance(raw, dict):
                 return model.to_system(raw, name)
@@ -86,7 +92,7 @@ def to_sys(c: Compiled) -> Compiled:
             key = (name, id(raw))  # a str first: never a function's memo key (an int first)
             hit = ctx.memo.get(key)
             if hit is None:
-                hit = (model.to_system(raw, name), frozenset(), (raw,))
+                hit = (conversion(raw), frozenset(), (raw,))
                 ctx.memo[key] = hit
             return hit[0]
 

@@ -93,6 +93,8 @@ def _arg_key(value: Any) -> Any:
     kind = type(value)
     if kind is dict or kind is list:  # resources, elements, tuples and lists: no exception on the hot path
         return ("id", id(value))
+    if kind in _KEPT_TYPES:  # hashable by construction: no probe
+        return (kind, value)
     try:
         hash(value)
     except TypeError:

@@ -8,6 +8,7 @@ CodeableConcept -> Concept, Coding -> Code, Quantity -> Quantity, Period/Range -
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -136,10 +137,16 @@ def to_code(coding: Any) -> Code | None:
 def to_concept(cc: Any) -> Concept | None:
     if not isinstance(cc, dict):
         return None
-    codes = tuple(c for c in (to_code(x) for x in cc.get("coding", ())) if c is not None)
-    if not codes and cc.get("text") is None:
+    codes = []
+    for x in cc.get("coding", ()):  # to_code, inlined: one Concept per CodeableConcept an evaluation reads
+        if isinstance(x, dict):
+            code = x.get("code")
+            if code is not None:
+                codes.append(Code(code, x.get("system"), x.get("version"), x.get("display")))
+    text = cc.get("text")
+    if not codes and text is None:
         return None
-    return Concept(codes, cc.get("text"))
+    return Concept(tuple(codes), text)
 
 
 def to_quantity(qty: Any) -> Quantity | None:
@@ -174,6 +181,13 @@ def range_to_interval(rng: Any) -> Interval | None:
     if not isinstance(rng, dict):
         return None
     return Interval(to_quantity(rng.get("low")), to_quantity(rng.get("high")), True, True)
+
+
+# the conversion of one (non-list) element of a complex FHIR type, by type
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "CodeableConcept": to_concept, "Coding": to_code, "Period": to_interval, "Range": range_to_interval,
+    **{t: to_quantity for t in QUANTITY_TYPES},
+}  # fmt: skip
 
 
 def to_system(value: Any, fhir_type: str) -> Any:
