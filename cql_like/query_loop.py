@@ -62,7 +62,16 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
     where = None if where is None else fused.Source(where.text.replace(own, "item"), where.names, where.depth)
     value = ret.text.replace(own, "item") if ret is not None else "item"
     keep_rejected = shape.source_notes  # rejected items are taken out of the source's evidence
-    reject = "rejected.append(item)\n                " if keep_rejected else ""
+    # a rejected resource is dropped by name at once; anything else (a tuple holding resources) at the end
+    reject = (
+        """if type(item) is dict and "resourceType" in item:
+                    dropped.add(refs.get(id(item)))
+                else:
+                    rejected.append(item)
+                """
+        if keep_rejected
+        else ""
+    )
     test = _test(where, fast, shape.where_notes, reject)
     note = (
         """if type(item) is dict and "resourceType" in item:
@@ -93,20 +102,20 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
         result = "out"
     query = f"""
         evidence = ctx.evidence
-        {"refs = ctx.record.refs" if shape.items_note else ""}
+        {"refs = ctx.record.refs" if shape.items_note or keep_rejected else ""}
         {fetch}
         frame = evidence[-1]
         if value is None:
             return {"None" if shape.single else "[]"}
         out = []
-        {"rejected = []" if keep_rejected else ""}
+        {"rejected = []; dropped = set()" if keep_rejected else ""}
         for item in {items}:
             if item is None:
                 continue
             {bind}
             {test}
             {note}out.append({value})
-        {"if scanned: frame.update(_minus_items(ctx, scanned, rejected))" if keep_rejected else ""}
+        {"if scanned: frame.update(_minus_items(ctx, scanned - dropped, rejected))" if keep_rejected else ""}
         return {result}"""
     query_name, exists_name = fused.fresh("q"), fused.fresh("e")
     text = _binding_alias(query_name, parameters, alias, query, bind != "")

@@ -52,8 +52,14 @@ def flatten(xs: Any) -> Any:
     return out
 
 
+_HASHABLE_KINDS = frozenset({str, bool, int, Code, Concept})
+
+
 def _key(x: Any) -> Any:
-    if type(x) is dict or type(x) is list:
+    kind = type(x)
+    if kind in _HASHABLE_KINDS:  # the common items: hashable by construction, no probe
+        return (kind.__name__, x)
+    if kind is dict or kind is list:
         return None
     try:
         hash(x)
@@ -105,10 +111,10 @@ def distinct(xs: Any) -> Any:
             continue
         key = _key(x)
         if key is not None:
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append(x)
+            size = len(seen)
+            seen.add(key)  # one hash per item: a concept's hash is Python code
+            if len(seen) != size:
+                out.append(x)
             continue
         kept = buckets.setdefault(_bucket(x), [])
         if any(u is x or values.equal(u, x) is True for u in kept):
