@@ -28,6 +28,7 @@ class Target:
 
 
 TARGETS = (
+    Target("cql_like_201_median_ms", "cql_like CP.PHAR.549 evaluate, 201 resources", 1.0, "ms"),
     Target("inprocess_201_median_ms", "in-process, 201 resources, median", 1.0, "ms"),
     Target("http_201_p50_ms", "HTTP 1 worker, 201 resources, p50", 3.0, "ms"),
     Target("http_201_p99_ms", "HTTP 1 worker, 201 resources, p99", 10.0, "ms"),

@@ -45,6 +45,21 @@ class Library:
             stack.extend(lib.includes.values())
         return tuple(sorted(urls))
 
+    def forget_kept_results(self) -> None:
+        """Drop the results pure functions keep across evaluations (function_call.py): the next evaluation starts
+        cold. For benchmarks and tests; evaluation never needs it."""
+        seen: set[int] = set()
+        stack = [self._compiled]
+        while stack:
+            lib = stack.pop()
+            if id(lib) in seen:
+                continue
+            seen.add(id(lib))
+            for overloads in lib.functions.values():
+                for function in overloads:
+                    function.kept.clear()
+            stack.extend(lib.includes.values())
+
     def define_type(self, name: str) -> str:
         return self._compiled.defines[name].type
 

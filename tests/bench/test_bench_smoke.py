@@ -10,8 +10,10 @@ import pytest
 import yaml
 
 from bench import hook_requests as hr
+from bench import phase_engine
 from bench.http_client import HttpError, parse_head
 from bench.inprocess import InProcessService
+from bench.phase_inprocess import Budget, Checks
 from bench.stats import Summary, percentile, time_calls
 from bench.synthetic_policies import POLICIES, build_tree
 from bench.targets import TARGETS, verdicts
@@ -77,6 +79,16 @@ def test_in_process_harness_runs_a_few_iterations(tmp_path: Path) -> None:
     assert [d.decision for d in answer.decisions] == ["approved"]
     assert status == 200 and elapsed > 0
     assert orjson.loads(response)["systemActions"]
+
+
+def test_engine_phase_times_the_padded_sotorasib_case_and_checks_its_answers() -> None:
+    checks = Checks()
+    result = phase_engine.run(REPO / "policies" / "centene" / "CP.PHAR.549", Budget.quick(), checks)
+    assert checks.problems == []
+    assert result["library"] == "CenteneSotorasib" and result["resources"] == 201
+    for name in ("evaluate", "index_and_evaluate", "cold", "json_floor"):
+        assert result[name]["n"] >= 5 and result[name]["median"] > 0
+    assert result["evaluate_json_ratio"] > 0
 
 
 def test_stats_and_report() -> None:

@@ -88,3 +88,15 @@ def test_the_kept_table_is_bounded(tmp_path: Path) -> None:
     results = library.evaluate(PatientRecord.from_resources(resources), now=now, defines=["Diabetes"])
     assert results["Diabetes"] == []
     assert 0 < len(_functions(library)["Is Diabetes"].kept) <= KEPT_LIMIT  # type: ignore[attr-defined]
+
+
+def test_forgetting_kept_results_starts_cold_with_the_same_answers(tmp_path: Path) -> None:
+    library = load(tmp_path, "Pure", LIBRARY)
+    record = PatientRecord.from_resources([_condition("c1", "44054006")])
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    warm = library.evaluate(record, now=now)
+    library.forget_kept_results()
+    assert _functions(library)["Is Diabetes"].kept == {}  # type: ignore[attr-defined]
+    cold = library.evaluate(record, now=now)
+    assert cold.values == warm.values
+    assert cold.evidence == warm.evidence
