@@ -169,7 +169,9 @@ class MemberResolver:
             if element_is_list:
                 v = fused.fresh("v")
                 return Compiled.fused(
-                    f"(([] if ({v} := {got}) is None else {v}) if isinstance({d} := {x.text}, dict)"
+                    # a lone value where the model says list (hostile or hand-written JSON) is a list of one
+                    f"(([] if ({v} := {got}) is None else ({v} if type({v}) is list else [{v}]))"
+                    f" if isinstance({d} := {x.text}, dict)"
                     f" else ([] if {d} is None else None))",
                     (g, x), typ,
                 )  # fmt: skip

@@ -72,17 +72,19 @@ class Library:
         names = list(defines) if defines is not None else list(self.define_names)
         values: dict[str, Any] = {}
         evidence: dict[str, tuple[str, ...]] = {}
+        defines, file = self._compiled.defines, self._compiled.file
+        # every define keeps its own evidence (function_call.define_reference), so the context's base evidence frame
+        # is never read; queries and functions restore ctx.env as they leave: one of each serves all defines
         for name in names:
-            d = self._compiled.defines.get(name)
+            d = defines.get(name)
             if d is None or d.fn is None:
                 raise KeyError(f"{self.name} has no define {name!r}")
-            ctx.evidence = [set()]
-            ctx.env = {}
             try:
                 values[name] = d.fn(ctx)
             except Exception as exc:  # noqa: BLE001 - re-raised with the define's name
                 raise CqlEvaluationError(self.name, name, exc) from exc
-            evidence[name] = tuple(sorted(ctx.cache[(self._compiled.file, name)][1]))
+            found = ctx.cache[(file, name)][1]
+            evidence[name] = tuple(sorted(found)) if found else ()
         return Results(self.name, values, evidence)
 
 

@@ -39,8 +39,8 @@ class PatientRecord:
             self._by_ref[ref] = resource
             if full_url:
                 self._by_ref[full_url] = resource
-            for contained in resource.get("contained", ()) or ():
-                if isinstance(contained, dict) and contained.get("id"):
+            for contained in _contained(resource):
+                if contained.get("id"):
                     self.refs[id(contained)] = f"{ref}#{contained['id']}"
         patients = self._by_type.get("Patient", [])
         self.patient: Resource | None = patients[0] if patients else None
@@ -66,8 +66,8 @@ class PatientRecord:
         if not reference:
             return None
         if reference.startswith("#") and container is not None:
-            for contained in container.get("contained", ()) or ():
-                if isinstance(contained, dict) and contained.get("id") == reference[1:]:
+            for contained in _contained(container):
+                if contained.get("id") == reference[1:]:
                     found: Resource = contained
                     return found
             return None
@@ -105,3 +105,9 @@ class PatientRecord:
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_type.values())
+
+
+def _contained(resource: Resource) -> list[Resource]:
+    """The contained resources that are objects; anything else there (a malformed `"contained": true`) is none."""
+    contained = resource.get("contained")
+    return [c for c in contained if isinstance(c, dict)] if isinstance(contained, list) else []

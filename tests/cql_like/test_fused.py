@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +81,22 @@ def test_an_inner_query_restores_the_outer_alias(tmp_path: Path) -> None:
         'define "Inner Sees Its Own": ({ 1, 2 }) X return all Count(({ 7, 8, 9 }) X where X > 7)\n',
     )
     assert values == {"Shadowed": [1, 2], "Inner Sees Its Own": [2, 2]}
+
+
+def test_a_lone_value_where_the_model_says_list_is_a_list_of_one(tmp_path: Path) -> None:
+    library = load(
+        tmp_path, "Shapes",
+        "library Shapes version '1'\nusing FHIR version '4.0.1'\n"
+        "include FHIRHelpers version '4.0.1' called FHIRHelpers\ncontext Patient\n"
+        'define "Contained": [MedicationRequest] M return Count(M.contained C where C is FHIR.Medication)\n'
+        "define \"Categories\": [Observation] O return all Count(O.category C where C.text = 'lab')\n",
+    )  # fmt: skip
+    resources: list[dict[str, Any]] = [
+        {"resourceType": "MedicationRequest", "id": "odd", "contained": True},
+        {"resourceType": "MedicationRequest", "id": "one", "contained": {"resourceType": "Medication", "id": "m"}},
+        {"resourceType": "Observation", "id": "o1", "category": {"text": "lab"}},
+        {"resourceType": "Observation", "id": "o2", "category": [{"text": "lab"}, {"text": "vital"}]},
+    ]
+    results = library.evaluate(PatientRecord.from_resources(resources), now=NOW)
+    assert sorted(results["Contained"]) == [0, 1]
+    assert results["Categories"] == [1, 1]

@@ -38,3 +38,15 @@ def test_bundle_index_by_type_and_reference() -> None:
     assert record.resolve("https://ehr/Patient/p") is record.patient
     assert record.resolve("urn:uuid:1234") is obs
     assert record.of_type("Procedure") == []
+
+
+def test_malformed_contained_is_no_contained_resource() -> None:
+    # found by the fuzz campaign: `"contained": true` made indexing raise TypeError (a 500 for the caller)
+    medication = {"resourceType": "Medication", "id": "m"}
+    odd: dict[str, object] = {"resourceType": "MedicationRequest", "id": "a", "contained": True}
+    mixed: dict[str, object] = {"resourceType": "MedicationRequest", "id": "b", "contained": [1, "x", medication]}
+    record = PatientRecord.from_resources([odd, mixed])
+    assert len(record) == 2
+    assert record.resolve("#m", odd) is None
+    assert record.resolve("#m", mixed) == {"resourceType": "Medication", "id": "m"}
+    assert record.ref_of(medication) == "MedicationRequest/b#m"
