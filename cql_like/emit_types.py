@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from . import fused
 from . import nodes as n
 from .context import EvaluationContext
 from .errors import SourceLocation
@@ -108,16 +109,11 @@ class TypeEmitter:
             from .emit import to_sys
 
             src = to_sys(src)
-        check = runtime_check(target)
-        f = src.fn
+        check, x, v = fused.constant(runtime_check(target)), fused.of(src), fused.fresh("v")
         if e.op == "is":
-            return Compiled(lambda ctx: (lambda v: v is not None and bool(check(v)))(f(ctx)), "Boolean")
-
-        def as_(ctx: EvaluationContext) -> Any:
-            v = f(ctx)
-            return v if v is not None and check(v) else None
-
-        return Compiled(as_, target)
+            return Compiled.fused(f"(({v} := {x.text}) is not None and bool({check.text}({v})))", (check, x), "Boolean")
+        return Compiled.fused(f"({v} if ({v} := {x.text}) is not None and {check.text}({v}) else None)",
+                              (check, x), target)  # fmt: skip
 
     def _choice_member(self, e: n.TypeOp, target: str, scope: Scope) -> Compiled | None:
         operand = e.operand
@@ -149,34 +145,21 @@ class TypeEmitter:
         field = model.choice_field(operand.name, wanted)
         fhir_type = model.choice_type_name(wanted)
         system = model.PRIMITIVE_TO_SYSTEM.get(fhir_type)
-        sf = src.fn
         many = is_list(src.type)
+        if e.op == "is" and many:
+            return Compiled(lambda ctx: None, "Boolean")
+        x, d = fused.of(src), fused.fresh("d")
+        got = f"{d}.get({field!r})"
         if e.op == "is":
-            if many:
-                return Compiled(lambda ctx: None, "Boolean")
-            return Compiled(
-                lambda ctx: (lambda d: isinstance(d, dict) and d.get(field) is not None)(sf(ctx)), "Boolean"
-            )
+            return Compiled.fused(f"(isinstance({d} := {x.text}, dict) and {got} is not None)", (x,), "Boolean")
         if not is_fhir(target) and system is None:
             # `as Quantity` / `as Concept`: the System type, through the FHIRHelpers conversion
-            def converted(ctx: EvaluationContext) -> Any:
-                d = sf(ctx)
-                return model.to_system(d.get(field), fhir_type) if isinstance(d, dict) else None
-
-            return Compiled(converted, target)
-        if system is not None:
-
-            def primitive(ctx: EvaluationContext) -> Any:
-                d = sf(ctx)
-                return model.primitive(d.get(field), fhir_type) if isinstance(d, dict) else None
-
-            return Compiled(primitive, system)
-
-        def raw(ctx: EvaluationContext) -> Any:
-            d = sf(ctx)
-            return d.get(field) if isinstance(d, dict) else None
-
-        return Compiled(raw, "FHIR." + fhir_type)
+            conv, typ = fused.constant(lambda raw: model.to_system(raw, fhir_type)), target
+        elif system is not None:
+            conv, typ = fused.constant(lambda raw: model.primitive(raw, fhir_type)), system
+        else:
+            return Compiled.fused(f"({got} if isinstance({d} := {x.text}, dict) else None)", (x,), "FHIR." + fhir_type)
+        return Compiled.fused(f"({conv.text}({got}) if isinstance({d} := {x.text}, dict) else None)", (conv, x), typ)
 
     def _Convert(self, e: n.Convert, scope: Scope) -> Compiled:  # noqa: N802
         from .emit import to_sys

@@ -39,7 +39,7 @@ class PatientRecord:
             self._by_ref[ref] = resource
             if full_url:
                 self._by_ref[full_url] = resource
-            for contained in _contained(resource):
+            for contained in _contained(resource) if "contained" in resource else ():
                 if contained.get("id"):
                     self.refs[id(contained)] = f"{ref}#{contained['id']}"
         patients = self._by_type.get("Patient", [])
