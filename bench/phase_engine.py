@@ -9,6 +9,7 @@ from one call to the next). Floor: orjson parsing the same 201 resources. Checke
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ def run(policy_dir: Path, budget: Budget, checks: Checks) -> dict[str, Any]:
         checks.problems.append(f"engine phase: {policy_dir} has no approval case to time")
         return {}
     library, resources, params, note = padded
+    gc.collect()
+    gc.freeze()  # as the server does once its policies are compiled (cds_service/app.py)
     print(f"  cql_like alone ({library.name}, {len(resources)} resources: {note})", flush=True)
     body = orjson.dumps(resources)
     record = PatientRecord.from_resources(resources)
