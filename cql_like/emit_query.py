@@ -215,6 +215,8 @@ class QueryEmitter:
         inclusions = []
         for inc in e.inclusions:
             c, elem, many = self._source(inc.source, inner)
+            if not inc.negated and _may_hold_resources(elem):
+                self.evidence_sources += 1  # the general plan notes the matched `with` item
             inc_scope = dict(inner)
             inc_scope[inc.source.alias] = elem
             cond = self.sys(inc.condition, inc_scope)

@@ -105,6 +105,8 @@ def _arg_key(value: Any) -> Any:
 def invoke(target: CompiledFunction) -> Callable[[EvaluationContext, Any], Any]:
     """`apply(ctx, argument)` for one parameter, `apply(ctx, (arguments, ...))` for more."""
     names = [p for p, _ in target.params]
+    if len(names) == 1:
+        return _one_parameter(target, names[0])
     function_id = id(target)
     body = target.body
     kept = target.kept
@@ -127,9 +129,6 @@ def invoke(target: CompiledFunction) -> Callable[[EvaluationContext, Any], Any]:
                     env[p] = old
         # CQL functions are pure: same arguments, same result within one evaluation
         return (result, frozenset(found) if found else _NO_EVIDENCE, values)
-
-    if len(names) == 1:
-        return _one_parameter(target, names[0])
 
     def apply(ctx: EvaluationContext, values: tuple[Any, ...]) -> Any:
         key = (function_id, tuple(map(_arg_key, values)))
