@@ -164,7 +164,13 @@ def assertion_for_technical_gap(
 
 
 def assertion_for_default(covered: str, pa_needed: str) -> CoverageAssertion:
-    return CoverageAssertion(covered=covered, pa_needed=None if covered == "not-covered" else pa_needed)
+    pa = None if covered == "not-covered" else pa_needed
+    if CONDITIONAL in (covered, pa):
+        # crd-ci-q3: a conditional answer names what it waits for; OTH needs a reason (crd-ci-q6).
+        return CoverageAssertion(
+            covered=covered, pa_needed=pa, info_needed=("OTH",), reasons=(Reason(_text("conditional_default")),)
+        )
+    return CoverageAssertion(covered=covered, pa_needed=pa)
 
 
 def _text(kind: str, *args: Any) -> str:
