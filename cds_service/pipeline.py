@@ -142,6 +142,7 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
                 data=data,
                 config=config,
                 hook=request.hook,
+                today=now.date(),
             )
             cards.append(order_cards)
         if config["coverage-info"]:
