@@ -36,6 +36,7 @@ TOPICS = {
     "clinical-reminder": "Clinical reminder",
 }
 STATUS_LABEL = {"met": "met", "not-met": "not met", "unknown": "unknown"}
+RECORD_STATUS = {"met": "met", "not-met": "not met", "unknown": "not documented"}  # "In the record this is ..."
 SUMMARY_LIMIT = 139
 TRACE_KEY = "coverage-hooks.trace"
 ASSOCIATED_KEY = "davinci-crd.associated-resource"
@@ -92,7 +93,9 @@ class CardRenderer:
         data: GatheredData,
         config: Mapping[str, Any],
         hook: str,
+        today: date,
     ) -> OrderCards:
+        """`today`: the request clock's date (authoredOn of suggested orders), never the host's."""
         env = self.environment(policy.template_dir)
         meta = policy.metadata
         order_ref = f"{order.get('resourceType')}/{order.get('id')}"
@@ -110,6 +113,7 @@ class CardRenderer:
             "version": meta.version,
             "policy_url": meta.document.url,
             "status_label": STATUS_LABEL,
+            "record_status": RECORD_STATUS,
         }
         cards = OrderCards()
         if config.get("guideline", True):
@@ -169,7 +173,7 @@ class CardRenderer:
             cards.extras.append(_card(summary, "info", detail, payer_label, "claim", None, order_ref))
         # Order changes satisfy criteria; none makes a non-formulary product approvable under this policy.
         if hook in ("order-sign", "order-select") and exclusion is None:
-            for found in suggestions_for(decision, policy, order, date.today()):
+            for found in suggestions_for(decision, policy, order, today):
                 topic = "therapy-alternatives-req" if found.is_alternate else "clinical-reminder"
                 if config.get(topic, True):
                     cards.extras.append(self._suggestion_card(env, found, policy, decision, common, order_ref, topic))
@@ -221,11 +225,10 @@ class CardRenderer:
     ) -> dict[str, Any]:
         criterion = next((c for path in decision.paths for c in path.criteria if c.id == found.criterion_id), None)
         summary = env.get_template("suggestion_summary.txt.j2").render(
-            alternate=found.is_alternate, drug=policy.metadata.drug, criterion_id=found.criterion_id
+            alternate=found.is_alternate, drug=policy.metadata.drug, label=found.suggestion["label"]
         )
         detail = env.get_template("suggestion.md.j2").render(
             **common,
-            criterion_id=found.criterion_id,
             criterion_description=criterion.description if criterion else "",
             criterion_status=criterion.status if criterion else "unknown",
             labels=[found.suggestion["label"]],

@@ -11,17 +11,44 @@ import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import jinja2
+
+from .crd_version import CRD_2_0, NEWEST
 
 COVERAGE_INFO_URL = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
 REASON_SYSTEM = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp"
 DETAIL_SYSTEM = "http://terminology.hl7.org/CodeSystem/crd-coverage-detail"
+LEGACY_DETAIL_SYSTEM = REASON_SYSTEM  # CRD 2.0.1 kept its detail codes (allowed-quantity ...) in CodeSystem/temp
+UCUM = "http://unitsofmeasure.org"
+INDETERMINATE = "indeterminate"
+CONDITIONAL = "conditional"
+# The display_values names (policy.yaml) under which every drug policy reports the ordered daily dose.
+DAILY_DOSE_VALUE = "Daily dose (mg/day)"
+TABLETS_PER_DAY_VALUE = "Tablets per day"
+_REASONS = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent / "templates" / "coverage")),
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,  # plain text inside FHIR JSON
+).get_template("reasons.txt.j2")
 
 
 @dataclass(frozen=True)
 class Reason:
     text: str
     code: str | None = None  # from coverageAssertionReasons (e.g. "technical"), else text only
+
+
+@dataclass(frozen=True)
+class AllowedQuantity:
+    """resp-30: the quantity an approval holds for, e.g. 960 mg/d, with a note such as the tablets per day."""
+
+    value: int | float
+    unit: str  # UCUM, e.g. "mg/d"
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +65,17 @@ class CoverageAssertion:
     expiry: date | None = None
     policy_link: str | None = None
     info_needed: tuple[str, ...] = field(default=())
+    allowed_daily: AllowedQuantity | None = None  # approvals only: the qualifier resp-30 asks for
+
+
+def allowed_daily_dose(values: Mapping[str, Any]) -> AllowedQuantity | None:
+    """The approved daily dose from a decision's display values (policy.yaml `display_values`), if computed."""
+    dose = values.get(DAILY_DOSE_VALUE)
+    if not isinstance(dose, int | float | Decimal) or isinstance(dose, bool) or dose <= 0:
+        return None
+    tablets = values.get(TABLETS_PER_DAY_VALUE)
+    tablets = _number(tablets) if isinstance(tablets, int | float | Decimal) and not isinstance(tablets, bool) else None
+    return AllowedQuantity(_number(dose), "mg/d", _text("daily_dose_note", tablets))
 
 
 def assertion_for_approval(
@@ -49,7 +87,9 @@ def assertion_for_approval(
     questionnaire: str | None,
     policy_link: str | None,
     policy_label: str,
+    allowed_daily: AllowedQuantity | None = None,
 ) -> CoverageAssertion:
+    """`allowed_daily`: the approved daily dose (allowed_daily_dose), stated on a real-time approval (resp-30)."""
     if realtime:
         return CoverageAssertion(
             covered="covered",
@@ -57,13 +97,14 @@ def assertion_for_approval(
             satisfied_pa_id=satisfied_pa_id,
             expiry=expiry,
             policy_link=policy_link,
-            reasons=(Reason(f"Criteria of {policy_label} are met; prior authorization approved."),),
+            reasons=(Reason(_text("approved", policy_label)),),
+            allowed_daily=allowed_daily,
         )
     return _auth_needed(
         primary=primary,
         questionnaire=questionnaire,
         policy_link=policy_link,
-        reason=f"Criteria of {policy_label} appear met; submit the prior authorization request.",
+        reason=_text("approvable", policy_label),
     )
 
 
@@ -75,7 +116,7 @@ def assertion_for_needs_info(
     missing: Sequence[str],
     policy_label: str,
 ) -> CoverageAssertion:
-    text = f"Prior authorization under {policy_label} needs: " + "; ".join(missing)
+    text = _text("needs_info", policy_label, list(missing))
     return _auth_needed(primary=primary, questionnaire=questionnaire, policy_link=policy_link, reason=text)
 
 
@@ -86,9 +127,7 @@ def assertion_for_not_met(
     policy_label: str,
     other_use_policy: str | None,
 ) -> CoverageAssertion:
-    text = f"Not covered under {policy_label}: criteria not met: " + "; ".join(failed)
-    if other_use_policy:
-        text += f". Other uses are reviewed under {other_use_policy}."
+    text = _text("not_met", policy_label, list(failed), other_use_policy)
     return CoverageAssertion(covered="not-covered", policy_link=policy_link, reasons=(Reason(text),))
 
 
@@ -100,10 +139,7 @@ def assertion_for_non_formulary(
     policy_label: str,
 ) -> CoverageAssertion:
     """The product is off the plan's formulary: not covered under this policy whatever its criteria show."""
-    text = (
-        f"Not covered under {policy_label}: {product} is non-formulary for this plan: "
-        f"request a formulary exception under {exception_policy}."
-    )
+    text = _text("non_formulary", policy_label, product, exception_policy)
     return CoverageAssertion(covered="not-covered", policy_link=policy_link, reasons=(Reason(text),))
 
 
@@ -115,7 +151,7 @@ def assertion_for_technical_gap(
     unavailable: Sequence[str],
 ) -> CoverageAssertion:
     """CRD resp-43: data the decision depends on could not be retrieved; say so instead of guessing."""
-    text = "Patient data could not be retrieved from the EHR (" + ", ".join(unavailable) + ")"
+    text = _text("technical", list(unavailable))
     return CoverageAssertion(
         covered="indeterminate",
         pa_needed="indeterminate",
@@ -128,7 +164,23 @@ def assertion_for_technical_gap(
 
 
 def assertion_for_default(covered: str, pa_needed: str) -> CoverageAssertion:
-    return CoverageAssertion(covered=covered, pa_needed=None if covered == "not-covered" else pa_needed)
+    pa = None if covered == "not-covered" else pa_needed
+    if CONDITIONAL in (covered, pa):
+        # crd-ci-q3: a conditional answer names what it waits for; OTH needs a reason (crd-ci-q6).
+        return CoverageAssertion(
+            covered=covered, pa_needed=pa, info_needed=("OTH",), reasons=(Reason(_text("conditional_default")),)
+        )
+    return CoverageAssertion(covered=covered, pa_needed=pa)
+
+
+def _text(kind: str, *args: Any) -> str:
+    return str(getattr(_REASONS.module, kind)(*args)).strip()
+
+
+def _number(value: Decimal | int | float) -> int | float:
+    """JSON numbers: 960 rather than 960.0 or a Decimal the serializer cannot write."""
+    number = float(value)
+    return int(number) if number.is_integer() else round(number, 4)
 
 
 def _auth_needed(
@@ -147,48 +199,76 @@ def _auth_needed(
 
 
 def extension_json(
-    assertion: CoverageAssertion, *, coverage_reference: str, asserted_on: date, assertion_id: str
+    assertion: CoverageAssertion,
+    *,
+    coverage_reference: str,
+    asserted_on: date,
+    assertion_id: str,
+    crd_version: str = NEWEST,
 ) -> dict[str, Any]:
+    """The ext-coverage-information of `crd_version` (crd_version.SERVED): 2.2 as asserted; 2.0 (package
+    2.0.1) without what it does not define: no `indeterminate` (a technical gap becomes `conditional` with
+    info-needed OTH), no detail category, no url detail (the policy link stays on the card), no
+    `expiry-date` (the approval window travels as the allowed-period detail), reason codes as text."""
+    legacy = crd_version == CRD_2_0
+    covered, pa_needed, info_needed = assertion.covered, assertion.pa_needed, assertion.info_needed
+    if legacy and INDETERMINATE in (covered, pa_needed):
+        # 2.0.1 temp#conditional: "decision cannot be made without more information"; crd-ci-q2 (2.0.1) wants
+        # pa-needed whenever covered is not not-covered, crd-ci-q3 info-needed whenever something is conditional.
+        covered, pa_needed = CONDITIONAL, CONDITIONAL
+        info_needed = (*info_needed, "OTH") if "OTH" not in info_needed else info_needed
     parts: list[dict[str, Any]] = [
         {"url": "coverage", "valueReference": {"reference": coverage_reference}},
-        {"url": "covered", "valueCode": assertion.covered},
+        {"url": "covered", "valueCode": covered},
     ]
-    if assertion.pa_needed:
-        parts.append({"url": "pa-needed", "valueCode": assertion.pa_needed})
+    if pa_needed:
+        parts.append({"url": "pa-needed", "valueCode": pa_needed})
     if assertion.doc_needed:
         parts.append({"url": "doc-needed", "valueCode": assertion.doc_needed})
     if assertion.doc_purpose:
         parts.append({"url": "doc-purpose", "valueCode": assertion.doc_purpose})
-    for info in assertion.info_needed:
+    for info in info_needed:
         parts.append({"url": "info-needed", "valueCode": info})
     for reason in assertion.reasons:
         concept: dict[str, Any] = {"text": reason.text[:1000]}
-        if reason.code:
+        if reason.code and not legacy:  # 2.0.1's code system has none of our reason codes (e.g. technical)
             concept["coding"] = [{"system": REASON_SYSTEM, "code": reason.code}]
         parts.append({"url": "reason", "valueCodeableConcept": concept})
-    if assertion.policy_link:
-        parts.append(
-            {
-                "url": "detail",
-                "extension": [
-                    {"url": "category", "valueCode": "cat-other"},
-                    {
-                        "url": "code",
-                        "valueCodeableConcept": {"coding": [{"system": DETAIL_SYSTEM, "code": "policy-link"}]},
-                    },
-                    {"url": "value", "valueUrl": assertion.policy_link},
-                ],
-            }
-        )
+    parts += _details(assertion, asserted_on, legacy)
     if assertion.questionnaire:
         parts.append({"url": "questionnaire", "valueCanonical": assertion.questionnaire})
     parts.append({"url": "date", "valueDate": asserted_on.isoformat()})
     parts.append({"url": "coverage-assertion-id", "valueString": assertion_id})
     if assertion.satisfied_pa_id:
         parts.append({"url": "satisfied-pa-id", "valueString": assertion.satisfied_pa_id})
-    if assertion.expiry:
+    if assertion.expiry and not legacy:
         parts.append({"url": "expiry-date", "valueDate": assertion.expiry.isoformat()})
     return {"url": COVERAGE_INFO_URL, "extension": parts}
+
+
+def _details(assertion: CoverageAssertion, asserted_on: date, legacy: bool) -> list[dict[str, Any]]:
+    """resp-30 qualifiers of an approval (daily quantity, period) and the policy link, as `detail`s."""
+    details: list[dict[str, Any]] = []
+    if assertion.allowed_daily is not None:
+        allowed = assertion.allowed_daily
+        quantity = {"value": allowed.value, "unit": allowed.unit, "system": UCUM, "code": allowed.unit}
+        details.append(_detail("allowed-quantity", "cat-limitation", {"valueQuantity": quantity}, allowed.note, legacy))
+    if assertion.expiry is not None:
+        period = {"start": asserted_on.isoformat(), "end": assertion.expiry.isoformat()}
+        details.append(_detail("allowed-period", "cat-limitation", {"valuePeriod": period}, None, legacy))
+    if assertion.policy_link and not legacy:  # 2.0.1 has neither a policy-link code nor a url value
+        details.append(_detail("policy-link", "cat-other", {"valueUrl": assertion.policy_link}, None, legacy))
+    return details
+
+
+def _detail(code: str, category: str, value: dict[str, Any], note: str | None, legacy: bool) -> dict[str, Any]:
+    system = LEGACY_DETAIL_SYSTEM if legacy else DETAIL_SYSTEM
+    parts: list[dict[str, Any]] = [] if legacy else [{"url": "category", "valueCode": category}]
+    parts.append({"url": "code", "valueCodeableConcept": {"coding": [{"system": system, "code": code}]}})
+    parts.append({"url": "value", **value})
+    if note:
+        parts.append({"url": "qualification", "valueString": note})
+    return {"url": "detail", "extension": parts}
 
 
 def system_action(order: Mapping[str, Any], extension: Mapping[str, Any], description: str) -> dict[str, Any]:

@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-CRD_VERSIONS = ["2.2"]
+from .crd_version import SERVED
+
+# dev-1 / dev-2: every CRD version any hook answers in (the request picks one with requestedVersion).
+CRD_VERSIONS = list(SERVED)
 
 # Prefetch keys; record.py fills the same templates itself for whatever the client did not send.
 PATIENT = "patient"

@@ -142,6 +142,7 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
                 data=data,
                 config=config,
                 hook=request.hook,
+                today=now.date(),
             )
             cards.append(order_cards)
         if config["coverage-info"]:
@@ -150,6 +151,7 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
                 coverage_reference=payer_route.coverage_reference,
                 asserted_on=now.date(),
                 assertion_id=assertion_id,
+                crd_version=request.crd_version,
             )
             system_actions.append(ci.system_action(result.order, extension, _description(result, payer_route)))
         decisions.append(
@@ -194,6 +196,7 @@ def _assert(
                 questionnaire=questionnaire,
                 policy_link=link,
                 policy_label=label,
+                allowed_daily=ci.allowed_daily_dose(decision.values) if realtime else None,
             ),
             "approved",
         )

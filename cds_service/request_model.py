@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from .crd_version import NEWEST, REQUESTED_VERSION_KEY, response_version
 from .errors import BadRequestError, PayloadTooLargeError, UnprocessableError
 
 ORDER_TYPES = frozenset(
@@ -47,6 +48,8 @@ class HookRequest:
     in_scope: tuple[str, ...]
     """`Type/id` of the orders to answer for: selections, dispatched orders or all drafts."""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    crd_version: str = NEWEST
+    """The CRD version the answer follows (crd_version.response_version of davinci-crd.requestedVersion)."""
 
     def draft(self, reference: str) -> Mapping[str, Any] | None:
         for resource in self.draft_orders:
@@ -112,6 +115,7 @@ def parse_hook_request(payload: Any, expected_hook: str) -> HookRequest:
     configuration: Mapping[str, Any] = {}
     if isinstance(extension, dict) and isinstance(extension.get(CONFIGURATION_KEY), dict):
         configuration = extension[CONFIGURATION_KEY]
+    crd_version = response_version(extension.get(REQUESTED_VERSION_KEY) if isinstance(extension, dict) else None)
 
     patient_id = context.get("patientId")
     if not isinstance(patient_id, str) or not patient_id:
@@ -134,6 +138,7 @@ def parse_hook_request(payload: Any, expected_hook: str) -> HookRequest:
         configuration=configuration,
         draft_orders=draft_orders,
         in_scope=in_scope,
+        crd_version=crd_version,
     )
 
 

@@ -3,6 +3,7 @@ suggestions."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ ALL_MET = {"I.A.1": "met", "I.A.2": "met", "I.A.8": "met"}
 KRAS_UNKNOWN = {"I.A.1": "met", "I.A.2": "unknown", "I.A.8": "met"}
 OVERDOSE = {"I.A.1": "met", "I.A.2": "unknown", "I.A.8": "unknown"}
 KRAS_NEGATIVE = {"I.A.1": "met", "I.A.2": "not-met", "I.A.8": "met"}
+REQUEST_DATE = date(2026, 11, 23)  # the hook's clock; deliberately not the host's date
 
 KRAS_OBSERVATION = {
     "resourceType": "Observation",
@@ -61,6 +63,7 @@ def render(
         data=data,
         config={**DEFAULT_CONFIGURATION, **(config or {})},
         hook=hook,
+        today=REQUEST_DATE,
     )
 
 
@@ -166,7 +169,7 @@ def test_needs_info_card_names_what_is_missing_and_what_to_submit() -> None:
     assert card["indicator"] == "warning"
     assert "| I.A.2 | unknown |" in card["detail"]
     assert "**What to submit**" in card["detail"]
-    assert "- I.A.2: The KRAS G12C test report" in card["detail"]
+    assert "- The KRAS G12C test report" in card["detail"]
     assert card["extension"]["coverage-hooks.trace"]["decision"] == "needs-info"
 
 
@@ -195,6 +198,7 @@ def test_non_formulary_card_sends_to_the_exception_policy_and_still_lists_the_cr
         data=GatheredData(),
         config=DEFAULT_CONFIGURATION,
         hook="order-sign",
+        today=REQUEST_DATE,
     )
     card = cards.decision
     assert card is not None and cards.extras == []  # no dose suggestion: no order change makes it approvable
@@ -243,6 +247,7 @@ def test_summaries_stay_under_140_characters() -> None:
                 data=data,
                 config=DEFAULT_CONFIGURATION,
                 hook="order-sign",
+                today=REQUEST_DATE,
             )
             .decision
         )
@@ -304,3 +309,41 @@ def test_policy_templates_override_the_defaults_with_strict_undefined(tmp_path: 
 
 def test_markdown_escape() -> None:
     assert markdown_escape("a|b *c* [d](e)\nnext") == "a\\|b \\*c\\* \\[d\\](e) next"
+
+
+def test_suggested_orders_are_dated_by_the_request_clock() -> None:
+    cards = render(KRAS_UNKNOWN, NEEDS_INFO)
+    [card] = [c for c in cards.extras if c["source"]["topic"]["code"] == "clinical-reminder"]
+    assert card["suggestions"][0]["actions"][0]["resource"]["authoredOn"] == "2026-11-23"
+
+
+CRITERION_ID = re.compile(r"\b(?:I{1,3}|IV|V)\.[A-Z](?:\.\d+)+\b")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "assertion"),
+    [(ALL_MET, APPROVED), (KRAS_UNKNOWN, NEEDS_INFO), (OVERDOSE, NEEDS_INFO), (KRAS_NEGATIVE, NOT_MET)],
+)
+def test_card_lines_read_as_clinical_text_not_criterion_ids(
+    statuses: dict[str, str], assertion: ci.CoverageAssertion
+) -> None:
+    """Criterion ids appear only in the criteria table rows; summaries, suggestion labels and every other
+    line are worded for a clinician."""
+    cards = list(render(statuses, assertion).all())
+    assert any("suggestions" in c for c in cards) or statuses in (ALL_MET, KRAS_NEGATIVE)
+    for card in cards:
+        lines = [card["summary"], *(s["label"] for s in card.get("suggestions", []))]
+        lines += [line for line in card["detail"].splitlines() if not line.startswith("|")]
+        for line in lines:
+            assert not CRITERION_ID.search(line), line
+    assert CRITERION_ID.search(cards[0]["detail"]), "the criteria table still names the criteria"
+
+
+def test_the_decision_card_does_not_restate_the_system_action() -> None:
+    """CRD resp-12: the coverage decision and PA number travel in the system action; the card adds criteria,
+    evidence and what to submit."""
+    card = render(ALL_MET, APPROVED).decision
+    assert card is not None
+    assert "prior authorization approved" not in card["detail"] and "PA-0001" not in card["detail"]
+    needs = render(KRAS_UNKNOWN, NEEDS_INFO).decision
+    assert needs is not None and "**What to submit**" in needs["detail"]

@@ -16,7 +16,7 @@ def test_discovery_lists_the_four_crd_services(client: TestClient) -> None:
     hooks = {service["hook"]: service for service in document["services"]}
     assert set(hooks) == {"order-sign", "order-select", "order-dispatch", "encounter-start"}
     sign = hooks["order-sign"]
-    assert sign["extension"]["davinci-crd.version"] == ["2.2"]
+    assert sign["extension"]["davinci-crd.version"] == ["2.0", "2.2"]  # dev-2: every served version
     assert sign["prefetch"]["coverage"].startswith("Coverage?patient={{context.patientId}}&status=active")
     assert {"patient", "conditions", "observations", "medicationRequests", "practitionerRoles"} <= set(sign["prefetch"])
     codes = {o["code"]: o for o in sign["extension"]["davinci-crd.configuration-options"]}
