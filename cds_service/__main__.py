@@ -9,8 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import click
 import orjson
 import typer
 import uvicorn
@@ -77,7 +77,7 @@ def _shared_metrics_dir(workers: int) -> Iterator[None]:
 class _AuditGroup(TyperGroup):
     """`audit HOOK_INSTANCE` (the documented form) stays `audit call HOOK_INSTANCE`."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's vendored click.Context
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             args = ["call", *args]
         return super().parse_args(ctx, args)
