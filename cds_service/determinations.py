@@ -151,6 +151,8 @@ async def settle(
     today: date,
 ) -> list[OrderDetermination]:
     """Look up or make the determination for each order (in a thread: the store may wait on disk or network)."""
+    if not candidates:  # encounter-start, or no order in scope: no trip to the store
+        return []
     settled = await asyncio.to_thread(store.settle_determinations, candidates, today.isoformat(), new_pa_number)
     return [
         OrderDetermination(
