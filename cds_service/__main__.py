@@ -8,15 +8,19 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 import typer
 import uvicorn
+from typer.core import TyperGroup
 
 from .metrics import MULTIPROC_DIR_ENV
+from .redaction import RedactingFilter
 from .replay import replay_command
 from .settings import Settings
-from .store import open_store
+from .store import AuditStore, open_store
 
 cli = typer.Typer(add_completion=False, help="coverage-hooks: a CRD 2.2 CDS Hooks service for drug PA.")
 
@@ -35,6 +39,8 @@ def serve(
 ) -> None:
     """Serve the CDS Hooks endpoints, configured from the environment (see README)."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())  # no credential reaches the log, whatever a message quotes
     chosen_port = port if port is not None else int(os.environ.get("PORT") or 8080)
     with _shared_metrics_dir(workers):
         uvicorn.run(
@@ -68,15 +74,34 @@ def _shared_metrics_dir(workers: int) -> Iterator[None]:
         shutil.rmtree(created, ignore_errors=True)
 
 
-@cli.command()
-def audit(hook_instance: str = typer.Argument(..., help="the hookInstance of the call")) -> None:
-    """Print what the service answered for one hook call (CRD found-37/38), from the configured audit store."""
+class _AuditGroup(TyperGroup):
+    """`audit HOOK_INSTANCE` (the documented form) stays `audit call HOOK_INSTANCE`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's vendored click.Context
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["call", *args]
+        return super().parse_args(ctx, args)
+
+
+audit_cli = typer.Typer(cls=_AuditGroup, no_args_is_help=True, help="Read or purge the audit store (CRD found-37/38).")
+cli.add_typer(audit_cli, name="audit")
+
+
+@contextmanager
+def _store() -> Iterator[AuditStore]:
     settings = Settings.from_env()
     store = open_store(database_url=settings.database_url, db_path=settings.db_path)
     try:
-        records = store.invocations(hook_instance)
+        yield store
     finally:
         store.close()
+
+
+@audit_cli.command("call")
+def audit_call(hook_instance: str = typer.Argument(..., help="the hookInstance of the call")) -> None:
+    """Print what the service answered for one hook call, from the configured audit store."""
+    with _store() as store:
+        records = store.invocations(hook_instance)
     if not records:
         typer.echo(f"no hook call with hookInstance {hook_instance} in the audit store", err=True)
         raise typer.Exit(1)
@@ -84,6 +109,36 @@ def audit(hook_instance: str = typer.Argument(..., help="the hookInstance of the
         record["request_body"] = orjson.loads(record["request_body"]) if record["request_body"] else None
         record["response_body"] = orjson.loads(record["response_body"]) if record["response_body"] else None
     typer.echo(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode())
+
+
+@audit_cli.command("pa")
+def audit_pa(
+    pa_number: str = typer.Argument(..., help="a PA number the service issued, e.g. PA-90EA090B67CF4E89"),
+) -> None:
+    """Print the determination behind a PA number: order, coverage, policy version, criteria, dates."""
+    with _store() as store:
+        found = store.determination_by_pa(pa_number)
+    if found is None:
+        typer.echo(f"no determination with PA number {pa_number} in the audit store", err=True)
+        raise typer.Exit(1)
+    typer.echo(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode())
+
+
+@audit_cli.command("purge")
+def audit_purge(
+    older_than: int = typer.Option(
+        None, "--older-than", min=1, help="days to keep (default: $CDS_AUDIT_RETENTION_DAYS, 2190)"
+    ),
+) -> None:
+    """Delete calls and feedback older than the retention, and determinations that expired before it."""
+    days = older_than if older_than is not None else Settings.from_env().audit_retention_days
+    cutoff = (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
+    with _store() as store:
+        counts = store.purge(cutoff)
+    typer.echo(
+        f"purged records before {cutoff}: {counts.invocations} hook calls, {counts.feedback} feedback items, "
+        f"{counts.determinations} determinations"
+    )
 
 
 cli.command("replay")(replay_command)  # offline bundle replay (issue 3), see cds_service/replay.py

@@ -108,6 +108,7 @@ def create_app(
         fetch=fetch_fn,
         renderer=CardRenderer(),
         fetch_budget_s=settings.fetch_budget_s,
+        determinations=audit,
     )
     if clock is not None:
         engine.clock = clock

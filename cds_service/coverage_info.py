@@ -272,13 +272,47 @@ def _detail(code: str, category: str, value: dict[str, Any], note: str | None, l
 
 
 def system_action(order: Mapping[str, Any], extension: Mapping[str, Any], description: str) -> dict[str, Any]:
-    """The draft order echoed unchanged except for our coverage-information (replacing an earlier one)."""
+    """The draft order echoed unchanged except for our coverage-information (CRD resp-37).
+
+    Ours is the coverage-information for the same Coverage (or with the same assertion id): it is replaced where
+    it stood. Every other extension, another payer's coverage-information for a secondary Coverage included
+    (resp-32), is kept as it was and in its place; with none of ours present the new one is appended.
+    """
     resource = copy.deepcopy(dict(order))
     existing = resource.get("extension")
-    kept = [
-        e
-        for e in (existing if isinstance(existing, list) else [])
-        if not (isinstance(e, dict) and e.get("url") == COVERAGE_INFO_URL)
-    ]
-    resource["extension"] = [*kept, dict(extension)]
+    ours = _coverage_key(extension)
+    replaced = False
+    extensions: list[Any] = []
+    for item in existing if isinstance(existing, list) else []:
+        if isinstance(item, dict) and item.get("url") == COVERAGE_INFO_URL and _is_ours(item, ours):
+            if not replaced:
+                extensions.append(dict(extension))
+                replaced = True
+            continue
+        extensions.append(item)
+    if not replaced:
+        extensions.append(dict(extension))
+    resource["extension"] = extensions
     return {"type": "update", "description": description, "resource": resource}
+
+
+def _coverage_key(extension: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(Coverage as Type/id, coverage-assertion-id) of one coverage-information extension."""
+    coverage: str | None = None
+    assertion_id: str | None = None
+    parts = extension.get("extension")
+    for part in parts if isinstance(parts, list) else []:
+        if not isinstance(part, dict):
+            continue
+        if part.get("url") == "coverage":
+            reference = (part.get("valueReference") or {}).get("reference")
+            if isinstance(reference, str) and reference:
+                coverage = "/".join(reference.rstrip("/").split("/")[-2:])  # absolute or relative alike
+        elif part.get("url") == "coverage-assertion-id" and isinstance(part.get("valueString"), str):
+            assertion_id = part["valueString"]
+    return coverage, assertion_id
+
+
+def _is_ours(existing: Mapping[str, Any], ours: tuple[str | None, str | None]) -> bool:
+    coverage, assertion_id = _coverage_key(existing)
+    return (coverage is not None and coverage == ours[0]) or (assertion_id is not None and assertion_id == ours[1])

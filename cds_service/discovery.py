@@ -88,6 +88,16 @@ CONFIG_OPTIONS = (
         "Suggest orders the payer policy expects alongside the drug (tests, combination partners).",
         True,
     ),
+    # CRD found-35: a "what if" order-sign call sends false; approvals are then shown without a PA number and
+    # nothing is kept as a determination (determinations.py).
+    ConfigOption(
+        "unsolicited-determ",
+        "boolean",
+        "Unsolicited determination",
+        "Issue a prior authorization number when the order meets the payer policy. Send false for a 'what if' "
+        "call: coverage and criteria are returned, no PA number is issued and no determination is recorded.",
+        True,
+    ),
     ConfigOption(
         "max-cards",
         "integer",

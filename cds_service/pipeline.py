@@ -6,20 +6,20 @@ hooks.py parses and authenticates, calls `answer`, writes the audit record and s
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import coverage_info as ci
+from . import determinations as dt
 from .cards import CardRenderer, OrderCards
 from .discovery import Service, effective_configuration
 from .errors import PreconditionFailedError, UnprocessableError
 from .payers import PayerDirectory, PayerRoute, active_coverage, route
 from .record import Fetcher, GatheredData, gather, medication_codings, payor_organization
 from .request_model import HookRequest
-from .store import DecisionRecord
+from .store import DecisionRecord, SqliteAuditStore
 
 if TYPE_CHECKING:
     from .policy.decision import OrderDecision
@@ -48,6 +48,9 @@ class Engine:
     renderer: CardRenderer
     fetch_budget_s: float = 2.0
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Where determinations (assertion ids, PA numbers) are kept: the audit store in the service; a private
+    # in-memory one for offline replay.
+    determinations: dt.DeterminationStore = field(default_factory=SqliteAuditStore.in_memory)
 
 
 @dataclass
@@ -126,11 +129,13 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
     timings["evaluate_ms"] = (time.perf_counter() - evaluate_started) * 1000.0
 
     render_started = time.perf_counter()
+    determined = await _determine(results, request, service, config, payer_route, evidence_gaps, data, now, engine)
+    timings["determinations_ms"] = (time.perf_counter() - render_started) * 1000.0
     system_actions: list[dict[str, Any]] = []
     decisions: list[DecisionRecord] = []
     cards: list[OrderCards] = []
-    for result in results:
-        assertion_id = str(uuid.uuid4())
+    for result, determination in zip(results, determined, strict=True):
+        assertion = determination.assertion
         order_cards = OrderCards()
         if result.policy is not None and result.decision is not None:
             order_cards = engine.renderer.render(
@@ -138,19 +143,20 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
                 policy=result.policy,
                 order=result.order,
                 payer_label=payer_route.payer.label,
-                assertion=result.assertion,
+                assertion=assertion,
                 data=data,
                 config=config,
                 hook=request.hook,
                 today=now.date(),
             )
             cards.append(order_cards)
-        if config["coverage-info"]:
+        # resp-29/35: an order already holding this very assertion gets no update; anything new or changed does.
+        if config["coverage-info"] and not dt.carries_assertion(result.order, determination.assertion_id):
             extension = ci.extension_json(
-                result.assertion,
+                assertion,
                 coverage_reference=payer_route.coverage_reference,
-                asserted_on=now.date(),
-                assertion_id=assertion_id,
+                asserted_on=determination.asserted_on,
+                assertion_id=determination.assertion_id,
                 crd_version=request.crd_version,
             )
             system_actions.append(ci.system_action(result.order, extension, _description(result, payer_route)))
@@ -158,13 +164,13 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
             DecisionRecord(
                 order_ref=result.order_ref,
                 decision=result.label,
-                covered=result.assertion.covered,
-                pa_needed=result.assertion.pa_needed,
-                coverage_assertion_id=assertion_id,
+                covered=assertion.covered,
+                pa_needed=assertion.pa_needed,
+                coverage_assertion_id=determination.assertion_id,
                 policy_id=result.policy.id if result.policy else None,
                 policy_version=result.policy.version if result.policy else None,
-                satisfied_pa_id=result.assertion.satisfied_pa_id,
-                expiry_date=result.assertion.expiry.isoformat() if result.assertion.expiry else None,
+                satisfied_pa_id=assertion.satisfied_pa_id,
+                expiry_date=assertion.expiry.isoformat() if assertion.expiry else None,
                 card_uuids=tuple(str(card["uuid"]) for card in order_cards.all()),
             )
         )
@@ -191,7 +197,7 @@ def _assert(
             ci.assertion_for_approval(
                 realtime=realtime,
                 primary=service.primary,
-                satisfied_pa_id=new_pa_number() if realtime else None,
+                satisfied_pa_id=None,  # the determination (determinations.py) holds the PA number
                 expiry=decision.expiry if realtime else None,
                 questionnaire=questionnaire,
                 policy_link=link,
@@ -250,8 +256,40 @@ def questionnaire_url(policy: Policy) -> str | None:
     return policy.questionnaire_url or QUESTIONNAIRE_BASE + str(policy.questionnaire.get("id"))
 
 
-def new_pa_number() -> str:
-    return "PA-" + uuid.uuid4().hex[:16].upper()
+async def _determine(
+    results: list[_OrderResult],
+    request: HookRequest,
+    service: Service,
+    config: Mapping[str, bool | int],
+    payer_route: PayerRoute,
+    evidence_gaps: list[str],
+    data: GatheredData,
+    now: datetime,
+    engine: Engine,
+) -> list[dt.OrderDetermination]:
+    """Each order's assertion id (and PA number): kept and reused on primary hooks; on order-select and on a
+    what-if call (`unsolicited-determ` false, CRD found-35) shown without a PA number and not kept."""
+    today = now.date()
+    candidates = [
+        dt.candidate(
+            order_ref=result.order_ref,
+            order=result.order,
+            codings=medication_codings(result.order, data)
+            if result.order.get("resourceType") == "MedicationRequest"
+            else [],
+            patient_id=request.patient_id,
+            payer_route=payer_route,
+            label=result.label,
+            assertion=result.assertion,
+            decision=result.decision,
+            evidence_gaps=evidence_gaps,
+            today=today,
+        )
+        for result in results
+    ]
+    if not (service.primary and config["unsolicited-determ"]):
+        return [dt.preview(c, r.assertion, today) for c, r in zip(candidates, results, strict=True)]
+    return await dt.settle(engine.determinations, candidates, [r.assertion for r in results], today)
 
 
 def _description(result: _OrderResult, payer_route: PayerRoute) -> str:

@@ -58,6 +58,9 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     fetch_budget_s: float = 2.0
     audit_synchronous: str = "FULL"
+    # How long calls, feedback and determinations are kept (CRD found-37: logs for disputes); approvals with a
+    # PA number are kept this long after they expire. Six years: the HIPAA documentation retention period.
+    audit_retention_days: int = 2190
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -83,9 +86,12 @@ class Settings:
             max_body_bytes=_int(env, "CDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
             fetch_budget_s=_float(env, "CDS_FETCH_BUDGET_S", 2.0),
             audit_synchronous=(env.get("CDS_AUDIT_SYNCHRONOUS") or "FULL").upper(),
+            audit_retention_days=_int(env, "CDS_AUDIT_RETENTION_DAYS", 2190),
         )
         if settings.audit_synchronous not in ("FULL", "NORMAL"):
             raise SettingsError(f"CDS_AUDIT_SYNCHRONOUS={settings.audit_synchronous!r} must be FULL or NORMAL")
+        if settings.audit_retention_days <= 0:
+            raise SettingsError(f"CDS_AUDIT_RETENTION_DAYS={settings.audit_retention_days} must be positive")
         if settings.max_body_bytes <= 0:
             raise SettingsError(f"CDS_MAX_BODY_BYTES={settings.max_body_bytes} must be positive")
         return settings

@@ -1,5 +1,6 @@
 """Audit store (CRD found-37): every hook call, its response and its decisions, retrievable by hookInstance;
-plus card feedback and the shared JWT `jti` replay cache.
+the payer's determinations (coverage assertions and PA numbers, one current per order and content); card
+feedback; and the shared JWT `jti` replay cache.
 
 SQLite by default (WAL, synchronous=FULL: a committed record survives a crash or power loss), PostgreSQL
 when DATABASE_URL is set. The SQL is portable; only placeholders and the connection differ. The hook
@@ -12,12 +13,14 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import orjson
+
+from .redaction import redact
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS hook_invocations (
@@ -60,7 +63,41 @@ SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS card_feedback_card ON card_feedback (card_uuid)",
     "CREATE TABLE IF NOT EXISTS jti_cache (jti TEXT PRIMARY KEY, expires_at REAL NOT NULL)",
+    # One row per coverage assertion the payer made on a primary hook. `determination_key` hashes what the
+    # assertion was decided on (determinations.py); at most one row per key is current (superseded = 0), which
+    # the partial unique index enforces across workers and instances sharing the database.
+    """CREATE TABLE IF NOT EXISTS determinations (
+        coverage_assertion_id TEXT PRIMARY KEY,
+        determination_key TEXT NOT NULL,
+        order_ref TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        coverage_ref TEXT NOT NULL,
+        payer TEXT NOT NULL,
+        line_of_business TEXT NOT NULL,
+        policy_id TEXT,
+        policy_version TEXT,
+        decision TEXT NOT NULL,
+        covered TEXT NOT NULL,
+        pa_needed TEXT,
+        pa_number TEXT UNIQUE,
+        criteria TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        issue_date TEXT NOT NULL,
+        expiry_date TEXT,
+        superseded INTEGER NOT NULL DEFAULT 0,
+        superseded_by TEXT
+    )""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS determinations_current ON determinations (determination_key)"
+    " WHERE superseded = 0",
+    "CREATE INDEX IF NOT EXISTS determinations_order ON determinations (order_ref, patient_id, coverage_ref)",
 )
+_DETERMINATION_COLUMNS = (
+    "coverage_assertion_id, determination_key, order_ref, patient_id, coverage_ref, payer, line_of_business,"
+    " policy_id, policy_version, decision, covered, pa_needed, pa_number, criteria, issued_at, issue_date,"
+    " expiry_date, superseded, superseded_by"
+)
+# Random ids collide with a probability of ~2^-64 per pair; a collision makes the insert a no-op, retried.
+_ALLOCATION_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -75,6 +112,44 @@ class DecisionRecord:
     satisfied_pa_id: str | None = None
     expiry_date: str | None = None
     card_uuids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeterminationRecord:
+    """What the payer determined for one order: proposed by the pipeline, stored, and read back."""
+
+    key: str
+    order_ref: str
+    patient_id: str
+    coverage_ref: str
+    payer: str
+    line_of_business: str
+    policy_id: str | None
+    policy_version: str | None
+    decision: str
+    covered: str
+    pa_needed: str | None
+    criteria: Mapping[str, Any]
+    issue_date: str
+    expiry_date: str | None
+    issues_pa_number: bool = False
+    coverage_assertion_id: str = ""
+    pa_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The determination in force for a candidate, and whether an earlier call had already made it."""
+
+    record: DeterminationRecord
+    reused: bool
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    invocations: int
+    feedback: int
+    determinations: int
 
 
 @dataclass(frozen=True)
@@ -103,6 +178,14 @@ class AuditStore(Protocol):
     def record_feedback(self, service_id: str, item: dict[str, Any]) -> None: ...
 
     def feedback_for_card(self, card_uuid: str) -> list[dict[str, Any]]: ...
+
+    def settle_determinations(
+        self, candidates: Sequence[DeterminationRecord], today: str, new_pa_number: Callable[[], str]
+    ) -> list[Settled]: ...
+
+    def determination_by_pa(self, pa_number: str) -> dict[str, Any] | None: ...
+
+    def purge(self, cutoff_date: str) -> PurgeCounts: ...
 
     async def seen_before(self, jti: str, expires_at: float) -> bool: ...
 
@@ -204,8 +287,8 @@ class _SqlStore:
                     record.line_of_business,
                     record.duration_ms,
                     orjson.dumps(record.timings).decode(),
-                    record.request_body.decode("utf-8", "replace"),
-                    record.response_body.decode("utf-8", "replace"),
+                    redact(record.request_body).decode("utf-8", "replace"),
+                    redact(record.response_body).decode("utf-8", "replace"),
                 ),
             )
         ]
@@ -256,7 +339,7 @@ class _SqlStore:
                         service_id,
                         str(item["outcome"]),
                         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        orjson.dumps(item).decode(),
+                        redact(orjson.dumps(item)).decode(),
                     ),
                 )
             ]
@@ -265,6 +348,161 @@ class _SqlStore:
     def feedback_for_card(self, card_uuid: str) -> list[dict[str, Any]]:
         rows = self._query("SELECT body FROM card_feedback WHERE card_uuid = ? ORDER BY received_at", (card_uuid,))
         return [orjson.loads(row["body"]) for row in rows]
+
+    def _begin_write(self) -> None:
+        """Start a transaction that will write; PostgreSQL starts one implicitly (SQLite overrides)."""
+
+    def _current_determinations(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        marks = ", ".join("?" for _ in keys)
+        cursor = self._conn.execute(
+            self._sql(
+                f"SELECT {_DETERMINATION_COLUMNS} FROM determinations"
+                f" WHERE superseded = 0 AND determination_key IN ({marks})"
+            ),
+            tuple(keys),
+        )
+        names = [d[0] for d in cursor.description]
+        return {row["determination_key"]: row for row in (dict(zip(names, r, strict=True)) for r in cursor.fetchall())}
+
+    def settle_determinations(
+        self, candidates: Sequence[DeterminationRecord], today: str, new_pa_number: Callable[[], str]
+    ) -> list[Settled]:
+        """The determination in force for each candidate: the current one with the same key while it has not
+        expired, else a new one (fresh assertion id, and PA number when the candidate issues one) that
+        supersedes the order's earlier ones. Concurrent callers on one database agree: the partial unique index
+        lets one insert per key win, and everyone reads the winner back.
+
+        The common case (a repeat) is one indexed SELECT and no write; a new determination is one transaction.
+        """
+        if not candidates:
+            return []
+        keys = [c.key for c in candidates]
+
+        def lookup() -> dict[str, dict[str, Any]]:
+            found = self._current_determinations(keys)
+            self._commit()
+            return found
+
+        found = self._locked(lookup)
+        if all(_in_force(found.get(c.key), today) for c in candidates):
+            return [Settled(_determination(found[c.key], c), reused=True) for c in candidates]
+
+        def write() -> list[Settled]:
+            try:
+                self._begin_write()
+                # Sorted by key: two calls settling the same orders take row locks in the same order.
+                settled = {c.key: self._settle_one(c, today, new_pa_number) for c in sorted(candidates, key=_key)}
+                self._commit()
+                return [settled[c.key] for c in candidates]
+            except BaseException:
+                self._rollback()
+                raise
+
+        return self._locked(write)
+
+    def _settle_one(self, candidate: DeterminationRecord, today: str, new_pa_number: Callable[[], str]) -> Settled:
+        current = self._current_determinations([candidate.key]).get(candidate.key)
+        if _in_force(current, today):
+            assert current is not None
+            return Settled(_determination(current, candidate), reused=True)
+        issued_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        for _ in range(_ALLOCATION_ATTEMPTS):
+            assertion_id = str(uuid.uuid4())
+            if current is not None:  # lapsed: the approval expired, a new one replaces it
+                self._conn.execute(
+                    self._sql(
+                        "UPDATE determinations SET superseded = 1, superseded_by = ?"
+                        " WHERE coverage_assertion_id = ? AND superseded = 0"
+                    ),
+                    (assertion_id, current["coverage_assertion_id"]),
+                )
+            pa_number = new_pa_number() if candidate.issues_pa_number else None
+            self._conn.execute(
+                self._sql(
+                    f"INSERT INTO determinations ({_DETERMINATION_COLUMNS})"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL) ON CONFLICT DO NOTHING"
+                ),
+                (
+                    assertion_id,
+                    candidate.key,
+                    candidate.order_ref,
+                    candidate.patient_id,
+                    candidate.coverage_ref,
+                    candidate.payer,
+                    candidate.line_of_business,
+                    candidate.policy_id,
+                    candidate.policy_version,
+                    candidate.decision,
+                    candidate.covered,
+                    candidate.pa_needed,
+                    pa_number,
+                    orjson.dumps(candidate.criteria, option=orjson.OPT_SORT_KEYS).decode(),
+                    issued_at,
+                    candidate.issue_date,
+                    candidate.expiry_date,
+                ),
+            )
+            winner = self._current_determinations([candidate.key]).get(candidate.key)
+            if winner is None:
+                continue  # an id collided with a stored one: draw new ones
+            self._conn.execute(
+                self._sql(
+                    "UPDATE determinations SET superseded = 1, superseded_by = ?"
+                    " WHERE order_ref = ? AND patient_id = ? AND coverage_ref = ? AND superseded = 0"
+                    " AND determination_key <> ?"
+                ),
+                (
+                    winner["coverage_assertion_id"],
+                    candidate.order_ref,
+                    candidate.patient_id,
+                    candidate.coverage_ref,
+                    candidate.key,
+                ),
+            )
+            return Settled(_determination(winner, candidate), reused=winner["coverage_assertion_id"] != assertion_id)
+        raise RuntimeError("could not allocate a unique coverage assertion id and PA number")
+
+    def determination_by_pa(self, pa_number: str) -> dict[str, Any] | None:
+        rows = self._query(f"SELECT {_DETERMINATION_COLUMNS} FROM determinations WHERE pa_number = ?", (pa_number,))
+        if not rows:
+            return None
+        row = rows[0]
+        row["criteria"] = orjson.loads(row["criteria"])
+        row["superseded"] = bool(row["superseded"])
+        return row
+
+    def purge(self, cutoff_date: str) -> PurgeCounts:
+        """Delete calls and feedback received before `cutoff_date`, and determinations whose approval expired
+        (or, without a PA number, that were issued) before it."""
+        cutoff = cutoff_date + "T00:00:00Z"
+
+        def work() -> PurgeCounts:
+            try:
+                self._begin_write()
+                self._conn.execute(
+                    self._sql(
+                        "DELETE FROM hook_decisions WHERE invocation_id IN"
+                        " (SELECT id FROM hook_invocations WHERE received_at < ?)"
+                    ),
+                    (cutoff,),
+                )
+                invocations = self._conn.execute(
+                    self._sql("DELETE FROM hook_invocations WHERE received_at < ?"), (cutoff,)
+                ).rowcount
+                feedback = self._conn.execute(
+                    self._sql("DELETE FROM card_feedback WHERE received_at < ?"), (cutoff,)
+                ).rowcount
+                determinations = self._conn.execute(
+                    self._sql("DELETE FROM determinations WHERE COALESCE(expiry_date, issue_date) < ?"),
+                    (cutoff_date,),
+                ).rowcount
+                self._commit()
+                return PurgeCounts(invocations, feedback, determinations)
+            except BaseException:
+                self._rollback()
+                raise
+
+        return self._locked(work)
 
     async def seen_before(self, jti: str, expires_at: float) -> bool:
         """Atomically remember `jti`; True when it was already there (a replayed token)."""
@@ -299,6 +537,39 @@ class _SqlStore:
             self._conn.close()
 
 
+def _key(candidate: DeterminationRecord) -> str:
+    return candidate.key
+
+
+def _in_force(row: Mapping[str, Any] | None, today: str) -> bool:
+    """A current determination holds until its expiry date has passed (one without an expiry holds until the
+    order or the record changes)."""
+    return row is not None and (row["expiry_date"] is None or row["expiry_date"] >= today)
+
+
+def _determination(row: Mapping[str, Any], candidate: DeterminationRecord) -> DeterminationRecord:
+    """The stored determination, as the candidate's record (stored ids, dates and criteria)."""
+    return DeterminationRecord(
+        key=row["determination_key"],
+        order_ref=row["order_ref"],
+        patient_id=row["patient_id"],
+        coverage_ref=row["coverage_ref"],
+        payer=row["payer"],
+        line_of_business=row["line_of_business"],
+        policy_id=row["policy_id"],
+        policy_version=row["policy_version"],
+        decision=row["decision"],
+        covered=row["covered"],
+        pa_needed=row["pa_needed"],
+        criteria=orjson.loads(row["criteria"]),
+        issue_date=row["issue_date"],
+        expiry_date=row["expiry_date"],
+        issues_pa_number=candidate.issues_pa_number,
+        coverage_assertion_id=row["coverage_assertion_id"],
+        pa_number=row["pa_number"],
+    )
+
+
 class SqliteAuditStore(_SqlStore):
     def __init__(self, path: Path, synchronous: str = "FULL") -> None:
         if synchronous not in ("FULL", "NORMAL"):
@@ -311,6 +582,17 @@ class SqliteAuditStore(_SqlStore):
         connection.execute(f"PRAGMA synchronous={synchronous}")
         connection.execute("PRAGMA busy_timeout=5000")
         super().__init__(connection)
+
+    @classmethod
+    def in_memory(cls) -> SqliteAuditStore:
+        """A private store that lives as long as the object (offline replay: nothing kept on disk)."""
+        return cls(Path(":memory:"))
+
+    def _begin_write(self) -> None:
+        # IMMEDIATE takes the write lock now (waiting up to busy_timeout), so another process's commit cannot
+        # invalidate what this transaction read before it writes (SQLITE_BUSY_SNAPSHOT under WAL).
+        if not self._conn.in_transaction:
+            self._conn.execute("BEGIN IMMEDIATE")
 
 
 class PostgresAuditStore(_SqlStore):

@@ -3,7 +3,7 @@ and CLI tests store and read back."""
 
 from __future__ import annotations
 
-from cds_service.store import DecisionRecord, InvocationRecord
+from cds_service.store import DecisionRecord, DeterminationRecord, InvocationRecord
 
 
 def approved_call(hook_instance: str) -> InvocationRecord:
@@ -32,4 +32,31 @@ def approved_call(hook_instance: str) -> InvocationRecord:
                 card_uuids=("c-1", "c-2"),
             ),
         ),
+    )
+
+
+def approval_candidate(
+    key: str = "k-1", *, expiry: str = "2027-05-23", issued: str = "2026-11-23"
+) -> DeterminationRecord:
+    """An approval the pipeline proposes for MedicationRequest/mr-1 under Coverage/cov-1."""
+    return DeterminationRecord(
+        key=key,
+        order_ref="MedicationRequest/mr-1",
+        patient_id="pat-1",
+        coverage_ref="Coverage/cov-1",
+        payer="centene",
+        line_of_business="medicaid",
+        policy_id="centene-cp-phar-549",
+        policy_version="2024.11",
+        decision="approved",
+        covered="covered",
+        pa_needed="satisfied",
+        criteria={
+            "decision": "approved",
+            "path": "I.A",
+            "criteria": [{"id": "I.A.1", "status": "met", "evidence": ["Condition/cond-nsclc"]}],
+        },
+        issue_date=issued,
+        expiry_date=expiry,
+        issues_pa_number=True,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from fhir.resources.R4B.extension import Extension
@@ -137,25 +138,52 @@ def test_payer_default_and_policy_link_detail() -> None:
     assert {"url": "value", "valueUrl": "https://policy"} in detail  # type: ignore[operator]
 
 
-def test_system_action_echoes_the_order_and_replaces_an_earlier_assertion() -> None:
+def _assertion_for(coverage: str, assertion_id: str) -> dict[str, Any]:
+    return ci.extension_json(
+        ci.assertion_for_default("covered", "no-auth"),
+        coverage_reference=coverage,
+        asserted_on=TODAY,
+        assertion_id=assertion_id,
+    )
+
+
+def test_system_action_replaces_only_our_assertion_in_place_and_keeps_every_other_extension() -> None:
+    other = {"url": "http://example.org/other", "valueString": "kept"}
+    secondary = _assertion_for("https://other-payer.example/fhir/Coverage/c2", "theirs-1")
+    no_coverage = {"url": ci.COVERAGE_INFO_URL, "extension": []}  # cannot be attributed to us: left alone
     order = {
         "resourceType": "MedicationRequest",
         "id": "mr-1",
         "status": "draft",
-        "extension": [
-            {"url": "http://example.org/other", "valueString": "kept"},
-            {"url": ci.COVERAGE_INFO_URL, "extension": []},
-        ],
+        "extension": [other, _assertion_for("Coverage/c1", "a-1"), secondary, no_coverage],
     }
-    extension = ci.extension_json(
-        ci.assertion_for_default("covered", "no-auth"),
-        coverage_reference="Coverage/c1",
-        asserted_on=TODAY,
-        assertion_id="a-2",
-    )
-    action = ci.system_action(order, extension, "Coverage information")
+    action = ci.system_action(order, _assertion_for("Coverage/c1", "a-2"), "Coverage information")
     assert action["type"] == "update" and action["description"]
-    assert action["resource"]["extension"][0] == {"url": "http://example.org/other", "valueString": "kept"}
-    assert len(action["resource"]["extension"]) == 2
-    assert coverage_info_values(action["resource"]["extension"][1])["coverage-assertion-id"] == ["a-2"]
-    assert len(order["extension"]) == 2  # the request's resource is not mutated
+    extensions = action["resource"]["extension"]
+    assert extensions[0] == other and extensions[2] == secondary and extensions[3] == no_coverage
+    assert coverage_info_values(extensions[1])["coverage-assertion-id"] == ["a-2"]
+    assert len(extensions) == 4
+    assert order["extension"][1] == _assertion_for("Coverage/c1", "a-1")  # the request's order is not mutated
+
+
+def test_system_action_matches_our_coverage_absolute_or_relative_and_appends_when_absent() -> None:
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-1",
+        "extension": [_assertion_for("https://ehr.example.org/fhir/Coverage/c1", "a-1")],
+    }
+    [replaced] = ci.system_action(order, _assertion_for("Coverage/c1", "a-2"), "d")["resource"]["extension"]
+    assert coverage_info_values(replaced)["coverage-assertion-id"] == ["a-2"]
+    bare = {"resourceType": "MedicationRequest", "id": "mr-2"}
+    [added] = ci.system_action(bare, _assertion_for("Coverage/c1", "a-3"), "d")["resource"]["extension"]
+    assert coverage_info_values(added)["coverage-assertion-id"] == ["a-3"]
+    secondary_only = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-3",
+        "extension": [_assertion_for("Coverage/c2", "b")],
+    }
+    kept, appended = ci.system_action(secondary_only, _assertion_for("Coverage/c1", "a-4"), "d")["resource"][
+        "extension"
+    ]
+    assert coverage_info_values(kept)["coverage-assertion-id"] == ["b"]
+    assert coverage_info_values(appended)["coverage-assertion-id"] == ["a-4"]

@@ -22,6 +22,8 @@ def test_discovery_lists_the_four_crd_services(client: TestClient) -> None:
     codes = {o["code"]: o for o in sign["extension"]["davinci-crd.configuration-options"]}
     assert codes["max-cards"]["type"] == "integer" and codes["max-cards"]["default"] == 10
     assert codes["coverage-info"]["default"] is True
+    # CRD found-35: what-if calls send it as false (no PA number, no determination kept)
+    assert (codes["unsolicited-determ"]["type"], codes["unsolicited-determ"]["default"]) == ("boolean", True)
 
 
 def test_prefetch_templates_use_only_cds_hooks_2_tokens() -> None:
