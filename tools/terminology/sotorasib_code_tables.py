@@ -6,7 +6,9 @@ each table goes into. The medication tables (§3) are in medication_groups.py.
 
 from __future__ import annotations
 
-from tools.terminology.valueset_json import AJCC, GR_TBD, GR_TBD_STU1, LOINC, NUCC, SNOMED, Concept, icd, sct
+import simple_icd_10_cm as icd10cm
+
+from tools.terminology.valueset_json import AJCC, GR_TBD, GR_TBD_STU1, ICD10CM, LOINC, NUCC, SNOMED, Concept, icd, sct
 
 # ---- §2.1 NSCLC --------------------------------------------------------------------------------------------
 LUNG_ICD = icd(
@@ -149,31 +151,18 @@ M1_VALUES: list[Concept] = [
     (SNOMED, "1229916009", "American Joint Committee on Cancer pM1 (qualifier value)"),
 ]
 M0_VALUES: list[Concept] = [(SNOMED, "1229901006", "American Joint Committee on Cancer cM0 (qualifier value)")]
-METASTASIS_ICD = icd(
-    "C77.0 Secondary and unspecified malignant neoplasm of lymph nodes of head, face and neck|"
-    "C77.1 Secondary and unspecified malignant neoplasm of intrathoracic lymph nodes|"
-    "C77.2 Secondary and unspecified malignant neoplasm of intra-abdominal lymph nodes|"
-    "C77.3 Secondary and unspecified malignant neoplasm of axilla and upper limb lymph nodes|"
-    "C77.4 Secondary and unspecified malignant neoplasm of inguinal and lower limb lymph nodes|"
-    "C77.5 Secondary and unspecified malignant neoplasm of intrapelvic lymph nodes|"
-    "C77.8 Secondary and unspecified malignant neoplasm of lymph nodes of multiple regions|"
-    "C77.9 Secondary and unspecified malignant neoplasm of lymph node, unspecified|"
-    "C78.00 Secondary malignant neoplasm of unspecified lung|C78.01 Secondary malignant neoplasm of "
-    "right lung|"
-    "C78.02 Secondary malignant neoplasm of left lung|C78.1 Secondary malignant neoplasm of mediastinum|"
-    "C78.2 Secondary malignant neoplasm of pleura|"
-    "C78.5 Secondary malignant neoplasm of large intestine and rectum|"
-    "C78.6 Secondary malignant neoplasm of retroperitoneum and peritoneum|"
-    "C78.7 Secondary malignant neoplasm of liver and intrahepatic bile duct|"
-    "C79.31 Secondary malignant neoplasm of brain|C79.32 Secondary malignant neoplasm of cerebral meninges|"
-    "C79.51 Secondary malignant neoplasm of bone|C79.52 Secondary malignant neoplasm of bone marrow|"
-    "C79.70 Secondary malignant neoplasm of unspecified adrenal gland|"
-    "C79.71 Secondary malignant neoplasm of right adrenal gland|"
-    "C79.72 Secondary malignant neoplasm of left adrenal gland|C79.81 Secondary malignant neoplasm of breast|"
-    "C79.89 Secondary malignant neoplasm of other specified sites|"
-    "C79.9 Secondary malignant neoplasm of unspecified site|"
-    "C80.0 Disseminated malignant neoplasm, unspecified"
-)
+
+
+def secondary_neoplasm_icd() -> list[Concept]:
+    """Every ICD-10-CM code of the secondary-neoplasm categories C77 (lymph nodes), C78 (respiratory and digestive
+    organs) and C79 (other sites), headers included since records carry them too, plus C80.0 (disseminated), from the
+    FY2025 tabular list (simple-icd-10-cm 1.5.0): enumerated, so no subcategory (C78.3x, C79.0x, C79.6x, ...) can be
+    missed the way a hand-typed list missed them (issue 13)."""
+    codes = [code for code in icd10cm.get_all_codes(with_dots=True) if code[:3] in ("C77", "C78", "C79")]
+    return [(ICD10CM, code, icd10cm.get_description(code)) for code in [*codes, "C80.0"]]
+
+
+METASTASIS_ICD = secondary_neoplasm_icd()
 METASTASIS_SCT = sct(
     [
         ("128462008", "Secondary malignant neoplastic disease (disorder)"),
@@ -294,14 +283,19 @@ NEGATIVE_RESULTS: list[Concept] = [
 DISEASE_STATUS: list[Concept] = [(LOINC, "97509-4", "Cancer Disease Progression")]
 
 # ---- §4 prescriber -----------------------------------------------------------------------------------------
-# Radiation oncology (2085R0001X, UNVERIFIED) and hematology without oncology (207RH0000X) are left out: such
-# a prescriber then reads as "unknown" (may be consulting an oncologist), never as "not an oncologist".
+# Who is "an oncologist" (CP.PHAR.549 I.A.2/I.B.2, CP.PHAR.63 I.A.3 ..., FEP's oncologist criteria): every NUCC
+# physician specialty whose name and board make the prescriber an oncologist. Codes: terminology.md §4 (public NUCC
+# table); 2085R0001X, UNVERIFIED there, is checked against independent public NUCC/CMS crosswalks (Radiology,
+# Radiation Oncology; CMS specialty 92). Left out: Hematology without oncology (207RH0000X: a hematologist is not an
+# oncologist, though one treats the lymphomas of CP.PHAR.63 I.H) and Diagnostic Radiology (2085R0202X). A prescriber
+# left out reads as "unknown" (may be consulting an oncologist), never as "not an oncologist".
 ONCOLOGY_NUCC: list[Concept] = [
-    (NUCC, "207RX0202X", "Internal Medicine, Medical Oncology"),
-    (NUCC, "207RH0003X", "Internal Medicine, Hematology & Oncology"),
-    (NUCC, "2080P0207X", "Pediatrics, Pediatric Hematology-Oncology"),
-    (NUCC, "2086X0206X", "Surgery, Surgical Oncology"),
-    (NUCC, "207VX0201X", "Obstetrics & Gynecology, Gynecologic Oncology"),
+    (NUCC, "207RX0202X", "Internal Medicine, Medical Oncology"),  # the oncologist the policies mean
+    (NUCC, "207RH0003X", "Internal Medicine, Hematology & Oncology"),  # boarded in medical oncology too
+    (NUCC, "2080P0207X", "Pediatrics, Pediatric Hematology-Oncology"),  # children's oncologist (SEGA, I.E)
+    (NUCC, "2086X0206X", "Surgery, Surgical Oncology"),  # an oncologist by training; manages solid tumours
+    (NUCC, "207VX0201X", "Obstetrics & Gynecology, Gynecologic Oncology"),  # prescribes for endometrial cancer
+    (NUCC, "2085R0001X", "Radiology, Radiation Oncology"),  # an oncologist; co-manages systemic therapy
 ]
 
 # ---- §7 hepatic monitoring ---------------------------------------------------------------------------------

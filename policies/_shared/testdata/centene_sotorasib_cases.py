@@ -29,6 +29,7 @@ from sotorasib_cases_model import (
     KRAS_TARGETED_ANALYSIS,
     LUMAKRAS_240,
     LUMAKRAS_320,
+    NSCLC_STAGE_4,
     PANCREATIC,
     SOTORASIB_120,
     STABLE,
@@ -77,6 +78,7 @@ def centene_cases() -> list[Case]:
         *_continued_therapy_cases(),
         *_regimen_cases(),
         *_course_cases(),
+        *_condition_status_cases(),
     ]
 
 
@@ -629,3 +631,39 @@ def _course_cases() -> list[Case]:
             expiry="2027-11-23",
         ),
     ]
+
+
+def with_verification(condition: fx.Resource, status: str) -> fx.Resource:
+    """The same Condition with another verificationStatus (FHIR condition-ver-status code)."""
+    return dict(
+        condition,
+        verificationStatus=fx.concept(fx.coding("http://terminology.hl7.org/CodeSystem/condition-ver-status", status)),
+    )
+
+
+def _condition_status_cases() -> list[Case]:
+    """I.A.1 when the only NSCLC Condition is not an established diagnosis (issue 13 item 9): a ruled-out, candidate
+    or working diagnosis never counts, so with no other cancer on record the diagnosis is unknown, never met."""
+    unestablished = [
+        case(
+            f"nsclc-{status}-diagnosis-not-counted-needs-info",
+            centene_nsclc(condition=with_verification(NSCLC_STAGE_4, status)),
+            "needs-info",
+            {"I.A.1": "unknown", "I.A.4": "met"},
+            path="I.A",
+        )
+        for status in ("differential", "refuted", "provisional")
+    ]
+    # The order's reasonReference names the differential Condition: a reason pointing at an unestablished diagnosis
+    # names none, so the order is not "for NSCLC" either.
+    reason_reference = case(
+        "nsclc-reason-reference-to-differential-condition-needs-info",
+        centene_nsclc(
+            condition=with_verification(NSCLC_STAGE_4, "differential"),
+            order=sotorasib_order(reasonReference=[{"reference": "Condition/cond-nsclc"}]),
+        ),
+        "needs-info",
+        {"I.A.1": "unknown"},
+        path="I.A",
+    )
+    return [*unestablished, reason_reference]

@@ -28,6 +28,7 @@ from everolimus_code_tables import (  # noqa: E402
     ICD_CODE_SETS,
     ICD_LEAF_SETS,
     LISTED_CODE_SETS,
+    LOCAL_DOSE_FORMS,
     MIXED_DIAGNOSIS_SETS,
     RXNORM_NAME_SETS,
     icd_codes,
@@ -91,7 +92,7 @@ def product_sets(rows: Sequence[RxNormRow]) -> list[ValueSetSpec]:
 
 def drug_sets(rows: Sequence[RxNormRow]) -> list[ValueSetSpec]:
     named = [
-        ValueSetSpec(vs_id, title, description, rxnorm_named(rows, names, exclude))
+        ValueSetSpec(vs_id, title, description, rxnorm_named(rows, names, (*exclude, *LOCAL_DOSE_FORMS)))
         for vs_id, title, description, names, exclude in RXNORM_NAME_SETS
     ]
     return [

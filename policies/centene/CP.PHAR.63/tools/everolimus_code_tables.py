@@ -143,14 +143,39 @@ ICD_CODE_SETS: list[tuple[str, str, str, tuple[str, ...]]] = [
     ),
 ]
 
-# ---- partner / prior drugs: every RxNorm subset row naming an ingredient (the CQL's name matching covers the
-# rest): (id, title, description, ingredient names, words that exclude a row)
+# RxNorm dose-form words of locally acting products: every drug group of this policy is systemic therapy, so a
+# subset row in one of these forms is never put into a group (the CQL applies the same words to products outside
+# the subset, and the local-routes value set to the order's route).
+LOCAL_DOSE_FORMS: tuple[str, ...] = (
+    "ophthalmic",
+    "otic",
+    "topical",
+    "intravitreal",
+    "intraocular",
+    "nasal",
+    "cream",
+    "ointment",
+    "lotion",
+    "shampoo",
+    "rectal",
+    "enema",
+    "vaginal",
+    "mouthwash",
+    "dental",
+    "inhal",
+)
+
+# ---- partner / prior drugs: every RxNorm subset row (terminology.md §3.1, all term types) of the listed
+# ingredients: (id, title, description, ingredient names, words that exclude a row besides LOCAL_DOSE_FORMS)
 RXNORM_NAME_SETS: list[tuple[str, str, str, tuple[str, ...], tuple[str, ...]]] = [
     (
         "endocrine-therapy",
         "Breast cancer endocrine therapy",
-        "I.A.6 / Appendix B: anastrozole, letrozole, exemestane, tamoxifen, fulvestrant (subset rows, all term "
-        "types). Toremifene, megestrol, fluoxymesterone and ethinyl estradiol are matched by name.",
+        "I.A.6 / Appendix B by ingredient: anastrozole 84857, letrozole 72965, exemestane 258494, tamoxifen 10324, "
+        "fulvestrant 282357 and their subset products (terminology.md §3.1). Toremifene, elacestrant, megestrol "
+        "tablets and fluoxymesterone have no verified code and are matched by ingredient name in the CQL. Ethinyl "
+        "estradiol and estradiol are deliberately absent: their products are contraceptives and hormone "
+        "replacement, which are not breast cancer therapy.",
         ("anastrozole", "letrozole", "exemestane", "tamoxifen", "fulvestrant"),
         (),
     ),
@@ -285,6 +310,71 @@ LISTED_CODE_SETS: list[ValueSetSpec] = [
             (NUCC, "207RT0003X", "Internal Medicine, Transplant Hepatology"),
             (NUCC, "2080T0004X", "Pediatrics, Pediatric Transplant Hepatology"),
             (NUCC, "204F00000X", "Transplant Surgery"),
+        ],
+    ),
+    # medication records (every drug group is systemic therapy; "failure of" needs a stop reason)
+    ValueSetSpec(
+        "local-routes",
+        "Routes of administration that act locally",
+        "Systemic drug groups leave out records given by these routes: SNOMED CT route codes from the FHIR R4 "
+        "route-codes value set (descendants of 284009009).",
+        sct(
+            [
+                ("6064005", "Topical route"),
+                ("448598008", "Cutaneous route"),
+                ("10547007", "Otic route"),
+                ("54485002", "Ophthalmic route"),
+                ("446105004", "Conjunctival route"),
+                ("372476004", "Subconjunctival route"),
+                ("372468001", "Intraocular route"),
+                ("418401004", "Intravitreal route"),
+                ("418821007", "Intracameral route"),
+                ("46713006", "Nasal route"),
+                ("12130007", "Intra-articular route"),
+            ]
+        ),
+    ),
+    ValueSetSpec(
+        "treatment-failure-reasons",
+        "Therapy stopped because it failed or was not tolerated",
+        "I.G.5 'failure of tacrolimus': MedicationRequest/MedicationStatement statusReason (terminology.md §2.2).",
+        sct(
+            [
+                ("266721009", "No response to treatment (situation)"),
+                ("407563006", "Treatment not tolerated (situation)"),
+            ]
+        ),
+    ),
+    ValueSetSpec(
+        "systemic-corticosteroids",
+        "Corticosteroids (ingredients)",
+        "I.G.7: prednisone, prednisolone, methylprednisolone, hydrocortisone, dexamethasone ingredient RxCUIs "
+        "(UNVERIFIED, recollection; always paired with ingredient names, local dose forms and routes excluded).",
+        [
+            rx("8640", "prednisone"),
+            rx("8638", "prednisolone"),
+            rx("6902", "methylprednisolone"),
+            rx("5492", "hydrocortisone"),
+            rx("3264", "dexamethasone"),
+        ],
+    ),
+    ValueSetSpec(
+        "antiseizure-drugs",
+        "Antiseizure drugs for partial-onset seizures (ingredients)",
+        "I.F.5 adjunctive therapy: ingredient RxCUIs (UNVERIFIED, recollection; always paired with ingredient "
+        "names). Gabapentin, pregabalin and clonazepam are left out: mostly prescribed for other reasons.",
+        [
+            rx("114477", "levetiracetam"),
+            rx("28439", "lamotrigine"),
+            rx("11118", "valproic acid"),
+            rx("2002", "carbamazepine"),
+            rx("32624", "oxcarbazepine"),
+            rx("38404", "topiramate"),
+            rx("623404", "lacosamide"),
+            rx("8183", "phenytoin"),
+            rx("8134", "phenobarbital"),
+            rx("39998", "zonisamide"),
+            rx("21241", "clobazam"),
         ],
     ),
     # immunosuppressants: ingredient codes only, products matched by name in the CQL

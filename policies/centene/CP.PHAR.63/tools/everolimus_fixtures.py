@@ -26,6 +26,8 @@ Stories = dict[str, list[Resource]]
 SPECIALTIES = {
     "oncology": ("207RX0202X", "Internal Medicine, Medical Oncology"),
     "pediatric-oncology": ("2080P0207X", "Pediatrics, Pediatric Hematology-Oncology"),
+    "hematology-oncology": ("207RH0003X", "Internal Medicine, Hematology & Oncology"),
+    "radiation-oncology": ("2085R0001X", "Radiology, Radiation Oncology"),
     "neurology": ("2084N0400X", "Psychiatry & Neurology, Neurology"),
     "nephrology": ("207RN0300X", "Internal Medicine, Nephrology"),
     "hepatology": ("207RT0003X", "Internal Medicine, Transplant Hepatology"),
@@ -238,7 +240,13 @@ def med_request(
 
 
 def med_statement(
-    sid: str, code: str | None, display: str, status: str, start: str | None, end: str | None = None
+    sid: str,
+    code: str | None,
+    display: str,
+    status: str,
+    start: str | None,
+    end: str | None = None,
+    **extra: Any,
 ) -> Resource:
     """A medication history entry; start=None leaves effectivePeriod out (an undated history)."""
     medication = concept(RXNORM, code, display) if code else {"text": display}
@@ -248,10 +256,17 @@ def med_statement(
         "status": status,
         "medicationCodeableConcept": medication,
         "subject": ref("Patient", PATIENT),
+        **extra,
     }
     if start:
         statement["effectivePeriod"] = {"start": start, **({"end": end} if end else {})}
     return statement
+
+
+def verified_as(resource: Resource, status: str) -> Resource:
+    """The same Condition with another verificationStatus (FHIR condition-ver-status code)."""
+    status_concept = concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", status, status.title())
+    return dict(resource, verificationStatus=status_concept)
 
 
 def collection_bundle(name: str, resources: list[Resource]) -> Resource:

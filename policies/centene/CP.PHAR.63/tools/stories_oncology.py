@@ -12,6 +12,7 @@ from everolimus_fixtures import (
     ICD10CM,
     LOINC,
     NEGATIVE,
+    PATIENT,
     POSITIVE,
     REAL_PATIENT,
     RXNORM,
@@ -31,6 +32,7 @@ from everolimus_fixtures import (
     ref,
     stage,
     tablets,
+    verified_as,
 )
 
 # --- I.A breast: an approvable record is HR+/HER2- advanced breast cancer after an aromatase inhibitor, with
@@ -259,5 +261,81 @@ def nccn_stories() -> Stories:
     }
 
 
+# --- issue 13: what counts as endocrine history, a partner, a metastasis, a diagnosis and an oncologist ---
+
+# A combined oral contraceptive carries ethinyl estradiol, but it is not Appendix B's high-dose estrogen therapy.
+ORAL_CONTRACEPTIVE_PAST = med_statement(
+    "ms-letrozole",
+    None,
+    "levonorgestrel 0.15 MG / ethinyl estradiol 0.03 MG Oral Tablet",
+    "completed",
+    "2001-01-01",
+    "2010-12-31",
+)
+# The partner written alongside everolimus (active, the same day): the regimen, not a course before it.
+EXEMESTANE_SAME_DAY = dict(EXEMESTANE_DRAFT, status="active")
+# Exemestane the patient has taken since May: both a prior course (I.A.6) and the partner going on (I.A.8).
+EXEMESTANE_SINCE_MAY = dict(EXEMESTANE_DRAFT, status="active", authoredOn="2026-05-04")
+# Letrozole history as a pharmacy dispense naming a contained Medication.
+LETROZOLE_DISPENSED = {
+    "resourceType": "MedicationDispense",
+    "id": "ms-letrozole",
+    "contained": [
+        {
+            "resourceType": "Medication",
+            "id": "letrozole",
+            "code": concept(RXNORM, "200064", "Letrozole 2.5 MG Oral Tablet"),
+        }
+    ],
+    "status": "completed",
+    "medicationReference": {"reference": "#letrozole"},
+    "subject": ref("Patient", PATIENT),
+    "whenHandedOver": "2025-03-01",
+}
+OVARY_METS = condition("cond-bone-mets", ICD10CM, "C79.62", "Secondary malignant neoplasm of left ovary")
+SMALL_BOWEL_METS = condition("cond-liver-mets", ICD10CM, "C78.4", "Secondary malignant neoplasm of small intestine")
+
+
+def issue_13_stories() -> Stories:
+    return {
+        "breast-oral-contraceptive-not-endocrine-therapy-needs-info": breast(
+            AFINITOR_10_QD, replace={"ms-letrozole": ORAL_CONTRACEPTIVE_PAST}
+        ),
+        "breast-same-day-exemestane-not-history-needs-info": breast(
+            AFINITOR_10_QD, replace={"ms-letrozole": None, "mr-exemestane": EXEMESTANE_SAME_DAY}
+        ),
+        "breast-exemestane-since-may-history-and-partner-approved": breast(
+            AFINITOR_10_QD, replace={"ms-letrozole": None, "mr-exemestane": EXEMESTANE_SINCE_MAY}
+        ),
+        "breast-letrozole-dispense-contained-medication-approved": breast(
+            AFINITOR_10_QD, replace={"ms-letrozole": LETROZOLE_DISPENSED}
+        ),
+        "breast-ovary-metastasis-c79-approved": breast(AFINITOR_10_QD, replace={"cond-bone-mets": OVARY_METS}),
+        "net-small-intestine-metastasis-c78-approved": net(PANCREATIC_NET, SMALL_BOWEL_METS),
+        # A metastasis beside a candidate (differential) or ruled-out breast primary: the metastasis names no cancer,
+        # so breast cancer is not documented and nothing else is: unknown, neither met nor not met.
+        "breast-differential-diagnosis-needs-info": breast(
+            AFINITOR_10_QD, replace={"cond-breast": verified_as(BREAST_DX, "differential")}
+        ),
+        "breast-refuted-diagnosis-needs-info": breast(
+            AFINITOR_10_QD, replace={"cond-breast": verified_as(BREAST_DX, "refuted")}
+        ),
+        "breast-hematology-oncology-prescriber-approved": breast(AFINITOR_10_QD, specialty="hematology-oncology"),
+        "breast-radiation-oncologist-approved": breast(AFINITOR_10_QD, specialty="radiation-oncology"),
+        # A status-unknown chemotherapy record may be current: single-agent use (I.H.2.a) is then unknown.
+        "nccn-lam-chemotherapy-status-unknown-needs-info": nccn(
+            condition("cond-lam", ICD10CM, "J84.81", "Lymphangioleiomyomatosis"),
+            med_statement("ms-cisplatin", "1736854", "Cisplatin 50 MG Injection", "unknown", "2026-10-01"),
+        ),
+    }
+
+
 def oncology_stories() -> Stories:
-    return {**breast_stories(), **continued_stories(), **net_stories(), **rcc_stories(), **nccn_stories()}
+    return {
+        **breast_stories(),
+        **continued_stories(),
+        **net_stories(),
+        **rcc_stories(),
+        **nccn_stories(),
+        **issue_13_stories(),
+    }

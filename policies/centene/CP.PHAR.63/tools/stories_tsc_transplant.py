@@ -100,8 +100,27 @@ def seizures(
 KIDNEY_TX = condition("cond-kidney-tx", ICD10CM, "Z94.0", "Kidney transplant status")
 LIVER_TX = condition("cond-liver-tx", ICD10CM, "Z94.4", "Liver transplant status")
 HEART_TX = condition("cond-heart-tx", ICD10CM, "Z94.1", "Heart transplant status")
+# Failure of tacrolimus (I.G.5) is a course stopped for a reason that says so.
+NO_RESPONSE = concept(SNOMED, "266721009", "No response to treatment (situation)")
 TACROLIMUS_STOPPED = med_statement(
-    "ms-tacrolimus", None, "tacrolimus 1 MG Oral Capsule", "stopped", "2025-11-01", "2026-10-20"
+    "ms-tacrolimus",
+    None,
+    "tacrolimus 1 MG Oral Capsule",
+    "stopped",
+    "2025-11-01",
+    "2026-10-20",
+    statusReason=[NO_RESPONSE],
+)
+TACROLIMUS_STOPPED_NO_REASON = {k: v for k, v in TACROLIMUS_STOPPED.items() if k != "statusReason"}
+# Protopic: a skin product, not systemic tacrolimus, whatever its stop reason.
+TACROLIMUS_OINTMENT_STOPPED = med_statement(
+    "ms-tacrolimus",
+    None,
+    "tacrolimus 0.1 % Topical Ointment",
+    "stopped",
+    "2025-11-01",
+    "2026-10-20",
+    statusReason=[NO_RESPONSE],
 )
 TACROLIMUS_ACTIVE = med_request("mr-tacrolimus", RXNORM, "42316", "tacrolimus", status="active", authored="2026-10-01")
 BASILIXIMAB = {
@@ -125,9 +144,44 @@ def transplant(graft: Resource, specialty: str, regimen: tuple[Resource, ...]) -
     return [*base("1972-12-12", specialty, "male"), graft, *regimen, ZORTRESS_BID]
 
 
-def kidney_transplant(without: Resource | None = None) -> list[Resource]:
-    """The approvable kidney record, or that record with one drug of its regimen left out."""
-    return transplant(KIDNEY_TX, "nephrology", tuple(r for r in KIDNEY_REGIMEN if r is not without))
+TACROLIMUS_DOSE_GIVEN = {
+    "resourceType": "MedicationAdministration",
+    "id": "ma-tacrolimus",
+    "status": "completed",
+    "medicationCodeableConcept": concept(RXNORM, "42316", "tacrolimus"),
+    "subject": ref("Patient", PATIENT),
+    "effectiveDateTime": "2026-11-22",
+}
+# The only corticosteroid is an eye drop: not the systemic corticosteroid of the regimen (I.G.7).
+PREDNISOLONE_EYE_DROPS = dict(
+    PREDNISONE, medicationCodeableConcept={"text": "prednisoLONE acetate 10 MG/ML Ophthalmic Suspension"}
+)
+
+
+def kidney_transplant(without: Resource | None = None, instead: Resource | None = None) -> list[Resource]:
+    """The approvable kidney record, or that record with one drug of its regimen left out or replaced (`instead`
+    takes the place of `without`)."""
+    kept = [r for r in KIDNEY_REGIMEN if r is not without]
+    replacement = [instead] if instead else []
+    return transplant(KIDNEY_TX, "nephrology", (*replacement, *kept))
+
+
+def tacrolimus_failure_stories() -> Stories:
+    """I.G.5 "failure of tacrolimus": an ended systemic course with a failure reason, nothing less."""
+    return {
+        # On tacrolimus now: an active order and yesterday's dose, given (administration completed).
+        "kidney-transplant-active-tacrolimus-not-failure-needs-info": [
+            *kidney_transplant(TACROLIMUS_STOPPED, TACROLIMUS_ACTIVE),
+            TACROLIMUS_DOSE_GIVEN,
+        ],
+        "kidney-transplant-tacrolimus-stopped-without-reason-needs-info": kidney_transplant(
+            TACROLIMUS_STOPPED, TACROLIMUS_STOPPED_NO_REASON
+        ),
+        "kidney-transplant-tacrolimus-ointment-not-failure-needs-info": kidney_transplant(
+            TACROLIMUS_STOPPED, TACROLIMUS_OINTMENT_STOPPED
+        ),
+        "kidney-transplant-steroid-eye-drops-only-needs-info": kidney_transplant(PREDNISONE, PREDNISOLONE_EYE_DROPS),
+    }
 
 
 def tsc_transplant_stories() -> Stories:
@@ -150,4 +204,5 @@ def tsc_transplant_stories() -> Stories:
         "liver-transplant-approved": transplant(LIVER_TX, "hepatology", TACROLIMUS_AND_STEROID),
         # I.G covers kidney and liver grafts only; the general practitioner leaves I.G.3 open as well.
         "heart-transplant-not-met": transplant(HEART_TX, "general", TACROLIMUS_AND_STEROID),
+        **tacrolimus_failure_stories(),
     }
