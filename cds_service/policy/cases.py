@@ -101,14 +101,11 @@ def read_resources(path: Path) -> Iterator[dict[str, Any]]:
         yield document
 
 
-def run_case(case: PolicyCase) -> CaseOutcome:
-    resources = case_resources(case)
-    order = next(
-        (r for r in resources if r.get("resourceType") == "MedicationRequest" and r.get("id") == case.order_id),
-        None,
-    )
+def decide_case(case: PolicyCase, resources: list[dict[str, Any]]) -> OrderDecision:
+    """The case's order decided over `resources` (its own record, or a mutation of it in property tests)."""
+    order = _order(case, resources)
     now = datetime(case.now.year, case.now.month, case.now.day, 12, tzinfo=UTC)
-    decision = evaluate_order(
+    return evaluate_order(
         case.policy,
         PatientRecord.from_resources(resources),
         case.order_id,
@@ -117,6 +114,19 @@ def run_case(case: PolicyCase) -> CaseOutcome:
         order_resource=order,
         ordered_codings=_ordered_codings(order, resources),
     )
+
+
+def _order(case: PolicyCase, resources: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return next(
+        (r for r in resources if r.get("resourceType") == "MedicationRequest" and r.get("id") == case.order_id),
+        None,
+    )
+
+
+def run_case(case: PolicyCase) -> CaseOutcome:
+    resources = case_resources(case)
+    order = _order(case, resources)
+    decision = decide_case(case, resources)
     outcome = CaseOutcome(case=case, decision=decision)
     if order is None:
         outcome.mismatches.append(f"no MedicationRequest/{case.order_id} in the case data")
