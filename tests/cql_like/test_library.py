@@ -143,7 +143,7 @@ def test_retrieved_types_name_every_retrieve_in_the_library_and_its_includes(tmp
     (tmp_path / "History.cql").write_text(
         "library History version '1'\nusing FHIR version '4.0.1'\ncontext Patient\n"
         'define "Dispensed": [MedicationDispense]\n'
-        'define "Procedures": [Procedure] P where P.status = \'completed\'\n'
+        "define \"Procedures\": [Procedure] P where P.status = 'completed'\n"
         'define "Age": AgeInYears()\n',
         encoding="utf-8",
     )
