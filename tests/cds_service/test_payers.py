@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from cds_service.errors import BadRequestError
-from datetime import date
-
 from cds_service.payers import PayerConfigError, PayerDirectory, choose_coverage, route
 from cds_service.settings import SAMPLE_PAYERS_FILE
 from tests.cds_service.hook_requests import coverage, organization
