@@ -66,7 +66,7 @@ SCHEMA = (
 @dataclass(frozen=True)
 class DecisionRecord:
     order_ref: str
-    decision: str  # approved | needs-info | not-met | no-policy | indeterminate
+    decision: str  # approved | needs-info | not-met | no-policy | indeterminate | info-needed | no-active-coverage
     covered: str
     coverage_assertion_id: str
     pa_needed: str | None = None
