@@ -34,6 +34,10 @@ _PREFETCH_TYPES = {
     "observations": ("Observation",),
     "medicationRequests": ("MedicationRequest",),
     "medicationStatements": ("MedicationStatement",),
+    "medicationAdministrations": ("MedicationAdministration",),
+    "medicationDispenses": ("MedicationDispense",),
+    "procedures": ("Procedure",),
+    "serviceRequests": ("ServiceRequest",),
     "practitionerRoles": ("PractitionerRole", "Practitioner"),
 }
 

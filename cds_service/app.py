@@ -112,6 +112,11 @@ def create_app(
     )
     if clock is not None:
         engine.clock = clock
+    from .policy.registry import PolicyRegistry
+
+    if isinstance(catalog, PolicyRegistry):
+        # fetch what the loaded policies read, and no more (discovery still offers every query)
+        engine.read_types = frozenset().union(*(policy.library.retrieved_types for policy in catalog))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -316,3 +316,39 @@ def _coverage_key(extension: Mapping[str, Any]) -> tuple[str | None, str | None]
 def _is_ours(existing: Mapping[str, Any], ours: tuple[str | None, str | None]) -> bool:
     coverage, assertion_id = _coverage_key(existing)
     return (coverage is not None and coverage == ours[0]) or (assertion_id is not None and assertion_id == ours[1])
+
+
+# ---- answers for orders no policy decision reaches (order identity, coverage in force, line of business)
+
+
+def assertion_for_uncoded_order(reason: str) -> CoverageAssertion:
+    """The drug cannot be told from the order's codes: coverage depends on a more specific code (detail-code,
+    crd-ci-q3: info-needed goes with `conditional`). Never the no-policy default: the drug may well have one."""
+    return CoverageAssertion(
+        covered="conditional",
+        info_needed=("detail-code",),
+        reasons=(Reason(f"Coverage cannot be determined: {reason}. Re-sign with an RxNorm or NDC drug code."),),
+    )
+
+
+def assertion_for_unreadable_order(reason: str) -> CoverageAssertion:
+    """CRD resp-43: what identifies the drug could not be read from the EHR (a technical failure)."""
+    return CoverageAssertion(
+        covered="indeterminate",
+        pa_needed="indeterminate",
+        reasons=(Reason(f"Coverage cannot be determined: {reason}.", code="technical"),),
+    )
+
+
+def assertion_for_no_active_coverage(why: str) -> CoverageAssertion:
+    """CRD resp-45: the member's Coverage is not in force on the date of the order."""
+    return CoverageAssertion(
+        covered="not-covered",
+        reasons=(Reason(f"No coverage in force for this order: {why}.", code="no-active-coverage"),),
+    )
+
+
+def assertion_for_line_not_covered(reason: str) -> CoverageAssertion:
+    """The Coverage's line of business cannot be placed, or the drug's policy does not cover it: which rules
+    apply is unknown here (info-needed OTH with the reason, crd-ci-q3 / q6)."""
+    return CoverageAssertion(covered="conditional", info_needed=("OTH",), reasons=(Reason(reason),))

@@ -14,24 +14,54 @@ CRD_VERSIONS = list(SERVED)
 # Prefetch keys; record.py fills the same templates itself for whatever the client did not send.
 PATIENT = "patient"
 COVERAGE = "coverage"
+ENCOUNTER = "encounter"
 CONDITIONS = "conditions"
 OBSERVATIONS = "observations"
 MEDICATION_REQUESTS = "medicationRequests"
 MEDICATION_STATEMENTS = "medicationStatements"
+MEDICATION_ADMINISTRATIONS = "medicationAdministrations"
+MEDICATION_DISPENSES = "medicationDispenses"
+PROCEDURES = "procedures"
+SERVICE_REQUESTS = "serviceRequests"
 PRACTITIONER_ROLES = "practitionerRoles"
+
+# Patient-scoped record queries, one per resource type a policy can read (US Core search parameter `patient`;
+# MedicationAdministration is not profiled by US Core, FHIR R4 defines the same parameter). Which of them the
+# service fetches is decided by the loaded policies (Library.retrieved_types, see record.gather);
+# tests/cds_service/test_discovery.py checks every type a policy reads has one.
+RECORD_QUERIES: Mapping[str, tuple[str, str]] = {
+    "Condition": (CONDITIONS, "Condition?patient={{context.patientId}}"),
+    # No category filter: Genomics Reporting STU1 variant Observations often carry none.
+    "Observation": (OBSERVATIONS, "Observation?patient={{context.patientId}}"),
+    "MedicationRequest": (MEDICATION_REQUESTS, "MedicationRequest?patient={{context.patientId}}"),
+    "MedicationStatement": (MEDICATION_STATEMENTS, "MedicationStatement?patient={{context.patientId}}"),
+    "MedicationAdministration": (
+        MEDICATION_ADMINISTRATIONS,
+        "MedicationAdministration?patient={{context.patientId}}",
+    ),
+    "MedicationDispense": (MEDICATION_DISPENSES, "MedicationDispense?patient={{context.patientId}}"),
+    "Procedure": (PROCEDURES, "Procedure?patient={{context.patientId}}"),
+    "ServiceRequest": (SERVICE_REQUESTS, "ServiceRequest?patient={{context.patientId}}"),
+    "PractitionerRole": (PRACTITIONER_ROLES, "PractitionerRole?practitioner={{userPractitionerId}}"),
+}
+
+
+def query_type(template: str) -> str:
+    """The resource type a prefetch template reads ("Coverage?patient=..." -> "Coverage")."""
+    return template.split("?", 1)[0].split("/", 1)[0]
+
 
 _ORDER_PREFETCH = {
     PATIENT: "Patient/{{context.patientId}}",
     COVERAGE: "Coverage?patient={{context.patientId}}&status=active&_include=Coverage:payor",
-    CONDITIONS: "Condition?patient={{context.patientId}}",
-    # No category filter: Genomics Reporting STU1 variant Observations often carry none.
-    OBSERVATIONS: "Observation?patient={{context.patientId}}",
-    MEDICATION_REQUESTS: "MedicationRequest?patient={{context.patientId}}",
-    MEDICATION_STATEMENTS: "MedicationStatement?patient={{context.patientId}}",
-    PRACTITIONER_ROLES: "PractitionerRole?practitioner={{userPractitionerId}}",
+    **dict(RECORD_QUERIES.values()),
 }
 _DISPATCH_PREFETCH = {k: v for k, v in _ORDER_PREFETCH.items() if k != PRACTITIONER_ROLES}
 _ENCOUNTER_PREFETCH = {k: _ORDER_PREFETCH[k] for k in (PATIENT, COVERAGE)}
+# appointment-book decides the drug orders appointments are based on, encounter-discharge the drug orders of the
+# encounter: both need the whole record the policies read, plus the encounter (CRD standard prefetch).
+_APPOINTMENT_PREFETCH = {**_ORDER_PREFETCH, ENCOUNTER: "Encounter/{{context.encounterId}}"}
+_DISCHARGE_PREFETCH = {**_DISPATCH_PREFETCH, ENCOUNTER: "Encounter/{{context.encounterId}}"}
 
 
 @dataclass(frozen=True)
@@ -161,6 +191,24 @@ SERVICES: Mapping[str, Service] = {
             "Coverage and prior authorization requirements for the dispatched drug orders.",
             _DISPATCH_PREFETCH,
             primary=True,
+        ),
+        Service(
+            "crd-appointment-book",
+            "appointment-book",
+            "Drug prior authorization (appointment-book)",
+            "Coverage and prior authorization requirements for the drug orders the booked appointments are "
+            "based on (infusion and injection visits), decided against the payer's drug policies.",
+            _APPOINTMENT_PREFETCH,
+            primary=True,
+        ),
+        Service(
+            "crd-encounter-discharge",
+            "encounter-discharge",
+            "Discharge drug coverage (encounter-discharge)",
+            "Coverage guidance for the draft and active drug orders of the encounter being discharged; no "
+            "documentation requests.",
+            _DISCHARGE_PREFETCH,
+            primary=False,
         ),
         Service(
             "crd-encounter-start",

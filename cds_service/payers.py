@@ -1,9 +1,19 @@
-"""Payer routing: the one active Coverage -> its payor Organization -> configured payer + line of business."""
+"""Payer routing: the one Coverage in force -> its payor Organization -> configured payer + line of business.
+
+A Coverage is in force on a date when its status is active (or absent) and its period holds the date. Exactly
+one in force: the call is routed on it. Several: 400 (CRD hook-13). None, but the patient has Coverages with a
+payer served here: routed on the most recent one and every order is answered not-covered with reason
+`no-active-coverage` (resp-45). No Coverage at all: 400 (hook-13).
+
+A Coverage's line of business comes from the payer's rules (Coverage.type / Coverage.class); a Coverage no
+rule places has no line (None) unless the payer names a `default`: it never silently becomes Commercial.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +21,8 @@ import yaml
 
 from .errors import BadRequestError
 
-LINES_OF_BUSINESS = ("medicaid", "marketplace", "commercial", "fehb")
+LINES_OF_BUSINESS = ("medicaid", "marketplace", "commercial", "fehb", "medicare", "dual")
+"""Lines a payers file may name; a policy covers the ones its policy.yaml lists (medicare and dual: none today)."""
 COVERED_CODES = ("covered", "not-covered", "conditional")
 PA_CODES = ("no-auth", "auth-needed", "satisfied", "performpa", "conditional")
 
@@ -52,10 +63,15 @@ class Payer:
     real_time_determination: bool
     default_covered: str
     default_pa_needed: str
-    default_line: str
+    default_line: str | None
     line_rules: tuple[LineRule, ...]
+    order_defaults: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Resource type of a non-drug order -> (covered, pa-needed) it gets; others get the no-policy default."""
 
-    def line_of_business(self, coverage: Mapping[str, Any]) -> str:
+    def default_for(self, resource_type: str) -> tuple[str, str]:
+        return self.order_defaults.get(resource_type, (self.default_covered, self.default_pa_needed))
+
+    def line_of_business(self, coverage: Mapping[str, Any]) -> str | None:
         for rule in self.line_rules:
             if rule.matches(coverage):
                 return rule.line
@@ -67,9 +83,10 @@ class PayerRoute:
     """Who pays for this patient's orders, under which line of business, through which Coverage."""
 
     payer: Payer
-    line_of_business: str
+    line_of_business: str | None  # None: the payer's rules cannot place the Coverage
     coverage: Mapping[str, Any]
     coverage_reference: str
+    not_in_force: str | None = None  # why the Coverage is not in force on the date of the call, if it is not
 
 
 class PayerDirectory:
@@ -104,15 +121,17 @@ def _parse_payer(path: Path, index: int, entry: Any) -> Payer:
         identifiers = frozenset(_split_identifier(where, raw) for raw in entry["identifiers"])
     except KeyError as exc:
         raise PayerConfigError(f"{where}: missing {exc.args[0]!r}") from None
-    default = entry.get("no_policy_default") or {}
-    covered = str(default.get("covered", "covered"))
-    pa_needed = str(default.get("pa_needed", "no-auth"))
-    if covered not in COVERED_CODES or pa_needed not in PA_CODES:
-        raise PayerConfigError(f"{where}: no_policy_default {covered}/{pa_needed} is not a CRD code pair")
+    covered, pa_needed = _code_pair(f"{where}: no_policy_default", entry.get("no_policy_default") or {})
+    raw_defaults = entry.get("order_defaults") or {}
+    if not isinstance(raw_defaults, dict):
+        raise PayerConfigError(f"{where}: order_defaults must map a resource type to {{covered, pa_needed}}")
+    order_defaults = {
+        str(kind): _code_pair(f"{where}: order_defaults.{kind}", pair) for kind, pair in raw_defaults.items()
+    }
     lob = entry.get("line_of_business") or {}
-    default_line = str(lob.get("default", "commercial"))
+    default_line = str(lob["default"]) if lob.get("default") is not None else None
     rules = tuple(_parse_rule(f"{where}.line_of_business", rule) for rule in lob.get("rules") or ())
-    for line in (default_line, *(rule.line for rule in rules)):
+    for line in (*([default_line] if default_line else []), *(rule.line for rule in rules)):
         if line not in LINES_OF_BUSINESS:
             raise PayerConfigError(f"{where}: line of business {line!r} is not one of {LINES_OF_BUSINESS}")
     return Payer(
@@ -124,7 +143,18 @@ def _parse_payer(path: Path, index: int, entry: Any) -> Payer:
         default_pa_needed=pa_needed,
         default_line=default_line,
         line_rules=rules,
+        order_defaults=order_defaults,
     )
+
+
+def _code_pair(where: str, raw: Any) -> tuple[str, str]:
+    if not isinstance(raw, dict):
+        raise PayerConfigError(f"{where}: expected {{covered, pa_needed}}")
+    covered = str(raw.get("covered", "covered"))
+    pa_needed = str(raw.get("pa_needed", "no-auth"))
+    if covered not in COVERED_CODES or pa_needed not in PA_CODES:
+        raise PayerConfigError(f"{where}: {covered}/{pa_needed} is not a CRD code pair")
+    return covered, pa_needed
 
 
 def _parse_rule(where: str, raw: Any) -> LineRule:
@@ -176,15 +206,44 @@ def identifiers_of(organization_or_reference: Mapping[str, Any]) -> list[tuple[s
     return found
 
 
-def active_coverage(coverages: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
-    """The single active Coverage (CRD hook-13: none or several is a 400)."""
-    active = [c for c in coverages if c.get("status", "active") == "active"]
-    unique = {str(c.get("id")): c for c in active}
+@dataclass(frozen=True)
+class CoverageChoice:
+    coverage: Mapping[str, Any]
+    not_in_force: str | None  # None: in force on the date asked; else why not, for the card and reason text
+
+
+def choose_coverage(coverages: Sequence[Mapping[str, Any]], on: date) -> CoverageChoice:
+    """The one Coverage in force on `on`; if none is, the most recent one with why it is not."""
+    unique = {str(c.get("id")): c for c in coverages}
     if not unique:
-        raise BadRequestError("no active Coverage was found for the patient")
-    if len(unique) > 1:
-        raise BadRequestError(f"{len(unique)} active Coverages were found; exactly one is required")
-    return next(iter(unique.values()))
+        raise BadRequestError("no Coverage was found for the patient")
+    in_force = [c for c in unique.values() if not_in_force(c, on) is None]
+    if len(in_force) > 1:
+        raise BadRequestError(f"{len(in_force)} Coverages are in force; exactly one is required")
+    if in_force:
+        return CoverageChoice(in_force[0], None)
+    latest = max(unique.values(), key=lambda c: (c.get("status", "active") == "active", _period(c, "end") or "9999"))
+    return CoverageChoice(latest, not_in_force(latest, on))
+
+
+def not_in_force(coverage: Mapping[str, Any], on: date) -> str | None:
+    status = coverage.get("status", "active")
+    if status != "active":
+        return f"the Coverage's status is {status}"
+    day = on.isoformat()
+    start, end = _period(coverage, "start"), _period(coverage, "end")
+    # period bounds may be dates or dateTimes; their first 10 characters are the date
+    if end is not None and end[:10] < day:
+        return f"the Coverage ended on {end[:10]}"
+    if start is not None and start[:10] > day:
+        return f"the Coverage starts on {start[:10]}"
+    return None
+
+
+def _period(coverage: Mapping[str, Any], bound: str) -> str | None:
+    period = coverage.get("period")
+    value = period.get(bound) if isinstance(period, Mapping) else None
+    return value if isinstance(value, str) and len(value) >= 10 else None
 
 
 def payor_reference(coverage: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -198,6 +257,7 @@ def route(
     directory: PayerDirectory,
     coverage: Mapping[str, Any],
     organization: Mapping[str, Any] | None,
+    not_in_force: str | None = None,
 ) -> PayerRoute:
     """Match the payor (its Organization, or the reference's own identifier) against the payers file."""
     reference = payor_reference(coverage)
@@ -214,4 +274,5 @@ def route(
         line_of_business=payer.line_of_business(coverage),
         coverage=coverage,
         coverage_reference=f"Coverage/{coverage.get('id')}",
+        not_in_force=not_in_force,
     )

@@ -15,10 +15,13 @@ from . import coverage_info as ci
 from . import determinations as dt
 from .cards import CardRenderer, OrderCards
 from .discovery import Service, effective_configuration
+from .drug_codes import NdcCrosswalk, default_crosswalk
 from .errors import PreconditionFailedError, UnprocessableError
-from .payers import PayerDirectory, PayerRoute, active_coverage, route
-from .record import Fetcher, GatheredData, gather, medication_codings, payor_organization
-from .request_model import HookRequest
+from .notice_cards import notice_card
+from .order_identity import identify_medication
+from .payers import PayerDirectory, PayerRoute, choose_coverage, route
+from .record import Fetcher, GatheredData, based_on_orders, gather, payor_organization
+from .request_model import HookRequest, check_subject
 from .store import DecisionRecord, SqliteAuditStore
 
 if TYPE_CHECKING:
@@ -51,6 +54,10 @@ class Engine:
     # Where determinations (assertion ids, PA numbers) are kept: the audit store in the service; a private
     # in-memory one for offline replay.
     determinations: dt.DeterminationStore = field(default_factory=SqliteAuditStore.in_memory)
+    read_types: frozenset[str] | None = None
+    """FHIR resource types the loaded policies read (Library.retrieved_types): what is fetched when not
+    prefetched. None: every type discovery has a query for."""
+    crosswalk: NdcCrosswalk = field(default_factory=default_crosswalk)
 
 
 @dataclass
@@ -69,38 +76,49 @@ class _OrderResult:
     assertion: ci.CoverageAssertion
     policy: Policy | None = None
     decision: OrderDecision | None = None
+    notice: OrderCards | None = None  # the card of an order no policy decision reached
+    codings: tuple[tuple[str, str], ...] = ()  # the ordered drug's codes, as identified
+    evidence_gaps: tuple[str, ...] = ()  # what the policy reads that could not be retrieved
 
 
 async def answer(request: HookRequest, service: Service, engine: Engine) -> Answer:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     config = effective_configuration(request.configuration)
-    data = await gather(request, service.prefetch, engine.fetch, engine.fetch_budget_s)
+    data = await gather(request, service.prefetch, engine.fetch, engine.fetch_budget_s, engine.read_types)
     timings["fetch_ms"] = data.fetch_ms
-    coverage = active_coverage(data.of_type("Coverage"))
-    organization = payor_organization(data, coverage)
+    now = engine.clock()
+    choice = choose_coverage(data.of_type("Coverage"), now.date())
+    organization = payor_organization(data, choice.coverage)
     if organization is None and any(key.startswith("payor:") for key in data.unavailable):
         raise PreconditionFailedError("the Coverage's payor Organization could not be retrieved")
-    payer_route = route(engine.payers, coverage, organization)
+    payer_route = route(engine.payers, choice.coverage, organization, choice.not_in_force)
     timings["data_ms"] = (time.perf_counter() - started) * 1000.0
 
-    now = engine.clock()
-    evidence_gaps = sorted(k for k in data.unavailable if not k.startswith(("payor:", "order:")))
+    orders = _orders_in_scope(request, data)
     record: Any = None
     results: list[_OrderResult] = []
     evaluate_started = time.perf_counter()
-    for ref in request.in_scope:
-        order = data.resources.get(ref)
-        if order is None:
-            raise PreconditionFailedError(f"the order {ref} was neither in the request nor retrievable")
+    for ref, order in orders:
+        drug_order = _drug_order(order, data)
+        notice = _notice_for(order, ref, drug_order, payer_route, data, engine.crosswalk, config)
+        if notice is not None:
+            results.append(notice)
+            continue
         policy = None
         codings: list[tuple[str, str]] = []
-        if order.get("resourceType") == "MedicationRequest":
-            codings = medication_codings(order, data)
+        if drug_order is not None:
+            codings = list(identify_medication(drug_order, data, engine.crosswalk).codings)
             policy = engine.policies.find(payer_route.payer.key, codings)
-        if policy is None or engine.evaluate is None:
-            default = ci.assertion_for_default(payer_route.payer.default_covered, payer_route.payer.default_pa_needed)
-            results.append(_OrderResult(ref, order, "no-policy", default))
+        if policy is None or engine.evaluate is None or drug_order is None:
+            # a drug no policy governs gets the payer's no-policy default; other orders their kind's default
+            kind = "MedicationRequest" if drug_order is not None else str(order.get("resourceType"))
+            default = ci.assertion_for_default(*payer_route.payer.default_for(kind))
+            results.append(_OrderResult(ref, order, "no-policy", default, codings=tuple(codings)))
+            continue
+        line = payer_route.line_of_business
+        if line is None or line not in policy.metadata.lines_of_business:
+            results.append(_line_not_covered(ref, order, policy, payer_route, config))
             continue
         if record is None:
             from cql_like import PatientRecord
@@ -112,10 +130,10 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
             decision = engine.evaluate(
                 policy,
                 record,
-                order_id=str(order["id"]),
+                order_id=str(drug_order["id"]),
                 now=now,
-                line_of_business=payer_route.line_of_business,
-                order_resource=order,
+                line_of_business=line,
+                order_resource=drug_order,
                 ordered_codings=codings,
             )
         except CqlEvaluationError as error:
@@ -124,12 +142,17 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
             raise UnprocessableError(
                 f"the data for {ref} breaks FHIR types policy {policy.id} reads ({error.define})"
             ) from None
-        assertion, label = _assert(decision, policy, payer_route, service, evidence_gaps, data)
-        results.append(_OrderResult(ref, order, label, assertion, policy, decision))
+        gaps = _evidence_gaps(data, policy)
+        assertion, label = _assert(decision, policy, payer_route, service, gaps, data)
+        results.append(
+            _OrderResult(
+                ref, order, label, assertion, policy, decision, codings=tuple(codings), evidence_gaps=tuple(gaps)
+            )
+        )
     timings["evaluate_ms"] = (time.perf_counter() - evaluate_started) * 1000.0
 
     render_started = time.perf_counter()
-    determined = await _determine(results, request, service, config, payer_route, evidence_gaps, data, now, engine)
+    determined = await _determine(results, request, service, config, payer_route, now, engine)
     timings["determinations_ms"] = (time.perf_counter() - render_started) * 1000.0
     system_actions: list[dict[str, Any]] = []
     decisions: list[DecisionRecord] = []
@@ -149,6 +172,9 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
                 hook=request.hook,
                 today=now.date(),
             )
+            cards.append(order_cards)
+        elif result.notice is not None:
+            order_cards = result.notice
             cards.append(order_cards)
         # resp-29/35: an order already holding this very assertion gets no update; anything new or changed does.
         if config["coverage-info"] and not dt.carries_assertion(result.order, determination.assertion_id):
@@ -177,6 +203,135 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
     body: dict[str, Any] = {"cards": _limit(cards, int(config["max-cards"])), "systemActions": system_actions}
     timings["render_ms"] = (time.perf_counter() - render_started) * 1000.0
     return Answer(body=body, route=payer_route, decisions=decisions, timings=timings)
+
+
+def _orders_in_scope(request: HookRequest, data: GatheredData) -> list[tuple[str, Mapping[str, Any]]]:
+    """The orders (or appointments) to answer for, each as given or read; one about another patient is a 400."""
+    refs = list(request.in_scope)
+    if request.hook == "encounter-discharge":
+        refs = _encounter_drug_orders(data, str(request.context.get("encounterId")))
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for ref in refs:
+        order = data.resources.get(ref)
+        if order is None:
+            raise PreconditionFailedError(f"the order {ref} was neither in the request nor retrievable")
+        check_subject(order, request.patient_id)
+        found.append((ref, order))
+    for ref in based_on_orders(order for _, order in found):
+        if ref in data.resources:
+            check_subject(data.resources[ref], request.patient_id)
+    return found
+
+
+def _encounter_drug_orders(data: GatheredData, encounter_id: str) -> list[str]:
+    """encounter-discharge: the encounter's drug orders still to be filled (draft or active), by id."""
+    refs = []
+    for order in data.of_type("MedicationRequest"):
+        encounter = order.get("encounter")
+        target = encounter.get("reference") if isinstance(encounter, dict) else None
+        if isinstance(target, str) and target.rstrip("/").split("/")[-2:] == ["Encounter", encounter_id]:
+            if order.get("status") in ("draft", "active"):
+                refs.append(f"MedicationRequest/{order['id']}")
+    return sorted(refs)
+
+
+def _drug_order(order: Mapping[str, Any], data: GatheredData) -> Mapping[str, Any] | None:
+    """The MedicationRequest to decide: the order itself, or the one an appointment is based on."""
+    if order.get("resourceType") == "MedicationRequest":
+        return order
+    if order.get("resourceType") == "Appointment":
+        for ref in based_on_orders([order]):
+            based_on = data.resources.get(ref)
+            if based_on is not None and based_on.get("resourceType") == "MedicationRequest":
+                return based_on
+    return None
+
+
+def _notice_for(
+    order: Mapping[str, Any],
+    ref: str,
+    drug_order: Mapping[str, Any] | None,
+    payer_route: PayerRoute,
+    data: GatheredData,
+    crosswalk: NdcCrosswalk,
+    config: Mapping[str, Any],
+) -> _OrderResult | None:
+    """The answer for an order no policy can decide: Coverage not in force, or a drug that cannot be told."""
+    payer = payer_route.payer.label
+    if payer_route.not_in_force is not None:
+        why = payer_route.not_in_force
+        card = notice_card(
+            order=drug_order or order, order_ref=ref, payer_label=payer, topic="insurance",
+            summary="no coverage in force", detail=f"{why}: the payer covers nothing under it on this date; "
+            "update the patient's coverage before ordering.",
+        )  # fmt: skip
+        return _OrderResult(
+            ref, order, "no-active-coverage", ci.assertion_for_no_active_coverage(why), notice=_cards(card, config)
+        )
+    if drug_order is None:
+        return None
+    identity = identify_medication(drug_order, data, crosswalk)
+    if identity.gap is None:
+        return None
+    if identity.gap == "unretrievable":
+        assertion, label, summary = (
+            ci.assertion_for_unreadable_order(identity.reason),
+            "indeterminate",
+            ("coverage cannot be determined now"),
+        )
+    else:
+        assertion, label, summary = (
+            ci.assertion_for_uncoded_order(identity.reason),
+            "info-needed",
+            ("coverage cannot be determined: the drug is not coded"),
+        )
+    card = notice_card(
+        order=drug_order, order_ref=ref, payer_label=payer, topic="guideline", summary=summary,
+        detail=f"{identity.reason}. Coverage and prior authorization depend on the exact drug; re-sign the "
+        "order with its RxNorm (or NDC) code to get the payer's answer.",
+    )  # fmt: skip
+    return _OrderResult(ref, order, label, assertion, notice=_cards(card, config))
+
+
+def _line_not_covered(
+    ref: str, order: Mapping[str, Any], policy: Policy, payer_route: PayerRoute, config: Mapping[str, Any]
+) -> _OrderResult:
+    """The Coverage's line of business is not placed, or not one the drug's policy covers: the payer may have
+    other rules for it (Medicare Part D, a dual plan), so this service does not answer as if it were another."""
+    meta = policy.metadata
+    line = payer_route.line_of_business
+    if line is None:
+        reason = (
+            f"The line of business of {payer_route.coverage_reference} could not be placed from its type or plan; "
+            f"{payer_route.payer.label} {meta.document.number} applies to "
+            + ", ".join(meta.lines_of_business) + " coverage."
+        )  # fmt: skip
+    else:
+        reason = (
+            f"{payer_route.payer.label} {meta.document.number} covers "
+            + ", ".join(meta.lines_of_business) + f" lines of business, not {line}; "
+            "coverage for this plan is decided under its own rules."
+        )  # fmt: skip
+    card = notice_card(
+        order=order, order_ref=ref, payer_label=payer_route.payer.label, topic="insurance",
+        summary="line of business not placed" if line is None else f"{line} coverage is not under this policy",
+        detail=reason,
+    )  # fmt: skip
+    return _OrderResult(
+        ref, order, "info-needed", ci.assertion_for_line_not_covered(reason), notice=_cards(card, config)
+    )
+
+
+def _cards(card: dict[str, Any], config: Mapping[str, Any]) -> OrderCards | None:
+    topic = card["source"]["topic"]["code"]
+    return OrderCards(decision=card) if config.get(topic, True) else None
+
+
+def _evidence_gaps(data: GatheredData, policy: Policy) -> list[str]:
+    """What the policy reads that could not be retrieved (keys of `unavailable` that are resource types)."""
+    library = getattr(policy, "library", None)
+    read = library.retrieved_types if library is not None else None
+    return sorted(k for k in data.unavailable if ":" not in k and (read is None or k in read))
 
 
 def _assert(
@@ -262,8 +417,6 @@ async def _determine(
     service: Service,
     config: Mapping[str, bool | int],
     payer_route: PayerRoute,
-    evidence_gaps: list[str],
-    data: GatheredData,
     now: datetime,
     engine: Engine,
 ) -> list[dt.OrderDetermination]:
@@ -274,15 +427,13 @@ async def _determine(
         dt.candidate(
             order_ref=result.order_ref,
             order=result.order,
-            codings=medication_codings(result.order, data)
-            if result.order.get("resourceType") == "MedicationRequest"
-            else [],
+            codings=list(result.codings),
             patient_id=request.patient_id,
             payer_route=payer_route,
             label=result.label,
             assertion=result.assertion,
             decision=result.decision,
-            evidence_gaps=evidence_gaps,
+            evidence_gaps=list(result.evidence_gaps),
             today=today,
         )
         for result in results

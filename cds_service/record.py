@@ -3,8 +3,15 @@
 Prefetch keys the client sent are used as they are (a `null` value is "no data", an OperationOutcome is a
 retrieval failure). Keys it did not send are filled from our templates and fetched in parallel through
 `fetch` (fhir_client.fetch_queries behind the SSRF allowlist and the time budget). A second, smaller round
-reads what only the first round can name: the Coverage's payor Organization, dispatched orders and
-referenced Medications.
+reads what only the first round can name: the Coverage's payor Organization, dispatched orders, the orders
+an appointment is based on, and referenced Medications.
+
+`GatheredData.unavailable` says what could not be read, keyed by what it was:
+- a FHIR resource type for patient-scoped data ("MedicationDispense", "Observation", "Coverage", ...; the type
+  of the prefetch template, or the key itself for a client key we do not know) and "Medication" for the
+  referenced Medications;
+- "payor:<Organization id>" for the Coverage's payor and "order:<Type/id>" for an order named by the context.
+The value is a short reason. Evaluation treats a type a policy reads as unknown, never as empty.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ Fetcher = Callable[[str, str | None, dict[str, str], float], Awaitable[FetchResu
 """(fhir_server, access_token, queries, budget_s) -> outcome; fhir_client.FhirFetcher.fetch fits."""
 
 _TOKEN = re.compile(r"\{\{\s*([^}]+?)\s*\}\}")
+MEDICATIONS_UNAVAILABLE = "Medication"
+"""The `unavailable` key when the referenced Medications could not be read."""
 
 
 @dataclass
@@ -137,20 +146,34 @@ def missing_queries(request: HookRequest, templates: Mapping[str, str], failed: 
 
 
 async def gather(
-    request: HookRequest, templates: Mapping[str, str], fetch: Fetcher | None, budget_s: float = 2.0
+    request: HookRequest,
+    templates: Mapping[str, str],
+    fetch: Fetcher | None,
+    budget_s: float = 2.0,
+    read_types: frozenset[str] | None = None,
 ) -> GatheredData:
-    """Both fetch rounds share one budget, so a slow EHR costs at most `budget_s` in total."""
+    """Both fetch rounds share one budget, so a slow EHR costs at most `budget_s` in total. `read_types` (the
+    resource types the loaded policies read; None: all) limits what is fetched for keys the client did not
+    send; Patient and Coverage are always read."""
     data = GatheredData()
     deadline = time.monotonic() + budget_s
+    labels = {key: discovery.query_type(template) for key, template in templates.items()}
+    failed: list[str] = []
     for key, value in request.prefetch.items():
         if _has_failure(value):
-            data.unavailable[key] = "the client's prefetch reported an error"
+            failed.append(key)
+            data.unavailable[labels.get(key, key)] = "the client's prefetch reported an error"
         data.add(value)
     for order in request.draft_orders:
         data.add(order, override=True)
 
-    queries = missing_queries(request, templates, failed=list(data.unavailable))
-    await _fetch_into(data, request, queries, fetch, deadline)
+    wanted = {
+        key: template
+        for key, template in templates.items()
+        if read_types is None or labels[key] in read_types or labels[key] in ("Patient", "Coverage")
+    }
+    queries = missing_queries(request, wanted, failed=failed)
+    await _fetch_into(data, request, queries, fetch, deadline, labels)
     coverage_prefetched = discovery.COVERAGE in request.prefetch and discovery.COVERAGE not in queries
     if not coverage_prefetched and discovery.COVERAGE not in data.fetched_keys:
         raise PreconditionFailedError(
@@ -160,18 +183,33 @@ async def gather(
     second: dict[str, str] = {}
     for coverage in data.of_type("Coverage"):
         org_id = _payor_organization_id(coverage)
-        if org_id and f"Organization/{org_id}" not in data.resources and not _contained(coverage, org_id):
+        if org_id and f"Organization/{org_id}" not in data.resources and not contained(coverage, org_id):
             second[f"payor:{org_id}"] = f"Organization/{org_id}"
-    for ref in request.in_scope:
+    for ref in [*request.in_scope, *based_on_orders(request.draft_orders)]:
         if ref not in data.resources:
             second[f"order:{ref}"] = ref
+    await _fetch_into(data, request, second, fetch, deadline, {})
+    # Medications named by the orders (including those just read): a third, small read in the same budget.
     medication_ids = sorted(
         set(_referenced_medications(data)) - {r.split("/", 1)[1] for r in data.resources if r.startswith("Medication/")}
     )
     if medication_ids:
-        second["medications"] = "Medication?_id=" + ",".join(medication_ids)
-    await _fetch_into(data, request, second, fetch, deadline)
+        medications = {"medications": "Medication?_id=" + ",".join(medication_ids)}
+        await _fetch_into(data, request, medications, fetch, deadline, {"medications": MEDICATIONS_UNAVAILABLE})
     return data
+
+
+def based_on_orders(resources: Iterable[Mapping[str, Any]]) -> list[str]:
+    """`Type/id` of the orders the Appointments among `resources` are based on (CRD appointment-with-order)."""
+    found: list[str] = []
+    for resource in resources:
+        if resource.get("resourceType") != "Appointment":
+            continue
+        for reference in _array(resource, "basedOn"):
+            target = reference.get("reference") if isinstance(reference, dict) else None
+            if isinstance(target, str) and "/" in target and not target.startswith("#"):
+                found.append("/".join(target.rstrip("/").split("/")[-2:]))
+    return list(dict.fromkeys(found))
 
 
 async def _fetch_into(
@@ -180,28 +218,31 @@ async def _fetch_into(
     queries: dict[str, str],
     fetch: Fetcher | None,
     deadline: float,
+    labels: Mapping[str, str],
 ) -> None:
+    """Run `queries`; what fails is recorded in `data.unavailable` under its label (the key when unlabelled)."""
     if not queries:
         return
     remaining = deadline - time.monotonic()
     if fetch is None or request.fhir_server is None or remaining <= 0:
         for key in queries:
-            data.unavailable[key] = "not prefetched and no FHIR server to query in time"
+            data.unavailable[labels.get(key, key)] = "not prefetched and no FHIR server to query in time"
         return
     started = time.perf_counter()
     outcome = await fetch(request.fhir_server, request.access_token, queries, remaining)
     data.fetch_ms += (time.perf_counter() - started) * 1000.0
     if outcome.blocked:
         for key in queries:
-            data.unavailable[key] = "the FHIR server is not on this service's allowlist"
+            data.unavailable[labels.get(key, key)] = "the FHIR server is not on this service's allowlist"
         return
     for key in queries:
-        data.unavailable.pop(key, None)
+        label = labels.get(key, key)
+        data.unavailable.pop(label, None)
         if key in outcome.resources:  # possibly partial: a later page may have failed
             data.add(outcome.resources[key])
             data.fetched_keys.append(key)
         if key in outcome.failures or key not in outcome.resources:
-            data.unavailable[key] = "retrieval failed"
+            data.unavailable[label] = "retrieval failed"
 
 
 def _payor_organization_id(coverage: Mapping[str, Any]) -> str | None:
@@ -219,7 +260,7 @@ def _payor_organization_id(coverage: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _contained(resource: Mapping[str, Any], ident: str) -> dict[str, Any] | None:
+def contained(resource: Mapping[str, Any], ident: str) -> dict[str, Any] | None:
     for item in _array(resource, "contained"):
         if isinstance(item, dict) and item.get("id") == ident:
             return item
@@ -230,36 +271,21 @@ def payor_organization(data: GatheredData, coverage: Mapping[str, Any]) -> dict[
     org_id = _payor_organization_id(coverage)
     if org_id is None:
         return None
-    return _contained(coverage, org_id) or data.resources.get(f"Organization/{org_id}")
+    return contained(coverage, org_id) or data.resources.get(f"Organization/{org_id}")
+
+
+def medication_id(target: str) -> str | None:
+    """The id in a `Medication/<id>` reference (relative or absolute), else None."""
+    parts = target.rstrip("/").split("/")
+    if len(parts) >= 2 and parts[-2] == "Medication" and parts[-1]:
+        return parts[-1]
+    return None
 
 
 def _referenced_medications(data: GatheredData) -> Iterable[str]:
     for order in data.of_type("MedicationRequest"):
         ref = order.get("medicationReference")
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            target = ref["reference"]
-            ident = target.rstrip("/").split("/")[-1]
-            if not target.startswith("#") and "/Medication/" in "/" + target and ident != "Medication":
+            ident = medication_id(ref["reference"])
+            if ident is not None:
                 yield ident
-
-
-def medication_codings(order: Mapping[str, Any], data: GatheredData) -> list[tuple[str, str]]:
-    """(system, code) pairs of the ordered drug: its concept, or the referenced Medication's code."""
-    concept = order.get("medicationCodeableConcept")
-    if not isinstance(concept, dict):
-        ref = order.get("medicationReference")
-        medication = None
-        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            target = ref["reference"]
-            if target.startswith("#"):
-                medication = _contained(order, target[1:])
-            else:
-                medication = data.resources.get("Medication/" + target.rstrip("/").split("/")[-1])
-        concept = medication.get("code") if isinstance(medication, dict) else None
-    if not isinstance(concept, dict):
-        return []
-    return [
-        (str(c.get("system", "")), str(c["code"]))
-        for c in _array(concept, "coding")
-        if isinstance(c, dict) and isinstance(c.get("code"), str)
-    ]

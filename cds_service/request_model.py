@@ -2,8 +2,9 @@
 
 Lenient where real clients differ (the public CDS Hooks sandbox sends draftOrders without Bundle.type,
 `category` as an object and no `intent`; unknown fields are ignored, CRD found-33 / hook-23), strict
-where the answer would otherwise be wrong: 400 when it is not a CDS Hooks request, 422 when it is one
-but breaks a CRD constraint.
+where the answer would otherwise be wrong. CRD hook-13: 400 when the request is not valid CDS Hooks (a context
+field the hook requires is missing or of the wrong type, a draft order is about another patient), 422 when it
+is valid CDS Hooks but breaks a constraint of this service (the same order twice).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ ORDER_TYPES = frozenset(
     }
 )
 CONFIGURATION_KEY = "davinci-crd.configuration"
+ENCOUNTER_HOOKS = frozenset({"encounter-start", "encounter-discharge"})
 # Real FHIR documents nest at most ~13 levels and a hook request adds ~6. orjson parses up to 1024, but the
 # recursive code after parsing (and orjson.dumps at 255) fails far earlier: the limit sits well below both.
 MAX_JSON_DEPTH = 64
@@ -119,12 +121,24 @@ def parse_hook_request(payload: Any, expected_hook: str) -> HookRequest:
 
     patient_id = context.get("patientId")
     if not isinstance(patient_id, str) or not patient_id:
-        raise UnprocessableError("context.patientId is required")
+        raise BadRequestError("context.patientId is required")
     user_id = context.get("userId")
     if user_id is not None and (not isinstance(user_id, str) or "/" not in user_id):
-        raise UnprocessableError("context.userId must be a 'Type/id' reference")
+        raise BadRequestError("context.userId must be a 'Type/id' reference")
+    encounter_id = context.get("encounterId")
+    if (encounter_id is not None or hook in ENCOUNTER_HOOKS) and (
+        not isinstance(encounter_id, str) or not encounter_id
+    ):
+        raise BadRequestError(f"context.encounterId is {'required' if hook in ENCOUNTER_HOOKS else 'a string'}")
 
-    draft_orders = _draft_orders(context.get("draftOrders"), required=hook in ("order-sign", "order-select"))
+    if hook == "appointment-book":
+        draft_orders = _resources(context.get("appointments"), "appointments", required=True)
+    else:
+        draft_orders = _resources(
+            context.get("draftOrders"), "draftOrders", required=hook in ("order-sign", "order-select")
+        )
+    for resource in draft_orders:
+        check_subject(resource, patient_id)
     in_scope = _in_scope(hook, context, draft_orders)
     return HookRequest(
         hook=hook,
@@ -162,25 +176,46 @@ def _access_token(authorization: Any, fhir_server: str | None) -> str | None:
     return token
 
 
-def _draft_orders(bundle: Any, *, required: bool) -> tuple[Mapping[str, Any], ...]:
+def _resources(bundle: Any, name: str, *, required: bool) -> tuple[Mapping[str, Any], ...]:
+    """The resources of a context Bundle (draftOrders, appointments)."""
     if bundle is None:
         if required:
-            raise UnprocessableError("context.draftOrders is required for this hook")
+            raise BadRequestError(f"context.{name} is required for this hook")
         return ()
     if not isinstance(bundle, dict) or not isinstance(bundle.get("entry", []), list):
-        raise UnprocessableError("context.draftOrders must be a Bundle of request resources")
-    orders: list[Mapping[str, Any]] = []
+        raise BadRequestError(f"context.{name} must be a Bundle of resources")
+    resources: list[Mapping[str, Any]] = []
     for index, entry in enumerate(bundle.get("entry", [])):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
-            raise UnprocessableError(f"context.draftOrders.entry[{index}] has no resource")
+            raise BadRequestError(f"context.{name}.entry[{index}] has no resource")
         if not isinstance(resource.get("resourceType"), str) or not isinstance(resource.get("id"), str):
-            raise UnprocessableError(f"context.draftOrders.entry[{index}].resource needs resourceType and id")
-        if any(o["resourceType"] == resource["resourceType"] and o["id"] == resource["id"] for o in orders):
+            raise BadRequestError(f"context.{name}.entry[{index}].resource needs resourceType and id")
+        if any(o["resourceType"] == resource["resourceType"] and o["id"] == resource["id"] for o in resources):
             # One answer (and one audit row) per order: a repeated Type/id would make both ambiguous.
-            raise UnprocessableError(f"context.draftOrders.entry[{index}] repeats an earlier Type/id")
-        orders.append(resource)
-    return tuple(orders)
+            raise UnprocessableError(f"context.{name}.entry[{index}] repeats an earlier Type/id")
+        resources.append(resource)
+    return tuple(resources)
+
+
+def check_subject(resource: Mapping[str, Any], patient_id: str) -> None:
+    """A draft order or appointment about another patient than context.patientId is not this call's to decide:
+    deciding it from this patient's record would be wrong (400, the request contradicts itself)."""
+    subjects = [resource.get("subject"), resource.get("patient")]
+    if resource.get("resourceType") == "Appointment":
+        participants = resource.get("participant")
+        subjects += (
+            [p.get("actor") for p in participants if isinstance(p, dict)] if isinstance(participants, list) else []
+        )
+    for subject in subjects:
+        target = subject.get("reference") if isinstance(subject, dict) else None
+        if not isinstance(target, str) or "/" not in target or target.startswith("#"):
+            continue
+        kind, ident = target.rstrip("/").split("/")[-2:]
+        if kind == "Patient" and ident != patient_id:
+            raise BadRequestError(
+                f"{resource['resourceType']}/{resource['id']} is about another patient than context.patientId"
+            )
 
 
 def _in_scope(hook: str, context: Mapping[str, Any], drafts: tuple[Mapping[str, Any], ...]) -> tuple[str, ...]:
@@ -190,10 +225,10 @@ def _in_scope(hook: str, context: Mapping[str, Any], drafts: tuple[Mapping[str, 
     if hook == "order-select":
         selections = context.get("selections")
         if not isinstance(selections, list) or not all(isinstance(s, str) for s in selections):
-            raise UnprocessableError("context.selections must be an array of 'Type/id' references")
+            raise BadRequestError("context.selections must be an array of 'Type/id' references")
         missing = [s for s in selections if s not in draft_refs and s.split("/")[0] in ORDER_TYPES]
         if missing:
-            raise UnprocessableError("every order-select selection must be an order in context.draftOrders")
+            raise BadRequestError("every order-select selection must be an order in context.draftOrders")
         # dict.fromkeys: a repeated selection is one order, answered (and audited) once.
         return tuple(dict.fromkeys(s for s in selections if s.split("/")[0] in ORDER_TYPES))
     if hook == "order-dispatch":
@@ -202,10 +237,12 @@ def _in_scope(hook: str, context: Mapping[str, Any], drafts: tuple[Mapping[str, 
         if isinstance(dispatched, str):
             dispatched = [dispatched]
         if not isinstance(dispatched, list) or not dispatched or not all(_is_ref(d) for d in dispatched):
-            raise UnprocessableError("context.dispatchedOrders (or 2.0.1 context.order) must name the orders")
+            raise BadRequestError("context.dispatchedOrders (or 2.0.1 context.order) must name the orders")
         if not isinstance(context.get("performer"), str):
-            raise UnprocessableError("context.performer is required for order-dispatch")
+            raise BadRequestError("context.performer is required for order-dispatch")
         return tuple(dict.fromkeys(_relative(d) for d in dispatched if _relative(d).split("/")[0] in ORDER_TYPES))
+    if hook == "appointment-book":
+        return tuple(f"Appointment/{r['id']}" for r in drafts if r["resourceType"] == "Appointment")
     return ()
 
 

@@ -73,7 +73,7 @@ SCHEMA = (
         patient_id TEXT NOT NULL,
         coverage_ref TEXT NOT NULL,
         payer TEXT NOT NULL,
-        line_of_business TEXT NOT NULL,
+        line_of_business TEXT,
         policy_id TEXT,
         policy_version TEXT,
         decision TEXT NOT NULL,
@@ -103,7 +103,7 @@ _ALLOCATION_ATTEMPTS = 4
 @dataclass(frozen=True)
 class DecisionRecord:
     order_ref: str
-    decision: str  # approved | needs-info | not-met | no-policy | indeterminate
+    decision: str  # approved | needs-info | not-met | no-policy | indeterminate | info-needed | no-active-coverage
     covered: str
     coverage_assertion_id: str
     pa_needed: str | None = None
@@ -123,7 +123,7 @@ class DeterminationRecord:
     patient_id: str
     coverage_ref: str
     payer: str
-    line_of_business: str
+    line_of_business: str | None
     policy_id: str | None
     policy_version: str | None
     decision: str

@@ -66,6 +66,9 @@ class CompiledLibrary:
     code_systems: dict[str, str] = field(default_factory=dict)
     includes: dict[str, CompiledLibrary] = field(default_factory=dict)
     private_names: set[str] = field(default_factory=set)
+    # FHIR resource types this library's own retrieves (and its `Patient` context) read; included libraries
+    # keep theirs, Library.retrieved_types joins them
+    retrieved_types: set[str] = field(default_factory=set)
     is_fhirhelpers: bool = False
 
 
@@ -282,6 +285,7 @@ class LibraryCompiler:
     def _context_identifier(self, name: str) -> Compiled | None:
         if name == "Patient" and self.context == "Patient":
             self.exprs.context_reads += 1
+            self.out.retrieved_types.add("Patient")
             return Compiled(lambda ctx: ctx.record.patient, "FHIR.Patient")
         return None
 

@@ -245,6 +245,8 @@ class ExprCompiler(SelectorEmitter, QueryEmitter, TypeEmitter, TimingEmitter):
             returns = element_of(args[0].type) if args and is_list(args[0].type) else "Any"
         if spec.needs_context:
             self.context_reads += 1
+            if spec.name.startswith("AgeIn"):  # the patient's age reads Patient.birthDate
+                self.lib.out.retrieved_types.add("Patient")
             if not args:
                 return Compiled(impl, returns)
         parts = tuple(fused.of(a) for a in args)

@@ -132,6 +132,7 @@ class QueryEmitter:
         if e.resource_type.namespace not in (None, "FHIR") or rtype not in model.RESOURCE_TYPES:
             self.error(e.resource_type.loc, "unknown-type", f"unknown FHIR resource type {rtype!r}")
             return Compiled(lambda ctx: [], "List<Any>")
+        self.lib.out.retrieved_types.add(rtype)
         result_type = list_of("FHIR." + rtype)
         if e.terminology is None:
             if rtype == "Patient":

@@ -45,6 +45,22 @@ class Library:
             stack.extend(lib.includes.values())
         return tuple(sorted(urls))
 
+    @property
+    def retrieved_types(self) -> frozenset[str]:
+        """The FHIR resource types an evaluation can read: every retrieve (`[Observation: ...]`) and the Patient
+        context, in this library and every library it includes. What a service must gather before evaluating."""
+        found: set[str] = set()
+        seen: set[int] = set()
+        stack = [self._compiled]
+        while stack:
+            lib = stack.pop()
+            if id(lib) in seen:
+                continue
+            seen.add(id(lib))
+            found.update(lib.retrieved_types)
+            stack.extend(lib.includes.values())
+        return frozenset(found)
+
     def forget_kept_results(self) -> None:
         """Drop the results pure functions keep across evaluations (function_call.py): the next evaluation starts
         cold. For benchmarks and tests; evaluation never needs it."""

@@ -44,7 +44,9 @@ SANDBOX_FHIR = "https://launch.smarthealthit.org/v/r4/fhir"
 _NAMESPACE = uuid.UUID("6f1c2d3e-4b5a-4c6d-8e7f-90a1b2c3d4e5")
 
 # Prefetch key -> resource types it carries (the order-sign templates in cds_service/discovery.py;
-# Organizations, Medications and Practitioners ride along as `_include`s of their searches).
+# Organizations, Medications and Practitioners ride along as `_include`s of their searches). Every key is sent,
+# empty when the story has none of its types: a key not sent is data the service could not see (it would try
+# to fetch it and report it unavailable).
 PREFETCH_TYPES: Mapping[str, tuple[str, ...]] = {
     "coverage": ("Coverage", "Organization"),
     "conditions": ("Condition",),
@@ -52,12 +54,11 @@ PREFETCH_TYPES: Mapping[str, tuple[str, ...]] = {
     "medicationRequests": ("MedicationRequest", "Medication"),
     "medicationStatements": ("MedicationStatement",),
     "practitionerRoles": ("PractitionerRole", "Practitioner"),
-    # Not (yet) in our discovery prefetch, but read by the policies (prior therapy given in clinic, surgery);
-    # an EHR that knows our needs can send them, and the pipeline uses every prefetched resource.
     "medicationAdministrations": ("MedicationAdministration",),
+    "medicationDispenses": ("MedicationDispense",),
     "procedures": ("Procedure",),
+    "serviceRequests": ("ServiceRequest",),
 }
-EXTRA_PREFETCH_KEYS = ("medicationAdministrations", "procedures")  # sent only when the story has them
 ORDER_TYPES = ("MedicationRequest", "ServiceRequest")
 LINE_COVERAGE: Mapping[str, dict[str, Any]] = {
     "medicaid": {"type": {"coding": [{"system": SOPT, "code": "21", "display": "Medicaid (Managed Care)"}]}},
@@ -247,8 +248,7 @@ def build(sample: Sample, policies_dir: Path) -> BuiltSample:
     prefetch: dict[str, Any] = {"patient": patient}
     for key, types in PREFETCH_TYPES.items():
         found = [r for t in types for r in by_type.get(t, [])]
-        if found or key not in EXTRA_PREFETCH_KEYS:
-            prefetch[key] = searchset(found, types[:1])
+        prefetch[key] = searchset(found, types[:1])
 
     order = next(r for r in drafts if r["id"] == order_id)
     requester = order.get("requester", {}).get("reference") if isinstance(order.get("requester"), dict) else None

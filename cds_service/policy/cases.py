@@ -13,7 +13,9 @@ import yaml
 
 from cql_like import PatientRecord
 
-from ..record import GatheredData, medication_codings
+from ..drug_codes import default_crosswalk
+from ..order_identity import identify_medication
+from ..record import GatheredData
 from .decision import OrderDecision
 from .evaluate import evaluate_order
 from .registry import Policy
@@ -162,7 +164,7 @@ def _ordered_codings(order: dict[str, Any] | None, resources: list[dict[str, Any
     data = GatheredData()
     for resource in resources:
         data.add(resource)
-    return medication_codings(order, data)
+    return list(identify_medication(order, data, default_crosswalk()).codings)
 
 
 def describe(outcome: CaseOutcome) -> str:

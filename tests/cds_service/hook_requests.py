@@ -166,6 +166,10 @@ def order_sign(
             "observations": searchset(),
             "medicationRequests": searchset(),
             "medicationStatements": searchset(),
+            "medicationAdministrations": searchset(),
+            "medicationDispenses": searchset(),
+            "procedures": searchset(),
+            "serviceRequests": searchset(),
             "practitionerRoles": searchset(),
             **(extra_prefetch or {}),
         }

@@ -14,15 +14,13 @@ PREFETCH_KEY_BY_TYPE = {
     "Observation": "observations",
     "MedicationRequest": "medicationRequests",
     "MedicationStatement": "medicationStatements",
+    "MedicationAdministration": "medicationAdministrations",
+    "MedicationDispense": "medicationDispenses",
+    "Procedure": "procedures",
+    "ServiceRequest": "serviceRequests",
     "PractitionerRole": "practitionerRoles",
 }
-TEMPLATE_KEYS = (
-    "conditions",
-    "observations",
-    "medicationRequests",
-    "medicationStatements",
-    "practitionerRoles",
-)
+TEMPLATE_KEYS = tuple(PREFETCH_KEY_BY_TYPE.values())
 
 
 def hook_request_for_case(case: PolicyCase, *, hook: str = "order-sign") -> dict[str, Any]:

@@ -99,6 +99,17 @@ def conformance_client(tmp_path: Path, ehr: FakeFhirServer) -> Iterator[tuple[Te
         yield client, transport
 
 
+def _draft_subjects(request: dict[str, Any]) -> set[str]:
+    """Patient ids the draft orders are about (subject or NutritionOrder.patient)."""
+    found = set()
+    for resource in draft_orders(request).values():
+        for key in ("subject", "patient"):
+            reference = resource.get(key, {}).get("reference", "")
+            if reference.startswith("Patient/"):
+                found.add(reference.split("/", 1)[1])
+    return found
+
+
 def _validates(resource: dict[str, Any]) -> bool:
     try:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
@@ -124,7 +135,20 @@ def test_official_request_passes_the_inferno_checks(
 ) -> None:
     client, transport = conformance_client
     request = _load(path)
-    response = client.post(f"/cds-services/{SERVICE_FOR_HOOK[request['hook']]}", content=path.read_bytes())
+    service = f"/cds-services/{SERVICE_FOR_HOOK[request['hook']]}"
+    subjects = _draft_subjects(request) - {request["context"]["patientId"]}
+    if subjects:
+        # The Inferno unit-test fixture names context.patientId "example" but its orders Patient/1288992: an
+        # order about another patient is refused (400, never decided from this patient's record). With the
+        # orders about the context's patient (whose Coverage the EHR holds), the request must pass every check.
+        refused = client.post(service, content=path.read_bytes())
+        assert refused.status_code == 400, refused.text
+        assert "another patient" in refused.json()["issue"][0]["diagnostics"]
+        for resource in draft_orders(request).values():
+            for key in ("subject", "patient"):
+                if key in resource:
+                    resource[key] = {"reference": f"Patient/{request['context']['patientId']}"}
+    response = client.post(service, json=request)
     assert response.status_code == 200, response.text
     body = response.json()
     configuration = request.get("extension", {}).get("davinci-crd.configuration", {})

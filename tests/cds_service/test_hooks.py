@@ -97,16 +97,38 @@ def test_authorization_without_fhir_server_is_400(client: TestClient) -> None:
     _outcome(client.post(SIGN, json=request), 400)
 
 
-def test_crd_violations_are_422(client: TestClient) -> None:
+def test_cds_hooks_context_violations_are_400(client: TestClient) -> None:
+    """hook-13: a request that breaks CDS Hooks rules (a context field the hook requires is missing or of the
+    wrong type) is 400, not 422 (was 422 before CRD 2.2.1's hook-13 was applied)."""
     no_drafts = order_sign()
     del no_drafts["context"]["draftOrders"]
-    _outcome(client.post(SIGN, json=no_drafts), 422)
+    assert "draftOrders" in _outcome(client.post(SIGN, json=no_drafts), 400)["issue"][0]["diagnostics"]
     no_patient = order_sign()
     del no_patient["context"]["patientId"]
-    _outcome(client.post(SIGN, json=no_patient), 422)
+    assert "patientId" in _outcome(client.post(SIGN, json=no_patient), 400)["issue"][0]["diagnostics"]
+    wrong_type = order_sign()
+    wrong_type["context"]["draftOrders"] = ["MedicationRequest/mr-1"]
+    _outcome(client.post(SIGN, json=wrong_type), 400)
     bad_selection = order_sign(hook="order-select")
     bad_selection["context"]["selections"] = ["MedicationRequest/not-in-drafts"]
-    _outcome(client.post("/cds-services/crd-order-select", json=bad_selection), 422)
+    _outcome(client.post("/cds-services/crd-order-select", json=bad_selection), 400)
+    no_appointments = order_sign(hook="appointment-book")
+    del no_appointments["context"]["draftOrders"]
+    _outcome(client.post("/cds-services/crd-appointment-book", json=no_appointments), 400)
+    no_encounter = order_sign(hook="encounter-discharge")
+    del no_encounter["context"]["draftOrders"]
+    _outcome(client.post("/cds-services/crd-encounter-discharge", json=no_encounter), 400)
+
+
+def test_an_order_about_another_patient_is_400(client: TestClient) -> None:
+    """Deciding another patient's order from this patient's record would be wrong: the request is refused."""
+    request = order_sign(medication_request(patient_id="someone-else"))
+    body = _outcome(client.post(SIGN, json=request), 400)
+    assert body["issue"][0]["diagnostics"] == "MedicationRequest/mr-1 is about another patient than context.patientId"
+    absolute = order_sign(medication_request())
+    entry = absolute["context"]["draftOrders"]["entry"][0]["resource"]
+    entry["subject"] = {"reference": "https://ehr.example.org/fhir/Patient/pat-1"}
+    assert client.post(SIGN, json=absolute).status_code == 200
 
 
 def test_body_over_the_limit_is_413(settings: Settings) -> None:
@@ -121,10 +143,8 @@ def test_body_over_the_limit_is_413(settings: Settings) -> None:
 
 
 def test_coverage_problems_are_400(client: TestClient) -> None:
-    none_active = order_sign(
-        extra_prefetch={"coverage": searchset(coverage(status="cancelled"), organization("centene"))}
-    )
-    assert "Coverage" in _outcome(client.post(SIGN, json=none_active), 400)["issue"][0]["diagnostics"]
+    no_coverage = order_sign(extra_prefetch={"coverage": searchset()})
+    assert "Coverage" in _outcome(client.post(SIGN, json=no_coverage), 400)["issue"][0]["diagnostics"]
     two = order_sign(
         extra_prefetch={
             "coverage": searchset(
@@ -138,6 +158,29 @@ def test_coverage_problems_are_400(client: TestClient) -> None:
     _outcome(client.post(SIGN, json=two), 400)
     unknown = order_sign(extra_prefetch={"coverage": searchset(coverage("acme"), organization("acme"))})
     _outcome(client.post(SIGN, json=unknown), 400)
+
+
+def test_a_coverage_not_in_force_answers_not_covered_no_active_coverage(client: TestClient) -> None:
+    """resp-45 (was a 400 for a cancelled Coverage, and an approval for an active one whose period had ended)."""
+    cancelled = order_sign(
+        extra_prefetch={"coverage": searchset(coverage(status="cancelled"), organization("centene"))}
+    )
+    ended_coverage = coverage()
+    ended_coverage["period"] = {"start": "2020-01-01", "end": "2021-06-30"}
+    ended = order_sign(extra_prefetch={"coverage": searchset(ended_coverage, organization("centene"))})
+    for request, why in ((cancelled, "status is cancelled"), (ended, "ended on 2021-06-30")):
+        response = client.post(SIGN, json=request)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        [action] = check_hook_response("order-sign", request, body)
+        values = coverage_info_values(coverage_information(action["resource"])[0])
+        assert values["covered"] == ["not-covered"] and "pa-needed" not in values
+        assert "satisfied-pa-id" not in values
+        [reason] = values["reason"]
+        assert reason["coding"][0]["code"] == "no-active-coverage" and why in reason["text"]
+        [card] = body["cards"]
+        assert card["summary"] == "amlodipine 5 MG Oral Tablet: no coverage in force"
+        assert why in card["detail"]
 
 
 def test_missing_coverage_with_no_reachable_server_is_412(client: TestClient) -> None:
@@ -209,7 +252,7 @@ def test_order_dispatch_accepts_the_2_0_1_and_2_2_context_shapes(client: TestCli
         [action] = check_hook_response("order-dispatch", request, response.json())
         assert action["resource"] == {**order, "extension": action["resource"]["extension"]}
     request["context"] = {"patientId": "pat-1", "dispatchedOrders": ["MedicationRequest/mr-d"]}
-    _outcome(client.post("/cds-services/crd-order-dispatch", json=request), 422)
+    _outcome(client.post("/cds-services/crd-order-dispatch", json=request), 400)  # performer is required
 
 
 def test_a_repeated_selection_is_answered_once(client: TestClient) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from cds_service.errors import BadRequestError
-from cds_service.payers import PayerConfigError, PayerDirectory, active_coverage, route
+from cds_service.payers import PayerConfigError, PayerDirectory, choose_coverage, route
 from cds_service.settings import SAMPLE_PAYERS_FILE
 from tests.cds_service.hook_requests import coverage, organization
 
@@ -53,12 +54,48 @@ def test_unknown_payer_and_unroutable_payor_are_400() -> None:
         route(PAYERS, no_payor, None)
 
 
-def test_exactly_one_active_coverage() -> None:
-    with pytest.raises(BadRequestError, match="no active Coverage"):
-        active_coverage([coverage(status="cancelled")])
-    with pytest.raises(BadRequestError, match="2 active"):
-        active_coverage([coverage(), coverage(coverage_id="cov-2")])
-    assert active_coverage([coverage(), coverage(status="cancelled", coverage_id="old")])["id"] == "cov-1"
+TODAY = date(2026, 11, 23)
+
+
+def test_exactly_one_coverage_in_force_routes_the_call() -> None:
+    with pytest.raises(BadRequestError, match="no Coverage"):
+        choose_coverage([], TODAY)
+    with pytest.raises(BadRequestError, match="2 Coverages are in force"):
+        choose_coverage([coverage(), coverage(coverage_id="cov-2")], TODAY)
+    choice = choose_coverage([coverage(), coverage(status="cancelled", coverage_id="old")], TODAY)
+    assert (choice.coverage["id"], choice.not_in_force) == ("cov-1", None)
+
+
+def test_a_coverage_not_in_force_is_chosen_with_why() -> None:
+    """resp-45: the patient has coverage with a payer served here, but none in force on the order date."""
+    ended = coverage()
+    ended["period"] = {"start": "2020-01-01", "end": "2021-12-31"}
+    assert choose_coverage([ended], TODAY).not_in_force == "the Coverage ended on 2021-12-31"
+    future = coverage()
+    future["period"] = {"start": "2027-01-01T00:00:00Z"}
+    assert choose_coverage([future], TODAY).not_in_force == "the Coverage starts on 2027-01-01"
+    cancelled = choose_coverage([coverage(status="cancelled")], TODAY)
+    assert cancelled.not_in_force == "the Coverage's status is cancelled"
+    # an ended Coverage next to the one in force is history, not a conflict
+    assert choose_coverage([ended | {"id": "old"}, coverage()], TODAY).coverage["id"] == "cov-1"
+
+
+@pytest.mark.parametrize(
+    ("sopt", "line"),
+    [("1", "medicare"), ("11", "medicare"), ("121", "medicare"), ("14", "dual"), ("3", None), ("81", None)],
+)
+def test_medicare_dual_and_unplaced_coverages_are_never_commercial(sopt: str, line: str | None) -> None:
+    """Issue #13 item 6: only SOPT 5x is Centene Commercial; Medicare, dual and other payment sources are placed
+    as what they are, or not at all."""
+    cov = coverage("centene", line="commercial")
+    cov["type"] = {"coding": [{"system": "https://nahdo.org/sopt", "code": sopt}]}
+    assert route(PAYERS, cov, organization("centene")).line_of_business == line
+
+
+def test_order_defaults_per_kind_come_from_the_payers_file() -> None:
+    centene = PAYERS.payers["centene"]
+    assert centene.default_for("ServiceRequest") == ("covered", "no-auth")
+    assert centene.default_for("VisionPrescription") == (centene.default_covered, centene.default_pa_needed)
 
 
 def test_bad_payers_file_names_the_problem(tmp_path: Path) -> None:

@@ -99,7 +99,8 @@ def test_evidence_the_ehr_failed_to_deliver_is_indeterminate_technical(
     values = coverage_info_values(coverage_information(action["resource"])[0])
     assert (values["covered"], values["pa-needed"]) == (["indeterminate"], ["indeterminate"])
     [reason] = values["reason"]
-    assert reason["coding"][0]["code"] == "technical" and "observations" in reason["text"]
+    # unavailable data is named by resource type (GatheredData.unavailable keys), not by prefetch key
+    assert reason["coding"][0]["code"] == "technical" and "Observation" in reason["text"]
     assert [r.resource_type for r in ehr.requests] == ["Observation"]
 
 

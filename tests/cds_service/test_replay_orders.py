@@ -92,8 +92,9 @@ def test_the_request_carries_the_order_the_record_and_the_named_coverage() -> No
     ]
     assert [c["id"] for c in coverages] == ["replay-coverage"]
     assert coverages[0]["class"][0]["value"].startswith("AMBETTER")
-    others = [e["resource"]["id"] for e in payload["prefetch"]["otherRecordData"]["entry"]]
-    assert others == ["s1"]
+    # the Procedure rides in its own prefetch key now that the policies' Procedure reads are prefetched
+    assert [e["resource"]["id"] for e in payload["prefetch"]["procedures"]["entry"]] == ["s1"]
+    assert payload["prefetch"]["otherRecordData"]["entry"] == []
 
 
 def test_without_payer_the_record_keeps_its_own_coverage() -> None:

@@ -137,3 +137,24 @@ def test_function_results_are_not_shared_between_concepts_that_differ_only_in_di
         "  \"Shout\"(Concept { Code 'x' from \"S\" } display 'basiliximab') }\n",
     )
     assert lib.evaluate(PatientRecord.from_resources([]), now=NOW).values["Both"] == ["TACROLIMUS", "BASILIXIMAB"]
+
+
+def test_retrieved_types_name_every_retrieve_in_the_library_and_its_includes(tmp_path: Path) -> None:
+    (tmp_path / "History.cql").write_text(
+        "library History version '1'\nusing FHIR version '4.0.1'\ncontext Patient\n"
+        'define "Dispensed": [MedicationDispense]\n'
+        "define \"Procedures\": [Procedure] P where P.status = 'completed'\n"
+        'define "Age": AgeInYears()\n',
+        encoding="utf-8",
+    )
+    main = LIB.replace("context Patient\n", "include History version '1' called H\ncontext Patient\n")
+    lib = load(tmp_path, "Evidence", main)
+    assert lib.retrieved_types == frozenset(
+        {"Observation", "MedicationRequest", "MedicationDispense", "Procedure", "Patient"}
+    )
+    # the patient's age is a read of the Patient resource like `Patient.birthDate`
+    born = load(tmp_path, "Born", "library Born version '1'\nusing FHIR version '4.0.1'\ncontext Patient\n"
+                'define "B": Patient.birthDate\n')  # fmt: skip
+    assert born.retrieved_types == frozenset({"Patient"})
+    # a library without retrieves reads nothing from the record
+    assert load(tmp_path, "Plain", "library Plain version '1'\ndefine \"X\": 1\n").retrieved_types == frozenset()

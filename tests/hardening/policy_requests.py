@@ -35,6 +35,10 @@ _PREFETCH_KEY_BY_TYPE = {
     "Observation": "observations",
     "MedicationRequest": "medicationRequests",
     "MedicationStatement": "medicationStatements",
+    "MedicationAdministration": "medicationAdministrations",
+    "MedicationDispense": "medicationDispenses",
+    "Procedure": "procedures",
+    "ServiceRequest": "serviceRequests",
     "PractitionerRole": "practitionerRoles",
 }
 
