@@ -150,7 +150,7 @@ _SPECS = [
     _f("LastPositionOf", "strings", 2, strings.last_position_of, "Integer", "last index of pattern, -1 when absent"),
     _f("Length", "strings", 1, strings.length, "Integer", "length of a string or list"),
     _f("Split", "strings", 2, strings.split, "List<String>", "split a string on a separator"),
-    _f("SplitOnMatches", "strings", 2, strings.split_on_matches, "List<String>", "split a string where a regex matches"),
+    _f("SplitOnMatches", "strings", 2, strings.split_on_matches, "List<String>", "split where a regex matches"),
     _f(
         "ReplaceMatches",
         "strings",
