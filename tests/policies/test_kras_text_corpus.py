@@ -1,4 +1,4 @@
-"""Every free-text KRAS phrasing of tests/policies/data/kras_text_corpus.yaml read through policies/_shared/KrasG12C.cql.
+"""Every free-text KRAS phrasing of the corpus (data/kras_text_corpus.yaml) read through _shared/KrasG12C.cql.
 
 Each phrase is a KRAS single-test Observation (LOINC 21702-6) carried both as valueString and as
 valueCodeableConcept.text; "KRAS G12C Positive" must never be met where the corpus says negative or unknown, nor
