@@ -36,6 +36,7 @@ from sotorasib_cases_model import (
     WORSENED,
     Case,
     current_sotorasib,
+    kras_history_cases,
     kras_lab_result,
     nsclc,
     record,
@@ -74,6 +75,7 @@ def reason(code: str, display: str) -> list[dict[str, Any]]:
 def centene_cases() -> list[Case]:
     return [
         *_i_a_cases(),
+        *_kras_text_cases(),
         *_dose_and_other_diagnosis_cases(),
         *_continued_therapy_cases(),
         *_regimen_cases(),
@@ -310,6 +312,35 @@ def _i_a_cases() -> list[Case]:
             "not-met",
             {"I.A.6": "not-met", "I.A.5": "met"},
         ),
+    ]
+
+
+# Issue #13 (items 1-3, 9): free-text KRAS results read by NegEx/ConText, and one reading of the latest result.
+KRAS_TEXT_DEFECTS = [
+    ("not-identified", "KRAS G12C mutation not identified", "not-met", "not-met"),
+    ("was-not-found", "KRAS G12C was not found", "not-met", "not-met"),
+    ("testing-pending", "KRAS G12C testing pending", "needs-info", "unknown"),
+    ("indeterminate-insufficient", "indeterminate (insufficient tumor)", "needs-info", "unknown"),
+    ("tested-for-none-detected", "Tested for: G12C, G12D, G12V. Result: none detected", "not-met", "not-met"),
+    ("detected-no-egfr-mutation", "KRAS G12C mutation detected. No mutation in EGFR.", "approved", "met"),
+    ("detected-comma-no-egfr", "G12C detected, no EGFR mutation", "approved", "met"),
+    ("no-kras-mutation-including-g12c", "No KRAS mutation detected, including G12C", "not-met", "not-met"),
+]
+
+
+def _kras_text_cases() -> list[Case]:
+    return [
+        *(
+            kras_case(f"nsclc-kras-text-{name}", kras_lab_result(KRAS_MUTATIONS_FOUND, text), decision, status)
+            for name, text, decision, status in KRAS_TEXT_DEFECTS
+        ),
+        kras_case(
+            "nsclc-kras-text-coded-concept-not-identified",
+            kras_lab_result(KRAS_MUTATIONS_FOUND, fx.concept(text="KRAS G12C mutation not identified")),
+            "not-met",
+            "not-met",
+        ),
+        *kras_history_cases(case, centene_nsclc, "nsclc", "I.A.4"),
     ]
 
 

@@ -17,6 +17,7 @@ from sotorasib_cases_model import (
     COLON_STAGE_4,
     KRAS_COLORECTAL_MUTATIONS,
     KRAS_G12C_TEXT,
+    KRAS_MUTATIONS_FOUND,
     LUMAKRAS_240,
     LUMAKRAS_320,
     PANCREATIC,
@@ -24,6 +25,7 @@ from sotorasib_cases_model import (
     WORSENED,
     Case,
     colon_cancer,
+    kras_history_cases,
     kras_lab_result,
     nsclc,
     record,
@@ -76,7 +78,38 @@ def fep_nsclc(*extra: fx.Resource, **kwargs: Any) -> list[fx.Resource]:
 
 
 def fep_cases() -> list[Case]:
-    return [*_nsclc_cases(), *_mcrc_cases(), *_renewal_cases(), *_regimen_cases(), *_course_cases()]
+    return [
+        *_nsclc_cases(),
+        *_kras_text_cases(),
+        *_mcrc_cases(),
+        *_renewal_cases(),
+        *_regimen_cases(),
+        *_course_cases(),
+    ]
+
+
+# Issue #13 (items 1-3, 9): PA.1.a read from free-text KRAS results, and one reading of the latest result.
+KRAS_TEXT_DEFECTS = [
+    ("not-identified", "KRAS G12C mutation not identified", "not-met", "not-met"),
+    ("was-not-found", "KRAS G12C was not found", "not-met", "not-met"),
+    ("testing-pending", "KRAS G12C testing pending", "needs-info", "unknown"),
+    ("indeterminate-insufficient", "indeterminate (insufficient tumor)", "needs-info", "unknown"),
+    ("tested-for-none-detected", "Tested for: G12C, G12D, G12V. Result: none detected", "not-met", "not-met"),
+    ("detected-no-egfr-mutation", "KRAS G12C mutation detected. No mutation in EGFR.", "approved", "met"),
+    ("detected-comma-no-egfr", "G12C detected, no EGFR mutation", "approved", "met"),
+    ("no-kras-mutation-including-g12c", "No KRAS mutation detected, including G12C", "not-met", "not-met"),
+]
+
+
+def _kras_text_cases() -> list[Case]:
+    return [
+        *(
+            case(f"nsclc-kras-text-{name}", fep_nsclc(kras=kras_lab_result(KRAS_MUTATIONS_FOUND, text)), decision,
+                 {"PA.1.a": status})
+            for name, text, decision, status in KRAS_TEXT_DEFECTS
+        ),
+        *kras_history_cases(case, fep_nsclc, "nsclc", "PA.1.a"),
+    ]  # fmt: skip
 
 
 def _nsclc_cases() -> list[Case]:

@@ -8,6 +8,7 @@ two of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,18 @@ def kras_lab_result(loinc: str, result: str | dict[str, Any]) -> fx.Resource:
     """A single-test KRAS result: free text is reported as valueString, a CodeableConcept as is."""
     value = {"valueString": result} if isinstance(result, str) else {"valueCodeableConcept": result}
     return fx.kras_single_test("obs-kras", loinc, KRAS_TEST_DISPLAY[loinc], **value)
+
+
+def kras_text_result(
+    obs_id: str, text: str, effective: str, status: str = "final", issued: str | None = None
+) -> fx.Resource:
+    """A free-text KRAS result (21702-6) of its own id and date, to put several results in one record."""
+    extra = {"issued": issued} if issued else {}
+    result = fx.kras_single_test(
+        obs_id, KRAS_MUTATIONS_FOUND, KRAS_TEST_DISPLAY[KRAS_MUTATIONS_FOUND], status=status, valueString=text, **extra
+    )
+    result["effectiveDateTime"] = effective
+    return result
 
 
 KRAS_G12C_VARIANT = fx.variant("obs-kras", fx.KRAS_STU2, protein="NP_004976.2:p.Gly12Cys", cdna="NM_004985.5:c.34G>T")
@@ -145,3 +158,36 @@ def case(
     if other_use_policy:
         expect["other_use_policy"] = other_use_policy
     return Case(note, resources, expect, line_of_business, real_files=list(real_files or []))
+
+
+EARLIER_G12C_TEXT = kras_text_result("obs-kras-first", "KRAS G12C detected", "2026-03-02")
+
+
+def kras_history_cases(
+    make_case: Callable[..., Case], build: Callable[..., list[fx.Resource]], prefix: str, criterion: str
+) -> list[Case]:
+    """Several KRAS results (issue #13 item 3): the latest final/amended/corrected one decides (by effective time,
+    then issued); a structured and a text reading that disagree ask. `build` makes the policy's standard record,
+    whose structured KRAS G12C variant is dated 2026-07-15."""
+    amended = kras_text_result("obs-kras-amended", "KRAS G12C not detected", "2026-07-15", status="amended")
+    corrected = kras_text_result(
+        "obs-kras-corrected", "KRAS G12C not detected", "2026-03-02", status="corrected", issued="2026-03-20T09:00:00Z"
+    )
+    first_issue = EARLIER_G12C_TEXT | {"issued": "2026-03-05T09:00:00Z"}
+    earlier_negative = EARLIER_G12C_TEXT | {"valueString": "KRAS G12C not detected"}
+    later_negative = kras_text_result("obs-kras-text", "KRAS G12C not detected", "2026-09-01")
+    see_report = kras_text_result("obs-kras-text", "See scanned report", "2026-09-01")
+    agreeing = kras_text_result("obs-kras-text", "KRAS p.G12C detected", "2026-09-01")
+    return [
+        make_case(f"{prefix}-kras-history-later-amended-not-detected", build(amended, EARLIER_G12C_TEXT, kras=None),
+                  "not-met", {criterion: "not-met"}),
+        make_case(f"{prefix}-kras-history-same-day-corrected-not-detected", build(corrected, first_issue, kras=None),
+                  "not-met", {criterion: "not-met"}),
+        make_case(f"{prefix}-kras-history-later-positive-after-negative", build(earlier_negative, agreeing, kras=None),
+                  "approved", {criterion: "met"}),
+        make_case(f"{prefix}-kras-structured-and-text-disagree", build(later_negative), "needs-info",
+                  {criterion: "unknown"}),
+        make_case(f"{prefix}-kras-structured-and-text-agree", build(agreeing), "approved", {criterion: "met"}),
+        make_case(f"{prefix}-kras-structured-wins-over-unreadable-text", build(see_report), "approved",
+                  {criterion: "met"}),
+    ]  # fmt: skip
