@@ -34,6 +34,8 @@ _PREFETCH_TYPES = {
     "observations": ("Observation",),
     "medicationRequests": ("MedicationRequest",),
     "medicationStatements": ("MedicationStatement",),
+    "medicationAdministrations": ("MedicationAdministration",),
+    "medicationDispenses": ("MedicationDispense",),
     "practitionerRoles": ("PractitionerRole", "Practitioner"),
 }
 

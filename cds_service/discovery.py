@@ -15,6 +15,8 @@ CONDITIONS = "conditions"
 OBSERVATIONS = "observations"
 MEDICATION_REQUESTS = "medicationRequests"
 MEDICATION_STATEMENTS = "medicationStatements"
+MEDICATION_ADMINISTRATIONS = "medicationAdministrations"
+MEDICATION_DISPENSES = "medicationDispenses"
 PRACTITIONER_ROLES = "practitionerRoles"
 
 _ORDER_PREFETCH = {
@@ -25,6 +27,9 @@ _ORDER_PREFETCH = {
     OBSERVATIONS: "Observation?patient={{context.patientId}}",
     MEDICATION_REQUESTS: "MedicationRequest?patient={{context.patientId}}",
     MEDICATION_STATEMENTS: "MedicationStatement?patient={{context.patientId}}",
+    # Infusions given in clinic and pharmacy fills: prior therapy and exclusions read them (PriorTherapy.cql).
+    MEDICATION_ADMINISTRATIONS: "MedicationAdministration?patient={{context.patientId}}",
+    MEDICATION_DISPENSES: "MedicationDispense?patient={{context.patientId}}",
     PRACTITIONER_ROLES: "PractitionerRole?practitioner={{userPractitionerId}}",
 }
 _DISPATCH_PREFETCH = {k: v for k, v in _ORDER_PREFETCH.items() if k != PRACTITIONER_ROLES}

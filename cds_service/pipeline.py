@@ -17,7 +17,14 @@ from .cards import CardRenderer, OrderCards
 from .discovery import Service, effective_configuration
 from .errors import PreconditionFailedError, UnprocessableError
 from .payers import PayerDirectory, PayerRoute, active_coverage, route
-from .record import Fetcher, GatheredData, gather, medication_codings, payor_organization
+from .record import (
+    Fetcher,
+    GatheredData,
+    gather,
+    medication_codings,
+    medication_history_available,
+    payor_organization,
+)
 from .request_model import HookRequest
 from .store import DecisionRecord
 
@@ -114,6 +121,7 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
                 line_of_business=payer_route.line_of_business,
                 order_resource=order,
                 ordered_codings=codings,
+                medication_history_available=medication_history_available(data),
             )
         except CqlEvaluationError as error:
             # Data breaking FHIR's types (a code that is an array ...) cannot be decided on; the answer names

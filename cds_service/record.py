@@ -44,6 +44,8 @@ class GatheredData:
     anonymous: list[dict[str, Any]] = field(default_factory=list)  # resources without an id
     fetched_keys: list[str] = field(default_factory=list)
     fetch_ms: float = 0.0
+    # Resource types whose search (a prefetch template) was read in full: prefetched or fetched, and not failed
+    read_types: set[str] = field(default_factory=set)
 
     def add(self, resource: Any, *, override: bool = False) -> None:
         if not isinstance(resource, dict):
@@ -171,7 +173,28 @@ async def gather(
     if medication_ids:
         second["medications"] = "Medication?_id=" + ",".join(medication_ids)
     await _fetch_into(data, request, second, fetch, deadline)
+    data.read_types = _read_types(request, templates, data)
     return data
+
+
+# The medication history an exclusion ("has not received ...") needs in full (PriorTherapy.cql).
+MEDICATION_HISTORY_TYPES = (
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicationAdministration",
+    "MedicationDispense",
+)
+
+
+def medication_history_available(data: GatheredData) -> bool:
+    """True only when the searches of every medication history resource type were read without failure."""
+    return all(kind in data.read_types for kind in MEDICATION_HISTORY_TYPES)
+
+
+def _read_types(request: HookRequest, templates: Mapping[str, str], data: GatheredData) -> set[str]:
+    """The resource type each template searches (`Type?...` or `Type/{{id}}`), for the keys read without failure."""
+    read = {key for key in templates if key in request.prefetch or key in data.fetched_keys}
+    return {re.split(r"[?/]", templates[key], maxsplit=1)[0] for key in read - set(data.unavailable)}
 
 
 async def _fetch_into(
@@ -234,7 +257,9 @@ def payor_organization(data: GatheredData, coverage: Mapping[str, Any]) -> dict[
 
 
 def _referenced_medications(data: GatheredData) -> Iterable[str]:
-    for order in data.of_type("MedicationRequest"):
+    """Ids of the Medications the orders and the medication history name by reference (prior therapy reads them)."""
+    resources = (r for kind in MEDICATION_HISTORY_TYPES for r in data.of_type(kind))
+    for order in resources:
         ref = order.get("medicationReference")
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
             target = ref["reference"]

@@ -33,6 +33,8 @@ _PREFETCH_TYPES: Mapping[str, tuple[str, ...]] = {
     discovery.OBSERVATIONS: ("Observation",),
     discovery.MEDICATION_REQUESTS: ("MedicationRequest", "Medication"),
     discovery.MEDICATION_STATEMENTS: ("MedicationStatement",),
+    discovery.MEDICATION_ADMINISTRATIONS: ("MedicationAdministration",),
+    discovery.MEDICATION_DISPENSES: ("MedicationDispense",),
     discovery.PRACTITIONER_ROLES: ("PractitionerRole", "Practitioner"),
 }
 OTHER_KEY = "otherRecordData"

@@ -51,13 +51,14 @@ PREFETCH_TYPES: Mapping[str, tuple[str, ...]] = {
     "observations": ("Observation",),
     "medicationRequests": ("MedicationRequest", "Medication"),
     "medicationStatements": ("MedicationStatement",),
-    "practitionerRoles": ("PractitionerRole", "Practitioner"),
-    # Not (yet) in our discovery prefetch, but read by the policies (prior therapy given in clinic, surgery);
-    # an EHR that knows our needs can send them, and the pipeline uses every prefetched resource.
     "medicationAdministrations": ("MedicationAdministration",),
+    "medicationDispenses": ("MedicationDispense",),
+    "practitionerRoles": ("PractitionerRole", "Practitioner"),
+    # Not in our discovery prefetch, but read by the policies (surgery); an EHR that knows our needs can send
+    # it, and the pipeline uses every prefetched resource.
     "procedures": ("Procedure",),
 }
-EXTRA_PREFETCH_KEYS = ("medicationAdministrations", "procedures")  # sent only when the story has them
+EXTRA_PREFETCH_KEYS = ("procedures",)  # sent only when the story has them
 ORDER_TYPES = ("MedicationRequest", "ServiceRequest")
 LINE_COVERAGE: Mapping[str, dict[str, Any]] = {
     "medicaid": {"type": {"coding": [{"system": SOPT, "code": "21", "display": "Medicaid (Managed Care)"}]}},

@@ -166,6 +166,8 @@ def order_sign(
             "observations": searchset(),
             "medicationRequests": searchset(),
             "medicationStatements": searchset(),
+            "medicationAdministrations": searchset(),
+            "medicationDispenses": searchset(),
             "practitionerRoles": searchset(),
             **(extra_prefetch or {}),
         }

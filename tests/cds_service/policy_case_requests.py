@@ -14,6 +14,8 @@ PREFETCH_KEY_BY_TYPE = {
     "Observation": "observations",
     "MedicationRequest": "medicationRequests",
     "MedicationStatement": "medicationStatements",
+    "MedicationAdministration": "medicationAdministrations",
+    "MedicationDispense": "medicationDispenses",
     "PractitionerRole": "practitionerRoles",
 }
 TEMPLATE_KEYS = (
@@ -21,6 +23,8 @@ TEMPLATE_KEYS = (
     "observations",
     "medicationRequests",
     "medicationStatements",
+    "medicationAdministrations",
+    "medicationDispenses",
     "practitionerRoles",
 )
 

@@ -35,6 +35,8 @@ _PREFETCH_KEY_BY_TYPE = {
     "Observation": "observations",
     "MedicationRequest": "medicationRequests",
     "MedicationStatement": "medicationStatements",
+    "MedicationAdministration": "medicationAdministrations",
+    "MedicationDispense": "medicationDispenses",
     "PractitionerRole": "practitionerRoles",
 }
 
