@@ -101,11 +101,20 @@ def path_results(
     )
 
 
-def decide(paths: Sequence[PathResult]) -> tuple[Decision, PathResult]:
+def decide(paths: Sequence[PathResult], *, continuing: bool = False) -> tuple[Decision, PathResult]:
     """approved: some path fully met; needs-info: none met, some path without a not-met criterion;
-    not-met: every path has a not-met criterion. The returned path is the one a clinician should see."""
+    not-met: every path has a not-met criterion. The returned path is the one a clinician should see, and its
+    kind selects the approval duration.
+
+    `continuing`: the patient is already on the drug. Initial criteria are for new starts (Centene Section II and
+    FEP renewal are for members currently receiving the drug), so only the continued paths decide: a met initial
+    path neither approves nor shortens the approval to the initial duration."""
     if not paths:
         raise ValueError("a policy needs at least one indication path")
+    if continuing:
+        paths = [p for p in paths if p.kind == "continued"]
+        if not paths:
+            raise ValueError("a continuing patient needs a continued path")
     met = [p for p in paths if p.status == "met"]
     if met:
         return "approved", met[0]
@@ -114,6 +123,14 @@ def decide(paths: Sequence[PathResult]) -> tuple[Decision, PathResult]:
         return "needs-info", min(open_paths, key=lambda p: len(p.with_status("unknown")))
     closest = min(paths, key=lambda p: (len(p.with_status("not-met")), -len(p.with_status("met"))))
     return "not-met", closest
+
+
+def is_continuing(value: object, define: str) -> bool:
+    """The continuing-therapy define is true or false (an exists() over current therapy); null would leave the
+    applicable section undecided, so, like a non-Boolean, it is a policy bug."""
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"continuing-therapy define {define!r} returned {type(value).__name__}, not true or false")
 
 
 def status_of(value: object, define: str) -> CriterionStatus:

@@ -9,7 +9,7 @@ from typing import Any
 
 from cql_like import PatientRecord
 
-from .decision import OrderDecision, decide, path_results, status_of
+from .decision import OrderDecision, decide, is_continuing, path_results, status_of
 from .formulary import formulary_exclusion
 from .metadata import add_duration
 from .registry import Policy
@@ -49,8 +49,11 @@ def evaluate_order(
         lambda criterion: status_of(results.values.get(criterion.define), criterion.define),
         lambda criterion: tuple(results.evidence.get(criterion.define, ())),
     )
-    decision, deciding_path = decide(paths)
     metadata = policy.metadata
+    continuing = metadata.continuing_therapy is not None and is_continuing(
+        results.values.get(metadata.continuing_therapy), metadata.continuing_therapy
+    )
+    decision, deciding_path = decide(paths, continuing=continuing)
     exclusion = formulary_exclusion(metadata, line_of_business, ordered_codings)
     if exclusion is not None:
         decision = "not-met"

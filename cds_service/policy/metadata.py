@@ -119,6 +119,9 @@ class PolicyMetadata(_Open):
     questionnaire: str | None = None
     drugs: tuple[DrugProduct, ...] = Field(min_length=1)
     paths: tuple[IndicationPath, ...] = Field(min_length=1)
+    # A Boolean define, true when the patient is already on the drug: the policy's continued paths then decide
+    # alone (docs/architecture.md §3). None: every path may approve whatever the patient's history.
+    continuing_therapy: str | None = None
     approval_duration: ApprovalDurations = ApprovalDurations()
     other_uses: dict[str, str] = Field(default_factory=dict)
     formulary_exceptions: dict[str, FormularyException] = Field(default_factory=dict)
@@ -128,10 +131,12 @@ class PolicyMetadata(_Open):
 
     @property
     def decision_defines(self) -> tuple[str, ...]:
-        """The defines a decision reads: every criterion's and every display value's. Evaluating only these
-        (and what they depend on) skips the library's other public defines, which no answer shows."""
+        """The defines a decision reads: every criterion's, every display value's and the continuing-therapy one.
+        Evaluating only these (and what they depend on) skips the library's other public defines, which no answer
+        shows."""
         criteria = (criterion.define for path in self.paths for criterion in path.criteria)
-        return tuple(dict.fromkeys([*criteria, *self.display_values.values()]))
+        continuing = [self.continuing_therapy] if self.continuing_therapy else []
+        return tuple(dict.fromkeys([*criteria, *self.display_values.values(), *continuing]))
 
     def criterion(self, criterion_id: str) -> Criterion | None:
         for path in self.paths:
@@ -155,6 +160,7 @@ def load_metadata(path: Path) -> PolicyMetadata:
         raise PolicyMetadataError(f"{path}: {problems}") from exc
     _check_unique_criteria(path, metadata)
     _check_formulary_exceptions(path, metadata)
+    _check_continuing_therapy(path, metadata)
     return metadata
 
 
@@ -183,6 +189,12 @@ def _check_formulary_exceptions(path: Path, metadata: PolicyMetadata) -> None:
             raise PolicyMetadataError(
                 f"{path}: formulary_exceptions.{line}.products: {', '.join(unknown)} not among the policy's drugs"
             )
+
+
+def _check_continuing_therapy(path: Path, metadata: PolicyMetadata) -> None:
+    # With no continued path, a continuing patient could never be approved.
+    if metadata.continuing_therapy and not any(p.kind == "continued" for p in metadata.paths):
+        raise PolicyMetadataError(f"{path}: continuing_therapy is set but no path has kind: continued")
 
 
 def add_duration(start: date, iso_duration: str) -> date:

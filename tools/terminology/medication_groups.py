@@ -137,6 +137,16 @@ MEDICATION_GROUPS: list[MedicationGroup] = [
             (RXNORM, "1312397", "regorafenib"),
         ],
     ),
+    # terminology.md §3.1: cetuximab 318341 (✓✓). Its own set because Centene CP.PHAR.549's regimen footnote
+    # accepts it as sotorasib's colorectal partner (NCCN); it stays in crc-other-antineoplastics too.
+    MedicationGroup(
+        "cetuximab",
+        "Cetuximab (Erbitux) products and ingredient",
+        ["cetuximab"],
+        [
+            (RXNORM, "318341", "cetuximab"),
+        ],
+    ),
     # terminology.md §3.1: adagrasib 2626149 is UNVERIFIED and no Krazati product RxCUI or package NDC was found
     # (ndc_products.py), so the CQL always pairs this set with name matching.
     MedicationGroup(

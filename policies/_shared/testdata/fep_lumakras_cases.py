@@ -76,7 +76,14 @@ def fep_nsclc(*extra: fx.Resource, **kwargs: Any) -> list[fx.Resource]:
 
 
 def fep_cases() -> list[Case]:
-    return [*_nsclc_cases(), *_mcrc_cases(), *_renewal_cases(), *_medication_history_cases()]
+    return [
+        *_nsclc_cases(),
+        *_mcrc_cases(),
+        *_renewal_cases(),
+        *_regimen_cases(),
+        *_course_cases(),
+        *_medication_history_cases(),
+    ]
 
 
 # ---- medication history: administrations, dispenses, systemic products only, availability (PriorTherapy.cql) ----
@@ -308,14 +315,76 @@ def _renewal_cases() -> list[Case]:
                 STABLE,
                 kras=None,
             ),
-            "needs-info",
+            "not-met",
             {"Renewal.1.All.1": "not-met"},
+            path="Renewal.1",
         ),
         case(
             "renewal-mcrc-progressed",
             crc(ACTIVE_SOTORASIB, WORSENED, LIVER_METS, kras=None),
-            "needs-info",
+            "not-met",
             {"Renewal.2.All.1": "not-met"},
+            path="Renewal.2",
+        ),
+    ]
+
+
+# ---- regimen: PA.1.c single agent, PA.2.c with Vectibix ------------------------------------------------------------
+
+
+def _regimen_cases() -> list[Case]:
+    cetuximab_draft = fx.medication_request("mr-cetuximab", fx.drug("544717", "Cetuximab 2 MG/ML [Erbitux]"))
+    return [
+        # NCCN accepts cetuximab as the partner (Centene approves it); this policy names only Vectibix.
+        case(
+            "mcrc-cetuximab-instead-of-panitumumab-not-met",
+            crc(cetuximab_draft, partner=None),
+            "not-met",
+            {"PA.2.c": "not-met", "PA.2.a": "met", "PA.2.b": "met"},
             path="PA.2",
+        ),
+        case(
+            "nsclc-with-pembrolizumab-draft-not-single-agent",
+            fep_nsclc(fx.medication_request("mr-pembro", fx.drug("1547545", "pembrolizumab"))),
+            "not-met",
+            {"PA.1.c": "not-met", "PA.1.a": "met"},
+            path="PA.1",
+        ),
+    ]
+
+
+# ---- renewal read against the current course (ACTIVE_SOTORASIB started 2026-08-01) --------------------------------
+
+
+def _course_cases() -> list[Case]:
+    stable_before_start = fx.disease_status(
+        "obs-status", ("359746009", "Patient's condition stable (finding)"), "2026-07-01"
+    )
+    progressed_on_prior_therapy = fx.disease_status(
+        "obs-status-prior", ("271299001", "Patient's condition worsened (finding)"), "2026-07-20"
+    )
+    return [
+        case(
+            "renewal-stable-before-course-start-asks",
+            fep_nsclc(ACTIVE_SOTORASIB, stable_before_start, kras=None),
+            "needs-info",
+            {"Renewal.1.Current": "met", "Renewal.1.All.1": "unknown"},
+            path="Renewal.1",
+        ),
+        case(
+            "renewal-progression-before-course-start-is-not-on-lumakras",
+            fep_nsclc(ACTIVE_SOTORASIB, progressed_on_prior_therapy, STABLE, kras=None),
+            "approved",
+            {"Renewal.1.All.1": "met"},
+            path="Renewal.1",
+            expiry="2027-11-23",
+        ),
+        case(
+            "renewal-also-meeting-pa-1-renews",
+            fep_nsclc(ACTIVE_SOTORASIB, STABLE),
+            "approved",
+            {**all_prior_approval_met("PA.1"), "Renewal.1.Current": "met", "Renewal.1.All.1": "met"},
+            path="Renewal.1",
+            expiry="2027-11-23",
         ),
     ]

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from cds_service.policy.decision import CriterionResult, PathResult, decide, status_of
-from cds_service.policy.metadata import CriterionStatus
+from cds_service.policy.decision import CriterionResult, PathResult, decide, is_continuing, status_of
+from cds_service.policy.metadata import CriterionStatus, PathKind
 
 
-def _path(path_id: str, *statuses: CriterionStatus) -> PathResult:
+def _path(path_id: str, *statuses: CriterionStatus, kind: PathKind = "initial") -> PathResult:
     return PathResult(
         id=path_id,
         title=path_id,
-        kind="initial",
+        kind=kind,
         criteria=tuple(
             CriterionResult(
                 id=f"{path_id}.{n}",
@@ -55,3 +55,45 @@ def test_boolean_define_values_map_to_three_statuses(value: bool | None, status:
 def test_a_non_boolean_criterion_is_a_policy_bug() -> None:
     with pytest.raises(TypeError, match="'Dose' returned int"):
         status_of(3, "Dose")
+
+
+def _continued(*statuses: CriterionStatus) -> PathResult:
+    return _path("II.A", *statuses, kind="continued")
+
+
+def test_a_continuing_patient_meeting_both_gets_the_continued_path() -> None:
+    # The path's kind selects the approval duration: continued, not the shorter initial one.
+    decision, path = decide([_path("I.A", "met", "met"), _continued("met", "met")], continuing=True)
+    assert (decision, path.id, path.kind) == ("approved", "II.A", "continued")
+
+
+def test_a_continuing_patient_is_not_approved_on_initial_criteria() -> None:
+    # Progressing on the drug: initial criteria still hold, but they are for new starts.
+    decision, path = decide([_path("I.A", "met", "met"), _continued("met", "not-met")], continuing=True)
+    assert (decision, path.id) == ("not-met", "II.A")
+
+
+def test_a_continuing_patient_with_open_continued_criteria_is_asked_about_them() -> None:
+    decision, path = decide([_path("I.A", "met", "met"), _continued("met", "unknown")], continuing=True)
+    assert (decision, path.id) == ("needs-info", "II.A")
+
+
+def test_a_new_start_is_decided_on_every_path() -> None:
+    decision, path = decide([_path("I.A", "met", "met"), _continued("not-met", "unknown")])
+    assert (decision, path.id) == ("approved", "I.A")
+
+
+def test_continuing_without_a_continued_path_is_a_policy_bug() -> None:
+    with pytest.raises(ValueError, match="continued path"):
+        decide([_path("I.A", "met")], continuing=True)
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_the_continuing_define_is_true_or_false(value: bool) -> None:
+    assert is_continuing(value, "On Drug") is value
+
+
+@pytest.mark.parametrize("value", [None, 1, "yes"])
+def test_a_continuing_define_that_is_not_true_or_false_is_a_policy_bug(value: object) -> None:
+    with pytest.raises(TypeError, match="'On Drug'"):
+        is_continuing(value, "On Drug")

@@ -113,3 +113,31 @@ def test_formulary_exception_errors_name_the_file_and_the_entry(
     path.write_text(MINIMAL + FORMULARY_EXCEPTION.replace(*edit))
     with pytest.raises(PolicyMetadataError, match=rf"{path}: {message}"):
         load_metadata(path)
+
+
+CONTINUED_PATH = """
+  - id: II.A
+    title: Continued therapy
+    kind: continued
+    criteria:
+      - {id: II.A.1, define: On Drug For 30 Days, description: Currently receiving the drug}
+"""
+
+
+def test_the_continuing_therapy_define_is_evaluated_with_the_criteria(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        MINIMAL.replace(
+            "approval_duration:", CONTINUED_PATH.lstrip("\n") + "continuing_therapy: On Drug\napproval_duration:"
+        )
+    )
+    metadata = load_metadata(path)
+    assert metadata.continuing_therapy == "On Drug"
+    assert metadata.decision_defines == ("Adult", "On Drug For 30 Days", "On Drug")
+
+
+def test_continuing_therapy_without_a_continued_path_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(MINIMAL + "continuing_therapy: On Drug\n")
+    with pytest.raises(PolicyMetadataError, match="policy.yaml: continuing_therapy is set but no path"):
+        load_metadata(path)
