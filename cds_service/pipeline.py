@@ -20,7 +20,14 @@ from .errors import PreconditionFailedError, UnprocessableError
 from .notice_cards import notice_card
 from .order_identity import identify_medication
 from .payers import PayerDirectory, PayerRoute, choose_coverage, route
-from .record import Fetcher, GatheredData, based_on_orders, gather, payor_organization
+from .record import (
+    Fetcher,
+    GatheredData,
+    based_on_orders,
+    gather,
+    medication_history_available,
+    payor_organization,
+)
 from .request_model import HookRequest, check_subject
 from .store import DecisionRecord, SqliteAuditStore
 
@@ -135,6 +142,7 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
                 line_of_business=line,
                 order_resource=drug_order,
                 ordered_codings=codings,
+                medication_history_available=medication_history_available(data),
             )
         except CqlEvaluationError as error:
             # Data breaking FHIR's types (a code that is an array ...) cannot be decided on; the answer names

@@ -212,6 +212,21 @@ def based_on_orders(resources: Iterable[Mapping[str, Any]]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# The medication history an exclusion ("has not received ...") needs in full (PriorTherapy.cql).
+MEDICATION_HISTORY_TYPES = (
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicationAdministration",
+    "MedicationDispense",
+)
+
+
+def medication_history_available(data: GatheredData) -> bool:
+    """True only when every medication history resource type was read without failure (gather marks a type it
+    could neither take from prefetch nor fetch as unavailable)."""
+    return not any(kind in data.unavailable for kind in MEDICATION_HISTORY_TYPES)
+
+
 async def _fetch_into(
     data: GatheredData,
     request: HookRequest,
@@ -283,7 +298,9 @@ def medication_id(target: str) -> str | None:
 
 
 def _referenced_medications(data: GatheredData) -> Iterable[str]:
-    for order in data.of_type("MedicationRequest"):
+    """Ids of the Medications the orders and the medication history name by reference (prior therapy reads them)."""
+    resources = (r for kind in MEDICATION_HISTORY_TYPES for r in data.of_type(kind))
+    for order in resources:
         ref = order.get("medicationReference")
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
             ident = medication_id(ref["reference"])

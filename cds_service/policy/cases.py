@@ -33,6 +33,9 @@ class PolicyCase:
     line_of_business: str
     expect: dict[str, Any]
     source: Path
+    # A case's record is the patient's whole medication history unless it says otherwise
+    # (`medication_history_available: false`: the EHR could not give it, so exclusions cannot be met).
+    medication_history_available: bool = True
 
     @property
     def test_id(self) -> str:
@@ -71,11 +74,19 @@ def load_cases(policy: Policy) -> list[PolicyCase]:
                     line_of_business=str(entry.get("line_of_business", policy.metadata.lines_of_business[0])),
                     expect=dict(entry.get("expect") or {}),
                     source=source,
+                    medication_history_available=_flag(entry, "medication_history_available", default=True),
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{where}: malformed case ({exc})") from exc
     return cases
+
+
+def _flag(entry: dict[str, Any], key: str, *, default: bool) -> bool:
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        raise TypeError(f"{key} must be true or false, not {value!r}")
+    return value
 
 
 def case_resources(case: PolicyCase) -> list[dict[str, Any]]:
@@ -115,6 +126,7 @@ def decide_case(case: PolicyCase, resources: list[dict[str, Any]]) -> OrderDecis
         line_of_business=case.line_of_business,
         order_resource=order,
         ordered_codings=_ordered_codings(order, resources),
+        medication_history_available=case.medication_history_available,
     )
 
 

@@ -15,6 +15,9 @@ from .metadata import add_duration
 from .registry import Policy
 
 ORDER_PARAMETER = "OrderId"
+# Set for a policy library that declares it (an exclusion such as "has not received Krazati" is met only when the
+# whole medication history was read): True when the caller read every medication resource type.
+MEDICATION_HISTORY_PARAMETER = "Medication History Available"
 
 
 def evaluate_order(
@@ -26,17 +29,21 @@ def evaluate_order(
     order_resource: Mapping[str, Any] | None = None,
     *,
     ordered_codings: Sequence[tuple[str, str]],
+    medication_history_available: bool,
 ) -> OrderDecision:
     """Evaluate `policy` for the draft MedicationRequest `order_id` held in `record`.
 
     `order_resource` (the draft order itself) lets commercial approvals be capped by the requested duration.
     `ordered_codings` are the (system, code) pairs of the ordered drug the policy was found by; they decide
     whether the product is off the formulary of `line_of_business` (required, so no caller skips that check).
+    `medication_history_available` says whether MedicationRequest, MedicationStatement, MedicationAdministration and
+    MedicationDispense history were all read (record.medication_history_available); required for the same reason.
     """
     started = time.perf_counter()
-    results = policy.library.evaluate(
-        record, now=now, parameters={ORDER_PARAMETER: order_id}, defines=policy.metadata.decision_defines
-    )
+    parameters: dict[str, Any] = {ORDER_PARAMETER: order_id}
+    if MEDICATION_HISTORY_PARAMETER in policy.library.parameter_names:
+        parameters[MEDICATION_HISTORY_PARAMETER] = medication_history_available
+    results = policy.library.evaluate(record, now=now, parameters=parameters, defines=policy.metadata.decision_defines)
     paths = path_results(
         policy.metadata,
         lambda criterion: status_of(results.values.get(criterion.define), criterion.define),

@@ -25,8 +25,8 @@ TEMPLATE_KEYS = tuple(PREFETCH_KEY_BY_TYPE.values())
 
 def hook_request_for_case(case: PolicyCase, *, hook: str = "order-sign") -> dict[str, Any]:
     """Draft MedicationRequests go to draftOrders; the rest is prefetched under our discovery keys (every key
-    present, so nothing needs fetching); the Coverage is the policy's payer with the case's line of
-    business."""
+    present, so nothing needs fetching; the dispense search failed when the case says the medication history was
+    unavailable); the Coverage is the policy's payer with the case's line of business."""
     resources = [r for r in case_resources(case) if r.get("resourceType") not in ("Coverage", "Organization")]
     order = next(r for r in resources if r.get("resourceType") == "MedicationRequest" and r.get("id") == case.order_id)
     drafts = [order] + [
@@ -45,6 +45,12 @@ def hook_request_for_case(case: PolicyCase, *, hook: str = "order-sign") -> dict
     prefetch: dict[str, Any] = {key: searchset(*buckets.get(key, [])) for key in TEMPLATE_KEYS}
     prefetch["otherResources"] = searchset(*buckets.get("otherResources", []))
     prefetch["patient"] = patient
+    if not case.medication_history_available:
+        # how an EHR says it could not search the dispenses: the medication history is then incomplete
+        prefetch["medicationDispenses"] = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "exception", "diagnostics": "MedicationDispense search failed"}],
+        }
     prefetch["coverage"] = searchset(
         coverage(payer, line=case.line_of_business, patient_id=patient_id), organization(payer)
     )

@@ -84,6 +84,11 @@ def _assert_codes(expected: str, values: dict[str, list[Any]], case: PolicyCase,
         assert (values["covered"], values["pa-needed"]) == (["covered"], ["satisfied"])
         assert values["satisfied-pa-id"][0].startswith("PA-")
         assert values.get("expiry-date") == ([expiry] if expiry else None)
+    elif expected == "needs-info" and not case.medication_history_available:
+        # CRD resp-43: the EHR could not give data the decision depends on (here its dispense search failed)
+        assert (values["covered"], values["pa-needed"]) == (["indeterminate"], ["indeterminate"])
+        assert values["reason"][0]["coding"][0]["code"] == "technical"
+        assert "MedicationDispense" in values["reason"][0]["text"]
     elif expected == "needs-info":
         assert (values["covered"], values["pa-needed"], values["doc-needed"]) == (
             ["covered"],

@@ -1,7 +1,10 @@
 """Medication tables of the shared sotorasib value sets (terminology.md §3).
 
 Pure data. A medication value set lists the ingredient code AND every product code of that ingredient found in
-the RxNorm subset file (matched by the names below at build time), plus the extra codes the subset lacks.
+the RxNorm subset file (matched by the names below at build time), plus the extra codes the subset lacks, plus the
+package NDCs of ndc_products.py. Every group is systemic therapy, so the subset rows of a non-systemic product
+(topical, ophthalmic, intralesional: NON_SYSTEMIC_WORDS, TOPICAL_ONLY_COMPONENTS) are left out of it and listed in
+the non-systemic-products value set instead, which the CQL reads to reject such a product however it is named.
 """
 
 from __future__ import annotations
@@ -9,6 +12,28 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tools.terminology.valueset_json import RXNORM, Concept
+
+# Words of an RxNorm name (dose form or brand) that make a product non-systemic. Fluorouracil is the case in point:
+# the subset holds its creams and solutions (Efudex, Carac, Fluoroplex, Tolak; diclofenac/fluorouracil cream) next to
+# the injection; epinephrine/fluorouracil is an intratumoral gel. Product names from the RxNorm subset file.
+NON_SYSTEMIC_WORDS: tuple[str, ...] = (
+    "topical",
+    "ophthalmic",
+    "intravitreal",
+    "intraocular",
+    "cream",
+    "ointment",
+    "efudex",
+    "carac",
+    "fluoroplex",
+    "tolak",
+    "diclofenac",
+    "epinephrine",
+)
+# Clinical drug components (no dose form in the name) whose strength only a topical product has: fluorouracil 1%, 2%,
+# 4% and 0.5% (10, 20, 40, 5 MG/ML; injections are 25 and 50 MG/ML). RxNorm subset rows, strengths read from the
+# subset's product names. 50 MG/ML (315950) is shared by the 5% cream and the injection and stays systemic.
+TOPICAL_ONLY_COMPONENTS: tuple[str, ...] = ("329765", "329766", "343265", "1669867")
 
 # ---- §3 medications ----------------------------------------------------------------------------------------
 
@@ -52,8 +77,8 @@ MEDICATION_GROUPS: list[MedicationGroup] = [
     ),
     MedicationGroup(
         "nsclc-other-systemic-therapy",
-        "Other NSCLC chemotherapy: pemetrexed, docetaxel, paclitaxel, gemcitabine",
-        ["pemetrexed", "docetaxel", "paclitaxel", "gemcitabine"],
+        "Other NSCLC systemic therapy: pemetrexed, docetaxel, paclitaxel, gemcitabine, etoposide, bevacizumab",
+        ["pemetrexed", "docetaxel", "paclitaxel", "gemcitabine", "etoposide", "bevacizumab"],
         [
             (RXNORM, "68446", "pemetrexed"),
             (RXNORM, "282443", "pemetrexed disodium"),
@@ -63,6 +88,9 @@ MEDICATION_GROUPS: list[MedicationGroup] = [
             (RXNORM, "583214", "PACLitaxel 100 MG Injection"),
             (RXNORM, "12574", "gemcitabine"),
             (RXNORM, "1156710", "gemcitabine Injectable Product"),
+            (RXNORM, "4179", "etoposide"),  # terminology.md §3.1 (CPIC)
+            (RXNORM, "1734340", "Etoposide 100 MG Injection"),  # §3.1 Synthea SCLC chemotherapy
+            (RXNORM, "253337", "bevacizumab"),  # §3.1 (CTM-app); with carboplatin/paclitaxel for NSCLC
         ],
     ),
     MedicationGroup(
@@ -119,7 +147,8 @@ MEDICATION_GROUPS: list[MedicationGroup] = [
             (RXNORM, "318341", "cetuximab"),
         ],
     ),
-    # terminology.md §8: adagrasib 2626149 is UNVERIFIED, so the CQL always pairs this set with name matching.
+    # terminology.md §3.1: adagrasib 2626149 is UNVERIFIED and no Krazati product RxCUI or package NDC was found
+    # (ndc_products.py), so the CQL always pairs this set with name matching.
     MedicationGroup(
         "adagrasib",
         "Adagrasib (Krazati); ingredient code UNVERIFIED",

@@ -307,3 +307,17 @@ ALT = [(LOINC, "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] i
 AST = [(LOINC, "1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma")]
 ALP = [(LOINC, "6768-6", "Alkaline phosphatase [Enzymatic activity/volume] in Serum or Plasma")]
 BILIRUBIN = [(LOINC, "1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma")]
+
+# ---- routes that do not reach the systemic circulation (PriorTherapy.cql: a drug given so is not systemic therapy) --
+# SNOMED CT route of administration values. Topical and otic: FHIR R4 route-codes value set expansion (hl7.org/fhir
+# valueset-route-codes); ophthalmic, intravitreal and intracameral: SNOMED route tables in public FHIR code (GitHub
+# search corpus), each seen in two or more. 418821007 is intracameral, not intravitreal (418401004).
+NON_SYSTEMIC_ROUTES = sct(
+    [
+        ("6064005", "Topical route"),
+        ("10547007", "Otic route"),
+        ("54485002", "Ophthalmic route"),
+        ("418401004", "Intravitreal route"),
+        ("418821007", "Intracameral route"),
+    ]
+)

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tools.terminology.medication_groups import MEDICATION_GROUPS, SOTORASIB_BRANDS_WITH_GENERIC, SOTORASIB_PRODUCTS
+from tools.terminology.medication_groups import (
+    MEDICATION_GROUPS,
+    NON_SYSTEMIC_WORDS,
+    SOTORASIB_BRANDS_WITH_GENERIC,
+    SOTORASIB_PRODUCTS,
+    TOPICAL_ONLY_COMPONENTS,
+)
+from tools.terminology.ndc_products import ndc_concepts
 from tools.terminology.sotorasib_code_tables import (
     ALP,
     ALT,
@@ -33,6 +40,7 @@ from tools.terminology.sotorasib_code_tables import (
     METASTASIS_SCT,
     MOLECULAR_CONSEQUENCE,
     NEGATIVE_RESULTS,
+    NON_SYSTEMIC_ROUTES,
     NSCLC_SCT,
     NSCLC_STAGE_1_2_SCT,
     NSCLC_STAGE_3_4_SCT,
@@ -185,10 +193,18 @@ CODE_TABLE_VALUESETS: list[ValueSetSpec] = [
     ValueSetSpec("ast-tests", "AST", "terminology.md §7.", AST),
     ValueSetSpec("alkaline-phosphatase-tests", "Alkaline phosphatase", "terminology.md §7.", ALP),
     ValueSetSpec("total-bilirubin-tests", "Total bilirubin", "terminology.md §7.", BILIRUBIN),
+    ValueSetSpec(
+        "non-systemic-routes",
+        "Routes that are not systemic",
+        "SNOMED CT topical, otic, ophthalmic, intravitreal and intracameral routes: a drug given by one of them is "
+        "not systemic therapy (sotorasib_code_tables.py names the source of each code).",
+        NON_SYSTEMIC_ROUTES,
+    ),
 ]
 
 MEDICATION_DESCRIPTION = (
-    "RxNorm ingredient and product codes (terminology.md §3; products from the CTM-app RxNorm subset)."
+    "RxNorm ingredient and product codes (terminology.md §3; products from the CTM-app RxNorm subset, topical and "
+    "ophthalmic products left out) and package NDCs (tools/terminology/ndc_products.py)."
 )
 
 SOTORASIB_PRODUCTS_VALUESET = ValueSetSpec(
@@ -196,7 +212,7 @@ SOTORASIB_PRODUCTS_VALUESET = ValueSetSpec(
     "Sotorasib ingredient and Lumakras products",
     "terminology.md §3.2: the six product RxCUIs are on the Lumakras label; strength pairing inferred; the "
     "ingredient code is UNVERIFIED and the CQL pairs it with name matching.",
-    [rx(product.code, product.display) for product in SOTORASIB_PRODUCTS],
+    [rx(product.code, product.display) for product in SOTORASIB_PRODUCTS] + ndc_concepts("sotorasib-products"),
 )
 # Centene CP.PHAR.549 alone reads this one, so it is written into that policy's folder.
 SOTORASIB_BRANDS_WITH_GENERIC_VALUESET = ValueSetSpec(
@@ -209,21 +225,52 @@ SOTORASIB_BRANDS_WITH_GENERIC_VALUESET = ValueSetSpec(
 
 
 def medication_valuesets(rxnorm_rows: Sequence[RxNormRow]) -> list[ValueSetSpec]:
-    """One set per medication group: the subset rows naming its ingredients plus its listed extra codes."""
+    """One set per medication group: the subset rows naming its ingredients (systemic products only), its listed
+    extra codes and its package NDCs."""
     return [
         ValueSetSpec(
             group.vs_id,
             group.title,
             MEDICATION_DESCRIPTION,
-            rxnorm_named(rxnorm_rows, group.subset_names) + group.extra,
+            [
+                concept
+                for concept in rxnorm_named(rxnorm_rows, group.subset_names, exclude=NON_SYSTEMIC_WORDS)
+                if concept[1] not in TOPICAL_ONLY_COMPONENTS
+            ]
+            + group.extra
+            + ndc_concepts(group.vs_id),
         )
         for group in MEDICATION_GROUPS
     ]
 
 
+def non_systemic_products_valueset(rxnorm_rows: Sequence[RxNormRow]) -> ValueSetSpec:
+    """The subset's topical, ophthalmic and intralesional products of the groups' ingredients: a concept holding one
+    of these codes is not systemic therapy, even when another of its codings is the bare ingredient."""
+    names = [name for group in MEDICATION_GROUPS for name in group.subset_names]
+    named = rxnorm_named(rxnorm_rows, names)
+    return ValueSetSpec(
+        "non-systemic-products",
+        "Topical, ophthalmic and intralesional products of the systemic-therapy ingredients",
+        "RxNorm subset rows of the medication groups' ingredients whose name has a non-systemic dose form or brand "
+        "(tools/terminology/medication_groups.py NON_SYSTEMIC_WORDS), and the components whose strength only a "
+        "topical product has (TOPICAL_ONLY_COMPONENTS).",
+        [
+            concept
+            for concept in named
+            if concept[1] in TOPICAL_ONLY_COMPONENTS or any(w in concept[2].lower() for w in NON_SYSTEMIC_WORDS)
+        ],
+    )
+
+
 def sotorasib_valuesets(rxnorm_rows: Sequence[RxNormRow]) -> dict[Path, list[ValueSetSpec]]:
     """Every value set this builder writes, by output folder."""
     return {
-        SHARED_VALUESETS: [*CODE_TABLE_VALUESETS, *medication_valuesets(rxnorm_rows), SOTORASIB_PRODUCTS_VALUESET],
+        SHARED_VALUESETS: [
+            *CODE_TABLE_VALUESETS,
+            *medication_valuesets(rxnorm_rows),
+            non_systemic_products_valueset(rxnorm_rows),
+            SOTORASIB_PRODUCTS_VALUESET,
+        ],
         CENTENE_549_VALUESETS: [SOTORASIB_BRANDS_WITH_GENERIC_VALUESET],
     }

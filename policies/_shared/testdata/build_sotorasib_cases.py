@@ -57,16 +57,17 @@ def render(cases: list[Case]) -> dict[str, str]:
             # Copied unchanged: decoded only to travel as text, written back as the same UTF-8 bytes.
             files[f"data/{real}"] = (SHARED_EXAMPLES / real).read_bytes().decode("utf-8")
             data.append(f"data/{real}")
-        entries.append(
-            {
-                "note": case.note,
-                "data": data[0] if len(data) == 1 else data,
-                "order": ORDER,
-                "now": case.now,
-                "line_of_business": case.line_of_business,
-                "expect": case.expect,
-            }
-        )
+        entry: dict[str, object] = {
+            "note": case.note,
+            "data": data[0] if len(data) == 1 else data,
+            "order": ORDER,
+            "now": case.now,
+            "line_of_business": case.line_of_business,
+        }
+        if not case.medication_history_available:  # written only when false: the default is the whole history
+            entry["medication_history_available"] = False
+        entry["expect"] = case.expect
+        entries.append(entry)
     text = yaml.safe_dump({"cases": entries}, sort_keys=False, width=110, allow_unicode=True)
     files["cases.yaml"] = HEADER + text
     return files

@@ -81,6 +81,89 @@ def centene_cases() -> list[Case]:
         *_regimen_cases(),
         *_course_cases(),
         *_condition_status_cases(),
+        *_medication_history_cases(),
+    ]
+
+
+# ---- medication history: every resource type, drug by reference or NDC, status, availability (PriorTherapy.cql) ----
+
+KRAZATI = fx.drug("2626149", "adagrasib")
+NDC = "http://hl7.org/fhir/sid/ndc"
+
+
+def with_contained_medication(resource: fx.Resource, medication: dict[str, Any]) -> fx.Resource:
+    """The same resource naming its drug through a contained Medication (#med)."""
+    changed = by_reference(resource, "#med")
+    changed["contained"] = [{"resourceType": "Medication", "id": "med", "code": medication}]
+    return changed
+
+
+def without_medication_history(scenario: Case) -> Case:
+    """The EHR could not give the medication history for this call (a failed prefetch)."""
+    scenario.medication_history_available = False
+    return scenario
+
+
+def _medication_history_cases() -> list[Case]:
+    intravitreal = fx.medication_administration("ma-bevacizumab", fx.drug("253337", "bevacizumab"))
+    intravitreal["dosage"] = {"route": fx.concept(fx.coding(fx.SNOMED, "418401004", "Intravitreal route"))}
+    return [
+        case(
+            "nsclc-prior-krazati-dispensed",
+            centene_nsclc(fx.medication_dispense("md-krazati", KRAZATI)),
+            "not-met",
+            {"I.A.6": "not-met"},
+        ),
+        case(
+            "nsclc-prior-krazati-statement-with-contained-medication",
+            centene_nsclc(with_contained_medication(fx.medication_statement("ms-krazati", KRAZATI), KRAZATI)),
+            "not-met",
+            {"I.A.6": "not-met"},
+        ),
+        case(
+            "nsclc-krazati-status-unknown-is-possible-exposure",
+            centene_nsclc(fx.medication_statement("ms-krazati", KRAZATI, status="unknown")),
+            "needs-info",
+            {"I.A.6": "unknown", "I.A.5": "met"},
+        ),
+        case(
+            "nsclc-krazati-entered-in-error-not-counted",
+            centene_nsclc(fx.medication_statement("ms-krazati", KRAZATI, status="entered-in-error")),
+            "approved",
+            {"I.A.6": "met"},
+            path="I.A",
+        ),
+        # No Krazati package NDC is verified (tools/terminology/ndc_products.py): a fill coded by an NDC alone with
+        # no name could be Krazati, so the exclusion asks instead of being met.
+        case(
+            "nsclc-unidentified-ndc-only-dispense-makes-exclusion-unknown",
+            centene_nsclc(fx.medication_dispense("md-ndc", fx.concept(fx.coding(NDC, "00000-0000-00")))),
+            "needs-info",
+            {"I.A.6": "unknown"},
+        ),
+        without_medication_history(
+            case(
+                "nsclc-medication-history-unavailable-exclusion-unknown",
+                centene_nsclc(),
+                "needs-info",
+                {"I.A.6": "unknown", "I.A.5": "met"},
+            )
+        ),
+        case(
+            "nsclc-intravitreal-bevacizumab-is-not-systemic-therapy",
+            centene_nsclc(intravitreal, prior=None),
+            "needs-info",
+            {"I.A.5": "unknown", "I.A.6": "met"},
+        ),
+        case(
+            "nsclc-prior-cisplatin-dispense-counts",
+            centene_nsclc(
+                prior=fx.medication_dispense("md-cisplatin", fx.drug("1736854", "Cisplatin 50 MG Injection"))
+            ),
+            "approved",
+            {"I.A.5": "met", "I.A.6": "met"},
+            path="I.A",
+        ),
     ]
 
 

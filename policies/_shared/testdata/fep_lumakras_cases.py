@@ -85,6 +85,7 @@ def fep_cases() -> list[Case]:
         *_renewal_cases(),
         *_regimen_cases(),
         *_course_cases(),
+        *_medication_history_cases(),
     ]
 
 
@@ -110,6 +111,54 @@ def _kras_text_cases() -> list[Case]:
         ),
         *kras_history_cases(case, fep_nsclc, "nsclc", "PA.1.a"),
     ]  # fmt: skip
+
+
+# ---- medication history: administrations, dispenses, systemic products only, availability (PriorTherapy.cql) ----
+
+
+def _medication_history_cases() -> list[Case]:
+    topical_fluorouracil = fx.medication_statement(
+        "ms-5fu-cream", fx.drug("105583", "Fluorouracil 50 MG/ML Topical Cream"), status="active"
+    )
+    given_in_clinic_and_filled = [
+        fx.medication_administration("ma-5fu", fx.drug("1791701", "10 ML fluorouracil 50 MG/ML Injection")),
+        fx.medication_dispense("md-capecitabine", fx.drug("200328", "Capecitabine 500 MG Oral Tablet")),
+        fx.medication_administration("ma-oxali", fx.drug("1736776", "10 ML oxaliplatin 5 MG/ML Injection")),
+        fx.medication_administration("ma-iri", fx.drug("1726319", "2 ML irinotecan hydrochloride 20 MG/ML Injection")),
+    ]
+    panitumumab_by_ndc = fx.medication_request(
+        "mr-panitumumab", fx.concept(fx.coding("http://hl7.org/fhir/sid/ndc", "55513-0954-01"))
+    )
+    unavailable = case(
+        "nsclc-medication-history-unavailable-single-agent-unknown",
+        fep_nsclc(),
+        "needs-info",
+        {"PA.1.c": "unknown", "PA.1.b": "met"},
+    )
+    unavailable.medication_history_available = False
+    return [
+        case(
+            "mcrc-topical-fluorouracil-is-not-chemotherapy",
+            crc(chemo=[topical_fluorouracil, *FOLFOX_FOLFIRI[1:]]),
+            "needs-info",
+            {"PA.2.b": "unknown"},
+        ),
+        case(
+            "mcrc-chemotherapy-as-administrations-and-dispenses",
+            crc(chemo=given_in_clinic_and_filled),
+            "approved",
+            {"PA.2.b": "met"},
+            path="PA.2",
+        ),
+        case(
+            "mcrc-panitumumab-draft-coded-by-ndc-only",
+            crc(partner=panitumumab_by_ndc),
+            "approved",
+            {"PA.2.c": "met"},
+            path="PA.2",
+        ),
+        unavailable,
+    ]
 
 
 def _nsclc_cases() -> list[Case]:

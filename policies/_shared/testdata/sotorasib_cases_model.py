@@ -133,6 +133,8 @@ class Case:
     line_of_business: str
     real_files: list[str] = field(default_factory=list)
     now: str = "2026-11-23"
+    # False: the EHR could not give the medication history (a failed prefetch), so exclusions cannot be met
+    medication_history_available: bool = True
 
 
 def case(

@@ -361,6 +361,20 @@ def medication_administration(ma_id: str, medication: dict[str, Any], when: str 
     }
 
 
+def medication_dispense(
+    md_id: str, medication: dict[str, Any], status: str = "completed", handed_over: str = "2026-03-01"
+) -> Resource:
+    """A pharmacy fill (claims and pharmacy systems record prior oral therapy this way)."""
+    return {
+        "resourceType": "MedicationDispense",
+        "id": md_id,
+        "status": status,
+        "medicationCodeableConcept": medication,
+        "subject": subject(),
+        "whenHandedOver": handed_over,
+    }
+
+
 def service_request(sr_id: str, loinc: str, display: str, status: str = "draft") -> Resource:
     return {
         "resourceType": "ServiceRequest",

@@ -50,3 +50,15 @@ def test_malformed_contained_is_no_contained_resource() -> None:
     assert record.resolve("#m", odd) is None
     assert record.resolve("#m", mixed) == {"resourceType": "Medication", "id": "m"}
     assert record.ref_of(medication) == "MedicationRequest/b#m"
+
+
+def test_every_medication_history_type_reads_its_drug_through_contained_and_record_references() -> None:
+    # PriorTherapy.cql reads MedicationStatement, MedicationAdministration and MedicationDispense like requests
+    med = {"resourceType": "Medication", "id": "m", "code": {"coding": [{"system": RXNORM, "code": "2626149"}]}}
+    contained = [{"resourceType": "Medication", "id": "c", "code": {"coding": [{"system": RXNORM, "code": "1"}]}}]
+    for kind in ("MedicationStatement", "MedicationAdministration", "MedicationDispense"):
+        by_ref = {"resourceType": kind, "id": "a", "medicationReference": {"reference": "Medication/m"}}
+        inside = {"resourceType": kind, "id": "b", "medicationReference": {"reference": "#c"}, "contained": contained}
+        record = PatientRecord.from_resources([med, by_ref, inside])
+        assert default_codes(record, by_ref) == frozenset({(RXNORM, "2626149")}), kind
+        assert default_codes(record, inside) == frozenset({(RXNORM, "1")}), kind
