@@ -24,7 +24,7 @@ from ..policy.registry import Policy
 from .answers import boolean_answers, criterion_answers
 from .assess import Assessment, assess
 from .fhir import INTENDED_USE, ISSUE_PA_LINK_ID, PROFILE_QR_ADAPT, intended_use
-from .package import _registry
+from .package import registry_of
 from .params import DtrInput
 from .questionnaires import adaptive_contained, question
 from .record_request import find_order, hook_request
@@ -39,7 +39,7 @@ ISSUE_PA_QUESTION = {
 
 
 async def next_question(inputs: DtrInput, engine: Engine) -> tuple[dict[str, Any], Assessment]:
-    registry = _registry(engine)
+    registry = registry_of(engine)
     response = inputs.response
     if response is None:
         raise BadRequestError("the 'questionnaire-response' parameter is required")
@@ -114,8 +114,14 @@ def _completed(response: dict[str, Any], coverage_information: dict[str, Any] | 
     return updated
 
 
+_DECIDED = frozenset(
+    {"covered", "pa-needed", "doc-needed", "doc-purpose", "info-needed", "reason", "satisfied-pa-id", "expiry-date"}
+)
+
+
 def _needs_review(assessment: Assessment) -> dict[str, Any] | None:
-    """CRD's needs-info assertion for the order, its reason naming each answer that contradicts the record."""
+    """CRD's assertion for the order, turned into "needs review": not an approval or a denial, documentation with
+    the prior authorization request, and a reason naming each answer that contradicts the record."""
     info = assessment.coverage_information()
     if info is None:
         return None
@@ -123,13 +129,12 @@ def _needs_review(assessment: Assessment) -> dict[str, Any] | None:
         f"{c.criterion} is {c.recorded} on the record but was answered {c.answered}" for c in assessment.conflicts
     )
     reason = Reason(f"Needs review by the payer: {conflicts}. An answer does not override the record.")
-    parts = [p for p in info["extension"] if p.get("url") != "reason"]
-    parts.insert(3, {"url": "reason", "valueCodeableConcept": {"text": reason.text[:1000]}})
-    # the answer is not an approval: pa-needed stays auth-needed whatever the attested criteria would give
-    parts = [replace_code(p, "pa-needed", "auth-needed") for p in parts if p.get("url") != "satisfied-pa-id"]
-    parts = [replace_code(p, "covered", "conditional") for p in parts if p.get("url") != "expiry-date"]
-    return {"url": COVERAGE_INFO_URL, "extension": parts}
-
-
-def replace_code(part: dict[str, Any], url: str, code: str) -> dict[str, Any]:
-    return {"url": url, "valueCode": code} if part.get("url") == url else part
+    kept = [p for p in info["extension"] if p.get("url") not in _DECIDED]
+    decided = [
+        {"url": "covered", "valueCode": "conditional"},
+        {"url": "pa-needed", "valueCode": "auth-needed"},
+        {"url": "doc-needed", "valueCode": "clinical"},
+        {"url": "doc-purpose", "valueCode": "withpa"},
+        {"url": "reason", "valueCodeableConcept": {"text": reason.text[:1000]}},
+    ]
+    return {"url": COVERAGE_INFO_URL, "extension": kept[:1] + decided + kept[1:]}

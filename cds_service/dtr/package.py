@@ -21,11 +21,13 @@ from ..policy.registry import Policy, PolicyRegistry
 from ..record import GatheredData, payor_organization
 from ..store import AuditStore
 from .fhir import (
+    BASE,
     PROFILE_PACKAGE,
     PROFILE_QR,
     PROFILE_QR_ADAPT,
     QR_CONTEXT,
     QR_COVERAGE,
+    adaptive_url,
     intended_use,
     outcome,
     reference_extension,
@@ -63,7 +65,7 @@ def response_id(key: str, policy: Policy, kind: str) -> str:
     return str(uuid.uuid5(RESPONSE_NAMESPACE, f"{key}|{policy.id}|{kind}"))
 
 
-def _registry(engine: Engine) -> PolicyRegistry:
+def registry_of(engine: Engine) -> PolicyRegistry:
     if not isinstance(engine.policies, PolicyRegistry):
         raise NotFoundError("no policies are loaded, so there are no questionnaires")
     return engine.policies
@@ -82,7 +84,7 @@ def _patient_ref(coverage: Mapping[str, Any], orders: Iterable[Mapping[str, Any]
 
 async def targets(inputs: DtrInput, engine: Engine, store: AuditStore) -> tuple[list[Target], list[str]]:
     """The policies to package, and warnings for the outcome (a requested questionnaire not offered, §oper-9)."""
-    registry = _registry(engine)
+    registry = registry_of(engine)
     coverage = inputs.coverage
     if coverage is None:
         raise BadRequestError("the 'coverage' parameter is required")
@@ -96,7 +98,7 @@ async def targets(inputs: DtrInput, engine: Engine, store: AuditStore) -> tuple[
     if inputs.orders and inputs.context is None:  # with a context, CRD already named the policy
         found += _from_orders(inputs, coverage, engine, registry, patient)
     for wanted in inputs.questionnaires:
-        policy = next((p for p in registry if wanted in (canonical(p), p.questionnaire_url)), None)
+        policy = next((p for p in registry if wanted.split("|")[0] in _urls(p)), None)
         if policy is None:
             warnings.append(f"Questionnaire {wanted} is not offered by this payer")
         elif not any(t.policy.id == policy.id for t in found):
@@ -106,6 +108,11 @@ async def targets(inputs: DtrInput, engine: Engine, store: AuditStore) -> tuple[
             found.append(Target(policy, order_ref, patient, None))
     unique = {t.policy.id: t for t in reversed(found)}
     return list(reversed(unique.values())), warnings
+
+
+def _urls(policy: Policy) -> tuple[str, ...]:
+    """The canonicals (without version) a policy's forms are asked for by: standard and adaptive."""
+    return (canonical(policy).split("|")[0], adaptive_url(policy.id))
 
 
 async def _from_context(
@@ -188,8 +195,6 @@ def package_bundle(target: Target, coverage_ref: str, *, adaptive: bool) -> dict
 
 
 def _full_url(resource: Mapping[str, Any]) -> str:
-    from .fhir import BASE
-
     return f"{BASE}{resource['resourceType']}/{resource['id']}"
 
 

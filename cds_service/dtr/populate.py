@@ -14,7 +14,7 @@ from ..policy.decision import CriterionResult
 from ..policy.registry import Policy
 from .assess import assess
 from .fhir import PROFILE_QR, QR_CONTEXT, QR_COVERAGE, intended_use, origin, outcome, reference_extension
-from .package import _registry, response_id
+from .package import registry_of, response_id
 from .params import DtrInput
 from .questionnaires import canonical, standard
 from .record_request import find_order, hook_request
@@ -62,7 +62,7 @@ def prefilled(policy: Policy, base: dict[str, Any], criteria: list[CriterionResu
 
 
 async def populate(inputs: DtrInput, engine: Engine) -> dict[str, Any]:
-    registry = _registry(engine)
+    registry = registry_of(engine)
     response = inputs.response
     if response is None:
         raise BadRequestError("send the draft QuestionnaireResponse from the package ('questionnaire-response')")

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fhir.resources.R4B import get_fhir_model_class
+
 from cds_service.coverage_info import COVERAGE_INFO_URL
 from tests.cds_service.app_client import TestClient
 
@@ -109,3 +111,18 @@ def next_question(client: TestClient, name: str, response: dict[str, Any]) -> di
     assert reply.status_code == 200, reply.text
     returned: dict[str, Any] = parts(reply.json(), "return")[0]
     return returned
+
+
+def valid(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource, after checking it against the FHIR R4B model (fhir.resources ships no R4 models; R4B's
+    Questionnaire, QuestionnaireResponse, Library, ValueSet, Bundle and Parameters are R4's for these elements)."""
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    return resource
+
+
+def profiles(resource: dict[str, Any]) -> list[str]:
+    return list(resource.get("meta", {}).get("profile", []))
+
+
+def extensions(resource: dict[str, Any], url: str) -> list[dict[str, Any]]:
+    return [e for e in resource.get("extension", []) if e["url"] == url]
