@@ -63,7 +63,8 @@ def test_answering_the_only_unknown_criterion_ends_in_an_approval_with_a_pa_numb
     # the same completed answers again: the same durable determination, not a second PA number
     again = _ask(policy_client, NEEDS_INFO, flow.answer(met, fhir.ISSUE_PA_LINK_ID, True))
     assert flow.coverage_information(again)["satisfied-pa-id"] == info["satisfied-pa-id"]
-    kept = policy_client.app.state.cds.store.determination_by_pa(info["satisfied-pa-id"])
+    app: Any = policy_client.app
+    kept = app.state.cds.store.determination_by_pa(info["satisfied-pa-id"])
     kras = next(c for c in kept["criteria"]["criteria"] if c["id"] == "I.A.4")
     assert kras["status"] == "met" and kras["evidence"] == [f"QuestionnaireResponse/{first['id']}"]
 
