@@ -28,6 +28,29 @@ SERVICE_ID = "dtr"
 router = APIRouter()
 
 Operation = Callable[[DtrInput, AppState], Awaitable[tuple[dict[str, Any], tuple[DecisionRecord, ...]]]]
+_ARTIFACTS = frozenset({"Library", "ValueSet"})
+
+
+def audited(result: dict[str, Any]) -> dict[str, Any]:
+    """The answer as kept: a package's Libraries and ValueSets by canonical and version only. They are the policy
+    release's own files (megabytes of CQL and ELM), the same on every call; the rest is kept whole."""
+    if result.get("resourceType") != "Parameters":
+        return result
+    parts = []
+    for part in result.get("parameter", []):
+        bundle = part.get("resource") or {}
+        if part.get("name") == "packagebundle":
+            entries = [
+                {"resource": _reference_only(e["resource"])} if e["resource"]["resourceType"] in _ARTIFACTS else e
+                for e in bundle.get("entry", [])
+            ]
+            part = {**part, "resource": {**bundle, "entry": entries}}
+        parts.append(part)
+    return {**result, "parameter": parts}
+
+
+def _reference_only(resource: dict[str, Any]) -> dict[str, Any]:
+    return {key: resource[key] for key in ("resourceType", "id", "url", "version") if key in resource}
 
 
 async def _package(inputs: DtrInput, state: AppState) -> tuple[dict[str, Any], tuple[DecisionRecord, ...]]:
@@ -63,8 +86,8 @@ async def _run(request: Request, operation: str, run: Operation) -> Response:
         body = await _body(request, state.settings.max_body_bytes)
         inputs = parse(load_json(body, state.settings.max_body_bytes))
         result, decisions = await run(inputs, state)
-        answer = orjson.dumps(result)
-        response = Response(answer, media_type=FHIR_JSON)
+        response = Response(orjson.dumps(result), media_type=FHIR_JSON)
+        answer = orjson.dumps(audited(result))
     except HookError as error:
         status, answer = error.status, orjson.dumps(error.outcome())
         response = outcome_response(error)
