@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from cds_service.settings import Settings
@@ -24,8 +25,18 @@ def test_package_populate_and_next_question_calls_are_audited_without_tokens(
         assert policy_client.post(path, json=body).status_code == 200
     with sqlite3.connect(settings.db_path) as db:
         rows = db.execute(
-            "SELECT hook, http_status, request_body FROM hook_invocations WHERE service_id = 'dtr' ORDER BY received_at"
+            "SELECT hook, http_status, request_body, response_body FROM hook_invocations WHERE service_id = 'dtr'"
         ).fetchall()
     assert sorted(row[0] for row in rows) == ["next-question", "populate", "questionnaire-package"]
     assert all(row[1] == 200 for row in rows)
     assert all(TOKEN not in row[2] for row in rows) and any("[redacted]" in row[2] for row in rows)
+    # the package is kept with its Libraries by canonical only: the policy release's files, not 3 MB per call
+    package = json.loads(next(row[3] for row in rows if row[0] == "questionnaire-package"))
+    libraries = [
+        e["resource"]
+        for p in package["parameter"]
+        if p["name"] == "packagebundle"
+        for e in p["resource"]["entry"]
+        if e["resource"]["resourceType"] == "Library"
+    ]
+    assert libraries and all(set(lib) == {"resourceType", "id", "url", "version"} for lib in libraries)
