@@ -35,9 +35,7 @@ POLICIES = REPO / "policies"
 SHARED_ELM = Path("policies/_shared/elm")
 ELM_SUFFIX = ".elm.json"
 FHIRHELPERS_SOURCE = SHARED_ELM / "FHIRHelpers.cql.txt"
-_FHIRHELPERS_SCRIPT = (
-    "const m = await import(process.argv[1]); process.stdout.write(m.fhirHelpersSource());"
-)
+_FHIRHELPERS_SCRIPT = "const m = await import(process.argv[1]); process.stdout.write(m.fhirHelpersSource());"
 
 
 def policy_libraries() -> dict[Path, str]:
