@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .audit_writer import GroupCommitWriter
 from .cards import CardRenderer
 from .demo import allow_browser_clients, install_demo
+from .dtr.routes import router as dtr_router
 from .errors import operation_outcome
 from .hooks import FHIR_JSON, json_response, router
 from .metrics import Metrics
@@ -137,6 +138,7 @@ def create_app(
         policy_count=count,
     )
     app.include_router(router)
+    app.include_router(dtr_router)  # DTR questionnaire package, $populate, $next-question (issue 16)
     declare_components(app)  # the CDS Hooks request, response and OperationOutcome schemas the routes name
     install_demo(app)  # GET / demo page and its sample requests (issue 3)
     allow_browser_clients(app)  # CORS so the browser-based CDS Hooks sandbox can call us

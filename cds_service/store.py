@@ -185,6 +185,8 @@ class AuditStore(Protocol):
 
     def determination_by_pa(self, pa_number: str) -> dict[str, Any] | None: ...
 
+    def determination_by_assertion(self, assertion_id: str) -> dict[str, Any] | None: ...
+
     def purge(self, cutoff_date: str) -> PurgeCounts: ...
 
     async def seen_before(self, jti: str, expires_at: float) -> bool: ...
@@ -463,7 +465,14 @@ class _SqlStore:
         raise RuntimeError("could not allocate a unique coverage assertion id and PA number")
 
     def determination_by_pa(self, pa_number: str) -> dict[str, Any] | None:
-        rows = self._query(f"SELECT {_DETERMINATION_COLUMNS} FROM determinations WHERE pa_number = ?", (pa_number,))
+        return self._determination_where("pa_number", pa_number)
+
+    def determination_by_assertion(self, assertion_id: str) -> dict[str, Any] | None:
+        """The determination a coverage-assertion-id names (DTR's `context`), superseded or not."""
+        return self._determination_where("coverage_assertion_id", assertion_id)
+
+    def _determination_where(self, column: str, value: str) -> dict[str, Any] | None:
+        rows = self._query(f"SELECT {_DETERMINATION_COLUMNS} FROM determinations WHERE {column} = ?", (value,))
         if not rows:
             return None
         row = rows[0]

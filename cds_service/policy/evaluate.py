@@ -11,7 +11,7 @@ from cql_like import PatientRecord
 
 from .decision import OrderDecision, decide, is_continuing, path_results, status_of
 from .formulary import formulary_exclusion
-from .metadata import add_duration
+from .metadata import CriterionStatus, add_duration
 from .registry import Policy
 
 ORDER_PARAMETER = "OrderId"
@@ -30,6 +30,7 @@ def evaluate_order(
     *,
     ordered_codings: Sequence[tuple[str, str]],
     medication_history_available: bool,
+    overrides: Mapping[str, tuple[CriterionStatus, tuple[str, ...]]] | None = None,
 ) -> OrderDecision:
     """Evaluate `policy` for the draft MedicationRequest `order_id` held in `record`.
 
@@ -38,16 +39,25 @@ def evaluate_order(
     whether the product is off the formulary of `line_of_business` (required, so no caller skips that check).
     `medication_history_available` says whether MedicationRequest, MedicationStatement, MedicationAdministration and
     MedicationDispense history were all read (record.medication_history_available); required for the same reason.
+    `overrides` (criterion id -> status, evidence) replaces what the record gave for those criteria: DTR's attested
+    answers (cds_service/dtr/assess.py decides which may apply); the rest of the decision is unchanged.
     """
     started = time.perf_counter()
     parameters: dict[str, Any] = {ORDER_PARAMETER: order_id}
     if MEDICATION_HISTORY_PARAMETER in policy.library.parameter_names:
         parameters[MEDICATION_HISTORY_PARAMETER] = medication_history_available
     results = policy.library.evaluate(record, now=now, parameters=parameters, defines=policy.metadata.decision_defines)
+    replaced = overrides or {}
     paths = path_results(
         policy.metadata,
-        lambda criterion: status_of(results.values.get(criterion.define), criterion.define),
-        lambda criterion: tuple(results.evidence.get(criterion.define, ())),
+        lambda criterion: (
+            replaced[criterion.id][0]
+            if criterion.id in replaced
+            else status_of(results.values.get(criterion.define), criterion.define)
+        ),
+        lambda criterion: (
+            replaced[criterion.id][1] if criterion.id in replaced else tuple(results.evidence.get(criterion.define, ()))
+        ),
     )
     metadata = policy.metadata
     continuing = metadata.continuing_therapy is not None and is_continuing(

@@ -20,6 +20,7 @@ needs_shared = pytest.mark.skipif(not (SHARED / "terminology").is_dir(), reason=
 SHARED_VALUESETS = ["tools/terminology/build_valuesets.py"]
 EVEROLIMUS_VALUESETS = ["policies/centene/CP.PHAR.63/tools/build_valuesets.py", str(SHARED)]
 QUESTIONNAIRES = ["policies/_shared/tools/build_questionnaire.py"]
+ELM = ["tools/dtr/build_elm.py"]  # needs node and tools/reference-cql/node_modules (as tests/conformance does)
 
 # (generator command, a file it writes, another file it writes), paths relative to the repository root
 GENERATORS = {
@@ -39,6 +40,11 @@ GENERATORS = {
         QUESTIONNAIRES,
         "policies/centene/CP.PHAR.63/questionnaire.json",
         "policies/fep-blue/5.21.177/questionnaire.json",
+    ),
+    "ELM of the policy libraries": pytest.param(
+        ELM,
+        "policies/centene/CP.PHAR.549/elm/CenteneSotorasib.elm.json",
+        "policies/_shared/elm/KrasG12C.elm.json",
     ),
 }
 
