@@ -2,7 +2,9 @@
 
 Hypothesis picks a case and one resource of its record, then mutates the record the way real records go wrong:
 - a resource disappears (not sent, not fetched): a needs-info decision must never turn into an approval, unless the
-  resource was medication history that an exclusion reads (no Krazati on record is how an exclusion is met);
+  resource was itself the doubt: medication history that an exclusion reads (no Krazati on record is how an
+  exclusion is met), or a result contradicting the result the approval then rests on (two KRAS results that
+  disagree are unknown; without one of them the other decides);
 - a resource that supports an approval is withdrawn (entered-in-error, a Condition refuted or only a
   differential diagnosis, a KRAS text result negated): if the decision is still approved, it is not on that
   resource's strength (the resource is no longer evidence of a met criterion on the approving path).
@@ -19,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cds_service.policy.cases import PolicyCase, case_resources, decide_case, load_cases
+from cds_service.policy.decision import OrderDecision
 from tests.policies.test_policy_cases import REGISTRY
 
 Resource = dict[str, Any]
@@ -98,9 +101,21 @@ def test_removing_a_resource_never_turns_needs_info_into_approval(data: st.DataO
     kept = [r for r in resources if r is not removed]
     decision = decide_case(case, kept)
     if decision.decision == "approved":
-        assert removed.get("resourceType") in MEDICATION_HISTORY, (
+        before = decide_case(case, resources)
+        history = removed.get("resourceType") in MEDICATION_HISTORY
+        assert history or _was_a_contradicting_result(removed, before, decision), (
             f"{case.test_id}: removing {_ref(removed)} approved the order"
         )
+
+
+def _was_a_contradicting_result(removed: Resource, before: OrderDecision, after: OrderDecision) -> bool:
+    """An Observation whose removal let a criterion that was unknown rest on another Observation: the two results
+    disagreed (the doubt was the removed result itself)."""
+    if removed.get("resourceType") != "Observation":
+        return False
+    unknown_before = {c.id for p in before.paths for c in p.criteria if c.status == "unknown"}
+    flipped = [c for c in after.path.criteria if c.id in unknown_before and c.status == "met"]
+    return bool(flipped) and all(any(ref.startswith("Observation/") for ref in c.evidence) for c in flipped)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
