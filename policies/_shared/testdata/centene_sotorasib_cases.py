@@ -27,6 +27,7 @@ from sotorasib_cases_model import (
     KRAS_G12C_TEXT,
     KRAS_MUTATIONS_FOUND,
     KRAS_TARGETED_ANALYSIS,
+    KRAS_TEXT_DEFECTS,
     LUMAKRAS_240,
     LUMAKRAS_320,
     NSCLC_STAGE_4,
@@ -399,18 +400,6 @@ def _i_a_cases() -> list[Case]:
 
 
 # Issue #13 (items 1-3, 9): free-text KRAS results read by NegEx/ConText, and one reading of the latest result.
-KRAS_TEXT_DEFECTS = [
-    ("not-identified", "KRAS G12C mutation not identified", "not-met", "not-met"),
-    ("was-not-found", "KRAS G12C was not found", "not-met", "not-met"),
-    ("testing-pending", "KRAS G12C testing pending", "needs-info", "unknown"),
-    ("indeterminate-insufficient", "indeterminate (insufficient tumor)", "needs-info", "unknown"),
-    ("tested-for-none-detected", "Tested for: G12C, G12D, G12V. Result: none detected", "not-met", "not-met"),
-    ("detected-no-egfr-mutation", "KRAS G12C mutation detected. No mutation in EGFR.", "approved", "met"),
-    ("detected-comma-no-egfr", "G12C detected, no EGFR mutation", "approved", "met"),
-    ("no-kras-mutation-including-g12c", "No KRAS mutation detected, including G12C", "not-met", "not-met"),
-]
-
-
 def _kras_text_cases() -> list[Case]:
     return [
         *(

@@ -193,3 +193,17 @@ def kras_history_cases(
         make_case(f"{prefix}-kras-structured-wins-over-unreadable-text", build(see_report), "approved",
                   {criterion: "met"}),
     ]  # fmt: skip
+
+
+# The review's free-text KRAS results (issue #13): (case name suffix, lab text, decision, KRAS criterion status),
+# the same for both sotorasib policies.
+KRAS_TEXT_DEFECTS = [
+    ("not-identified", "KRAS G12C mutation not identified", "not-met", "not-met"),
+    ("was-not-found", "KRAS G12C was not found", "not-met", "not-met"),
+    ("testing-pending", "KRAS G12C testing pending", "needs-info", "unknown"),
+    ("indeterminate-insufficient", "indeterminate (insufficient tumor)", "needs-info", "unknown"),
+    ("tested-for-none-detected", "Tested for: G12C, G12D, G12V. Result: none detected", "not-met", "not-met"),
+    ("detected-no-egfr-mutation", "KRAS G12C mutation detected. No mutation in EGFR.", "approved", "met"),
+    ("detected-comma-no-egfr", "G12C detected, no EGFR mutation", "approved", "met"),
+    ("no-kras-mutation-including-g12c", "No KRAS mutation detected, including G12C", "not-met", "not-met"),
+]
