@@ -101,11 +101,11 @@ def test_a_medication_that_cannot_be_read_is_indeterminate_technical(policy_clie
 def test_identify_maps_ndc_and_keeps_rxnorm_first() -> None:
     crosswalk = NdcCrosswalk.load()
     order = {
-        "medicationCodeableConcept": {"coding": [{"system": "urn:oid:2.16.840.1.113883.6.69", "code": "0078-0567-51"}]}
+        "medicationCodeableConcept": {"coding": [{"system": "urn:oid:2.16.840.1.113883.6.69", "code": "55513-0512-60"}]}
     }
     identity = identify_medication(order, GatheredData(), crosswalk)
     assert identity.identified
-    assert identity.codings[0] == ("http://www.nlm.nih.gov/research/umls/rxnorm", "845512")
+    assert identity.codings[0] == ("http://www.nlm.nih.gov/research/umls/rxnorm", "2687207")
     no_code = identify_medication(
         {"medicationCodeableConcept": {"coding": [{"system": "local", "code": "x"}]}}, GatheredData(), crosswalk
     )

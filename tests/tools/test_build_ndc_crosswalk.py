@@ -30,5 +30,6 @@ def test_every_crosswalk_product_is_a_drug_some_policy_governs() -> None:
     assert {p.rxnorm for p in crosswalk.products.values()} <= governed
     # package NDCs in every printed layout reach the same product
     assert crosswalk.rxnorm_for("55513-512-60") == crosswalk.rxnorm_for("55513051260") is not None
-    assert crosswalk.rxnorm_for("0078-0567-51") == crosswalk.rxnorm_for("00078056751") is not None
+    # an UNVERIFIED strength pairing (Afinitor 10 mg, tools/terminology/ndc_products.py) never identifies an order
+    assert crosswalk.rxnorm_for("0078-0567-51") is None
     assert crosswalk.rxnorm_for("5551305126") is None  # 10 digits without hyphens: layout unknown, not guessed

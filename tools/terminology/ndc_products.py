@@ -1,9 +1,11 @@
-"""NDC_PRODUCTS: the one NDC <-> RxNorm product table of the drugs the sotorasib policies name (build time only).
+"""NDC_PRODUCTS: the one NDC <-> RxNorm product table of the drugs the policies name (build time only).
 
-Pure data plus the NDC spellings. Pharmacy data (MedicationDispense, claims-derived MedicationStatement) often
-codes a drug by NDC alone (system http://hl7.org/fhir/sid/ndc); the medication value sets list every spelling of
-each package NDC here next to the RxNorm codes, so a Dispense coded only by NDC is still recognised. An NDC->RxNorm
-crosswalk (order identification) is generated from this same table: keep one row per package.
+Pure data plus the NDC spellings. It feeds two generated artifacts:
+- the medication value sets (tools/terminology/build_valuesets.py): every spelling of each package NDC of a row with
+  a `vs_id` is listed next to the RxNorm codes, so a Dispense coded only by NDC is still recognised in the history;
+- the run-time NDC -> RxNorm crosswalk (tools/terminology/build_ndc_crosswalk.py -> cds_service/data/ndc-rxnorm.json)
+  that identifies orders coded by NDC alone: only VERIFIED rows whose RxNorm product some policy governs go there, so
+  an order is never decided on a guessed strength (an UNVERIFIED pairing leaves the order unidentified: info-needed).
 
 Spellings (ndc_spellings): the 10-digit form as labelled (e.g. 55513-512-60, 5-3-2), the 11-digit 5-4-2 form with
 hyphens (55513-0512-60) and the 11-digit billing form without (55513051260). A leading zero pads whichever
@@ -22,13 +24,19 @@ from typing import NamedTuple
 from tools.terminology.valueset_json import Concept
 
 NDC = "http://hl7.org/fhir/sid/ndc"
+DAILYMED_AFINITOR = (
+    "DailyMed SPL setid 2150f73a-179b-4afc-b8ce-67c85cc72f04 (AFINITOR / AFINITOR DISPERZ, Novartis): NDC list "
+    "0078-0566, -0567, -0594, -0620, -0626, -0627, -0628; strength per product from the label's How Supplied "
+    "(not in the retrieved excerpt): UNVERIFIED pairing"
+)
+MEMORY_LUMAKRAS_120 = "Lumakras 120 mg product code as printed on the 2021 label's How Supplied (not retrieved here)"
 _SEGMENTS_11 = (5, 4, 2)
 
 
 class NdcProduct(NamedTuple):
-    ndc: str  # package NDC as labelled (10 digits, hyphenated)
+    ndc: str  # package NDC as labelled (10 digits, hyphenated), or the labeller-product part for a whole product
     display: str  # package description
-    vs_id: str  # medication value set this package belongs to
+    vs_id: str | None  # medication value set this package belongs to (None: crosswalk only)
     rxcui: str  # RxNorm product (SCD or SBD) the package is
     rxcui_display: str
     source: str
@@ -60,6 +68,30 @@ NDC_PRODUCTS: list[NdcProduct] = [
         "1657703",
         "5 ML panitumumab 20 MG/ML Injection",
         "openFDA NDC product 55513-954, package marketed from 2025-10-01",
+    ),
+    # Whole products (every package maps the same), for order identification; the strength pairings are UNVERIFIED.
+    NdcProduct(
+        "55513-488",
+        "LUMAKRAS sotorasib 120 mg tablets",
+        None,
+        "2550725",
+        "sotorasib 120 MG Oral Tablet [Lumakras]",
+        MEMORY_LUMAKRAS_120,
+        verified=False,
+    ),
+    # Lumakras 320 mg: product code not found in the sources searched. Krazati (adagrasib 200 mg, labeller 80739):
+    # neither its product code nor its RxNorm codes were verified (terminology.md §3.2), so no row.
+    *(
+        NdcProduct(product, f"AFINITOR / AFINITOR DISPERZ {strength}", None, rxcui, name, DAILYMED_AFINITOR, False)
+        for product, strength, rxcui, name in (
+            ("0078-0594", "2.5 mg", "998191", "everolimus 2.5 MG Oral Tablet [Afinitor]"),
+            ("0078-0566", "5 mg", "845518", "everolimus 5 MG Oral Tablet [Afinitor]"),
+            ("0078-0620", "7.5 mg", "1119400", "everolimus 7.5 MG Oral Tablet"),
+            ("0078-0567", "10 mg", "845512", "everolimus 10 MG Oral Tablet [Afinitor]"),
+            ("0078-0626", "2 mg", "1308428", "everolimus 2 MG Tablet for Oral Suspension"),
+            ("0078-0627", "3 mg", "1308430", "everolimus 3 MG Tablet for Oral Suspension"),
+            ("0078-0628", "5 mg", "1308432", "everolimus 5 MG Tablet for Oral Suspension"),
+        )
     ),
 ]
 
