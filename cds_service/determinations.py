@@ -51,6 +51,8 @@ class DeterminationStore(Protocol):
         self, candidates: Sequence[DeterminationRecord], today: str, new_pa_number: Callable[[], str]
     ) -> list[Settled]: ...
 
+    def current_determination(self, order_ref: str, patient_id: str, coverage_ref: str) -> dict[str, Any] | None: ...
+
 
 @dataclass(frozen=True)
 class OrderDetermination:
@@ -95,6 +97,36 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def determination_key(
+    *,
+    order_ref: str,
+    order: Mapping[str, Any],
+    codings: Sequence[tuple[str, str]],
+    patient_id: str,
+    payer_route: PayerRoute,
+    policy: tuple[str, str] | None,
+    snapshot: Mapping[str, Any],
+    covered: str,
+    pa_needed: str | None,
+) -> str:
+    """What a determination is keyed on (module docstring); `policy` is (id, version)."""
+    return _digest(
+        {
+            "v": KEY_VERSION,
+            "order": order_ref,
+            "content": _digest(order_content(order, codings)),
+            "patient": patient_id,
+            "coverage": payer_route.coverage_reference,
+            "payer": payer_route.payer.key,
+            "line": payer_route.line_of_business,
+            "policy": list(policy) if policy else None,
+            "record": _digest(snapshot),
+            "covered": covered,
+            "paNeeded": pa_needed,
+        }
+    )
+
+
 def candidate(
     *,
     order_ref: str,
@@ -110,20 +142,16 @@ def candidate(
 ) -> DeterminationRecord:
     snapshot = criteria_snapshot(label, decision, evidence_gaps)
     issues_pa_number = assertion.pa_needed == "satisfied"
-    key = _digest(
-        {
-            "v": KEY_VERSION,
-            "order": order_ref,
-            "content": _digest(order_content(order, codings)),
-            "patient": patient_id,
-            "coverage": payer_route.coverage_reference,
-            "payer": payer_route.payer.key,
-            "line": payer_route.line_of_business,
-            "policy": [decision.policy_id, decision.policy_version] if decision else None,
-            "record": _digest(snapshot),
-            "covered": assertion.covered,
-            "paNeeded": assertion.pa_needed,
-        }
+    key = determination_key(
+        order_ref=order_ref,
+        order=order,
+        codings=codings,
+        patient_id=patient_id,
+        payer_route=payer_route,
+        policy=(decision.policy_id, decision.policy_version) if decision else None,
+        snapshot=snapshot,
+        covered=assertion.covered,
+        pa_needed=assertion.pa_needed,
     )
     return DeterminationRecord(
         key=key,

@@ -5,6 +5,7 @@ hooks.py parses and authenticates, calls `answer`, writes the audit record and s
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from . import determinations as dt
 from .cards import CardRenderer, OrderCards
 from .discovery import Service, effective_configuration
 from .drug_codes import NdcCrosswalk, default_crosswalk
+from .dtr.attested import keep_dtr_approval
 from .errors import PreconditionFailedError, UnprocessableError
 from .notice_cards import notice_card
 from .order_identity import identify_medication
@@ -133,17 +135,25 @@ async def answer(request: HookRequest, service: Service, engine: Engine) -> Answ
             record = PatientRecord.from_resources(data.all_resources())
         from cql_like import CqlEvaluationError
 
+        evaluate = engine.evaluate
+        arguments: dict[str, Any] = {
+            "order_id": str(drug_order["id"]),
+            "now": now,
+            "line_of_business": line,
+            "order_resource": drug_order,
+            "ordered_codings": codings,
+            "medication_history_available": medication_history_available(data),
+        }
         try:
-            decision = engine.evaluate(
-                policy,
-                record,
-                order_id=str(drug_order["id"]),
-                now=now,
-                line_of_business=line,
-                order_resource=drug_order,
-                ordered_codings=codings,
-                medication_history_available=medication_history_available(data),
-            )
+            decision = evaluate(policy, record, **arguments)
+            keeps = service.primary and config["unsolicited-determ"] and not _evidence_gaps(data, policy)
+            if decision.decision == "needs-info" and keeps:
+                # a DTR approval of this same order stands unless the record (read in full) contradicts it
+                decision = await keep_dtr_approval(
+                    engine.determinations, order_ref=ref, order=order, codings=codings,
+                    patient_id=request.patient_id, payer_route=payer_route, decision=decision, today=now.date(),
+                    reevaluate=functools.partial(evaluate, policy, record, **arguments),
+                )  # fmt: skip
         except CqlEvaluationError as error:
             # Data breaking FHIR's types (a code that is an array ...) cannot be decided on; the answer names
             # the policy and define, never the values. Was a 500 (found by tests/cds_service/test_fuzz.py).

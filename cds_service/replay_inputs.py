@@ -48,7 +48,20 @@ class PatientRecordInput:
         return f"Patient/{self.patient_id} ({names})"
 
 
-ReplayInput = HookRequestInput | PatientRecordInput
+@dataclass(frozen=True)
+class AnsweredFormInput:
+    """A DTR QuestionnaireResponse with its patient's record (from the data files named with it)."""
+
+    source: Path
+    response: dict[str, Any]
+    record: PatientRecordInput
+
+    @property
+    def label(self) -> str:
+        return f"QuestionnaireResponse/{self.response.get('id')} ({self.source}) with {self.record.label}"
+
+
+ReplayInput = HookRequestInput | PatientRecordInput | AnsweredFormInput
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
@@ -89,6 +102,7 @@ def read_inputs(files: Iterable[Path], explicit: Iterable[Path] = ()) -> ReadRes
     groups: dict[tuple[str, str], PatientRecordInput] = {}
     shared: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
     skipped: list[str] = []
+    forms: list[tuple[Path, dict[str, Any]]] = []
     for path in files:
         source = "ndjson" if path.suffix == ".ndjson" else str(path)
         try:
@@ -101,6 +115,9 @@ def read_inputs(files: Iterable[Path], explicit: Iterable[Path] = ()) -> ReadRes
         for document in documents:
             if isinstance(document.get("hook"), str):
                 requests.append(HookRequestInput(path, document))
+                continue
+            if document.get("resourceType") == "QuestionnaireResponse":
+                forms.append((path, document))  # decided with its patient's record, not pooled into it
                 continue
             for resource in _resources(document):
                 patient_id = patient_of(resource)
@@ -118,7 +135,24 @@ def read_inputs(files: Iterable[Path], explicit: Iterable[Path] = ()) -> ReadRes
             _add(record, path, resource)
         record.resources.sort(key=lambda r: r.get("resourceType") != "Patient")
         records.append(record)
-    return ReadResult([*requests, *records], skipped)
+    answered = _pair_forms(forms, records, skipped)
+    paired = {id(form.record) for form in answered}
+    return ReadResult([*requests, *answered, *(r for r in records if id(r) not in paired)], skipped)
+
+
+def _pair_forms(
+    forms: list[tuple[Path, dict[str, Any]]], records: list[PatientRecordInput], skipped: list[str]
+) -> list[AnsweredFormInput]:
+    """Each QuestionnaireResponse with the record of its subject; one without a record is skipped, named."""
+    answered = []
+    for path, response in forms:
+        patient_id = patient_of(response)
+        record = next((r for r in records if r.patient_id == patient_id), None)
+        if record is None:
+            skipped.append(f"{path}: no record of Patient/{patient_id} among the inputs for this QuestionnaireResponse")
+            continue
+        answered.append(AnsweredFormInput(path, response, record))
+    return answered
 
 
 def _add(record: PatientRecordInput, path: Path, resource: dict[str, Any]) -> None:

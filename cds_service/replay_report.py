@@ -33,6 +33,8 @@ def print_outcome(console: Console, outcome: InputOutcome) -> None:
     console.print(f"payer [bold]{outcome.payer}[/bold], line of business [bold]{outcome.line_of_business}[/bold]")
     for order in outcome.orders:
         print_order(console, order)
+    for note in outcome.notes:
+        console.print(f"  {note}", markup=False, highlight=False)
 
 
 def print_order(console: Console, order: OrderOutcome) -> None:

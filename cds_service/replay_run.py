@@ -19,7 +19,7 @@ from .discovery import SERVICES, Service
 from .errors import BadRequestError, HookError
 from .payers import PayerDirectory
 from .pipeline import Answer, Engine, answer
-from .replay_inputs import HookRequestInput, PatientRecordInput, ReplayInput
+from .replay_inputs import AnsweredFormInput, HookRequestInput, PatientRecordInput, ReplayInput
 from .replay_orders import OrderSpec, OrderSpecError, order_sign_request
 from .request_model import parse_hook_request
 
@@ -48,13 +48,14 @@ class OrderOutcome:
 @dataclass(frozen=True)
 class InputOutcome:
     label: str
-    kind: str  # hook-request | patient-record
+    kind: str  # hook-request | patient-record | answered-form
     payer: str | None = None
     line_of_business: str | None = None
     orders: tuple[OrderOutcome, ...] = ()
     error: str | None = None
     elapsed_ms: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # a replayed form: which criteria the answers decided, conflicts
 
 
 def build_engine(policies_dir: Path, payers_file: Path, now: datetime) -> Engine:
@@ -77,7 +78,7 @@ def service_for(hook: str) -> Service:
     raise BadRequestError(f"this service answers no {hook!r} hook")
 
 
-def request_payload(item: ReplayInput, spec: OrderSpec | None) -> dict[str, Any]:
+def request_payload(item: HookRequestInput | PatientRecordInput, spec: OrderSpec | None) -> dict[str, Any]:
     if isinstance(item, HookRequestInput):
         return item.payload
     if spec is None:
@@ -86,13 +87,17 @@ def request_payload(item: ReplayInput, spec: OrderSpec | None) -> dict[str, Any]
 
 
 async def run_one(item: ReplayInput, engine: Engine, spec: OrderSpec | None) -> InputOutcome:
-    kind = "hook-request" if isinstance(item, HookRequestInput) else "patient-record"
+    kind = _KINDS[type(item)]
     started = time.perf_counter()
+    notes: tuple[str, ...] = ()
     try:
-        payload = request_payload(item, spec)
-        hook = str(payload.get("hook"))
-        service = service_for(hook)
-        result = await answer(parse_hook_request(payload, service.hook), service, engine)
+        if isinstance(item, AnsweredFormInput):
+            result, notes = await _answered_form(item, engine)
+        else:
+            payload = request_payload(item, spec)
+            hook = str(payload.get("hook"))
+            service = service_for(hook)
+            result = await answer(parse_hook_request(payload, service.hook), service, engine)
     except (HookError, OrderSpecError) as exc:
         # the HTTP status the server would have answered, so replay and server read the same
         message = f"HTTP {exc.status}: {exc.message}" if isinstance(exc, HookError) else str(exc)
@@ -105,7 +110,24 @@ async def run_one(item: ReplayInput, engine: Engine, spec: OrderSpec | None) -> 
         orders=tuple(_orders(result)),
         elapsed_ms=_ms(started),
         timings=dict(result.timings),
+        notes=notes,
     )
+
+
+_KINDS = {HookRequestInput: "hook-request", PatientRecordInput: "patient-record", AnsweredFormInput: "answered-form"}
+
+
+async def _answered_form(item: AnsweredFormInput, engine: Engine) -> tuple[Answer, tuple[str, ...]]:
+    from .dtr.replay_form import assess_form
+
+    assessment = await assess_form(item.response, item.record.resources, engine)
+    notes = [f"answers decided {', '.join(assessment.answered)}" if assessment.answered else "no answer was needed"]
+    notes += [
+        f"needs review: {c.criterion} is {c.recorded} on the record but was answered {c.answered}"
+        for c in assessment.conflicts
+    ]
+    notes.append("replay issues no PA number: an approval shows as auth-needed")
+    return assessment.answer, tuple(notes)
 
 
 def _ms(started: float) -> float:

@@ -187,6 +187,8 @@ class AuditStore(Protocol):
 
     def determination_by_assertion(self, assertion_id: str) -> dict[str, Any] | None: ...
 
+    def current_determination(self, order_ref: str, patient_id: str, coverage_ref: str) -> dict[str, Any] | None: ...
+
     def purge(self, cutoff_date: str) -> PurgeCounts: ...
 
     async def seen_before(self, jti: str, expires_at: float) -> bool: ...
@@ -471,14 +473,19 @@ class _SqlStore:
         """The determination a coverage-assertion-id names (DTR's `context`), superseded or not."""
         return self._determination_where("coverage_assertion_id", assertion_id)
 
+    def current_determination(self, order_ref: str, patient_id: str, coverage_ref: str) -> dict[str, Any] | None:
+        """The order's determination in force under this Coverage (the last one made; earlier ones superseded)."""
+        rows = self._query(
+            f"SELECT {_DETERMINATION_COLUMNS} FROM determinations"
+            " WHERE order_ref = ? AND patient_id = ? AND coverage_ref = ? AND superseded = 0"
+            " ORDER BY issued_at DESC",
+            (order_ref, patient_id, coverage_ref),
+        )
+        return _decoded(rows[0]) if rows else None
+
     def _determination_where(self, column: str, value: str) -> dict[str, Any] | None:
         rows = self._query(f"SELECT {_DETERMINATION_COLUMNS} FROM determinations WHERE {column} = ?", (value,))
-        if not rows:
-            return None
-        row = rows[0]
-        row["criteria"] = orjson.loads(row["criteria"])
-        row["superseded"] = bool(row["superseded"])
-        return row
+        return _decoded(rows[0]) if rows else None
 
     def purge(self, cutoff_date: str) -> PurgeCounts:
         """Delete calls and feedback received before `cutoff_date`, and determinations whose approval expired
@@ -548,6 +555,12 @@ class _SqlStore:
 
 def _key(candidate: DeterminationRecord) -> str:
     return candidate.key
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    row["criteria"] = orjson.loads(row["criteria"])
+    row["superseded"] = bool(row["superseded"])
+    return row
 
 
 def _in_force(row: Mapping[str, Any] | None, today: str) -> bool:

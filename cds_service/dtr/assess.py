@@ -77,11 +77,12 @@ async def assess(
     evaluate = engine.evaluate
     seen: dict[str, Any] = {}
 
-    def evaluate_with_answers(*args: Any, **kwargs: Any) -> OrderDecision:
+    def evaluate_with_answers(*args: Any, overrides: Any = None, **kwargs: Any) -> OrderDecision:
         recorded: OrderDecision = evaluate(*args, **kwargs)
-        overrides, conflicts = merge(recorded, answers, evidence)
+        answered, conflicts = merge(recorded, answers, evidence)
+        overrides = {**answered, **(overrides or {})}
         decision = evaluate(*args, **kwargs, overrides=overrides) if overrides else recorded
-        seen.update(recorded=recorded, decision=decision, conflicts=tuple(conflicts), answered=tuple(overrides))
+        seen.update(recorded=recorded, decision=decision, conflicts=tuple(conflicts), answered=tuple(answered))
         return decision
 
     answer = await pipeline.answer(request, ORDER_SIGN, dataclasses.replace(engine, evaluate=evaluate_with_answers))

@@ -70,6 +70,7 @@ async function send() {
     });
     const body = await response.json();
     $("raw-response").textContent = JSON.stringify(body, null, 2);
+    DtrFlow.offer(request, response.ok ? body : {}); // a needs-info answer continues with DTR (dtr.js)
     if (!response.ok) {
       renderError(response.status, body);
       setStatus(`HTTP ${response.status}`, "error");
@@ -164,6 +165,10 @@ function partValue(part) {
     if (key === "valueCodeableConcept") {
       const codes = (value.coding || []).map((c) => c.code).filter(Boolean);
       return [codes.join(", "), value.text].filter(Boolean).join(": ");
+    }
+    if (value && typeof value === "object") {
+      // a Quantity (allowed daily dose) reads as "960 mg"; anything else as its JSON
+      return "value" in value ? `${value.value}${value.unit ? " " + value.unit : ""}` : JSON.stringify(value);
     }
     return String(value);
   }

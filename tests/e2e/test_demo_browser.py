@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,3 +220,47 @@ def test_a_client_on_another_origin_can_discover_and_call(
     assert result["origin"] != server.url  # the call really crossed origins
     assert result["status"] == 200
     assert result["summary"] == "Lumakras: not covered; not met: Disease is positive for the KRAS G12C mutation"
+
+
+def test_a_needs_info_answer_continues_through_dtr_to_a_pa_number(
+    page: Page, server: LiveServer, tmp_path: Path
+) -> None:
+    """hook -> package -> $populate -> the payer's question (I.A.4, answered yes) -> issue the PA number -> the
+    coverage-information with the PA number, and a CRD re-sign of the same order then answers with it."""
+    sample = "centene-sotorasib-nsclc-no-kras-result-needs-info"
+    pick_and_send(page, sample)
+    assert coverage_cell(page, "MedicationRequest/mr-sotorasib", "pa-needed") == "auth-needed"
+    assert page.is_visible("[data-testid=dtr-panel]")
+    page.click("[data-testid=dtr-start]")
+    question = "[data-testid=dtr-question][data-link-id='I.A.4']"
+    page.wait_for_selector(question)
+    # the prefilled form: the record answered the other I.A criteria, and left I.A.4 open
+    prefilled = "[data-testid=dtr-prefilled-table]"
+    assert page.inner_text(f"{prefilled} tr[data-link-id='I.A.1'] td:last-child") == "yes (from the record)"
+    assert page.inner_text(f"{prefilled} tr[data-link-id='I.A.4'] td:last-child") == "not answered by the record"
+    assert [q.get_attribute("data-link-id") for q in page.locator("[data-testid=dtr-question]").all()] == ["I.A.4"]
+    page.check("[data-testid='dtr-answer-I.A.4-true']")
+    page.click("[data-testid=dtr-next]")
+    page.wait_for_selector("[data-testid=dtr-question][data-link-id='issue-pa-number']")
+    assert "answered: yes" in page.inner_text(question)
+    page.check("[data-testid='dtr-answer-issue-pa-number-true']")
+    page.click("[data-testid=dtr-next]")
+    page.wait_for_selector("[data-testid=dtr-pa-number]")
+    pa_number = page.inner_text("[data-testid=dtr-pa-number]")
+    expiry = page.inner_text("[data-testid=dtr-coverage-expiry-date]")
+    assert re.fullmatch(r"PA-[0-9A-F]{16}", pa_number) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", expiry)
+    assert (
+        page.inner_text("[data-testid=dtr-headline]")
+        == f"Approved: prior authorization {pa_number}, valid through {expiry}"
+    )
+    assert page.inner_text("[data-testid=dtr-coverage-covered]") == "covered"
+    assert page.inner_text("[data-testid=dtr-coverage-pa-needed]") == "satisfied"
+    calls = [c.split(":")[0] for c in page.locator("[data-testid=dtr-call]").all_inner_texts()]
+    assert calls == ["$questionnaire-package", "$populate", "$next-question", "$next-question", "$next-question"]
+    shot = Path(os.environ.get("E2E_SCREENSHOT_DIR", str(tmp_path))) / "dtr-flow.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    # the EHR signs the order again: CRD keeps the DTR approval (no needs-info, the same PA number)
+    send(page)
+    assert coverage_cell(page, "MedicationRequest/mr-sotorasib", "satisfied-pa-id") == pa_number
+    assert not page.is_visible("[data-testid=dtr-panel]")
