@@ -8,13 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .compiler import CompiledLibrary, LibraryCompiler
+from .compile.stages import CompiledLibrary, LibraryCompiler
 from .context import EvaluationContext
 from .errors import CqlError, CqlEvaluationError, ErrorSink, SourceLocation
 from .fhir.record import PatientRecord
-from .parser import parse_text
 from .results import Results
 from .runtime import temporal as t
+from .syntax.parser import parse_text
 from .terminology import LocalTerminology
 
 
@@ -62,8 +62,8 @@ class Library:
         return frozenset(found)
 
     def forget_kept_results(self) -> None:
-        """Drop the results pure functions keep across evaluations (function_call.py): the next evaluation starts
-        cold. For benchmarks and tests; evaluation never needs it."""
+        """Drop the results pure functions keep across evaluations (codegen/function_call.py): the next
+        evaluation starts cold. For benchmarks and tests; evaluation never needs it."""
         seen: set[int] = set()
         stack = [self._compiled]
         while stack:
