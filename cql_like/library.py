@@ -14,7 +14,7 @@ from .errors import CqlError, CqlEvaluationError, ErrorSink, SourceLocation
 from .fhir.record import PatientRecord
 from .results import Results
 from .runtime import temporal as t
-from .syntax.parser import parse_text
+from .syntax.cache import ParseCache
 from .terminology import LocalTerminology
 
 
@@ -120,8 +120,11 @@ def from_python(value: Any) -> Any:
 class _Loader:
     """Compiles a main library and the libraries it includes, each once."""
 
-    def __init__(self, terminology: LocalTerminology, library_paths: Sequence[Path], sink: ErrorSink) -> None:
+    def __init__(
+        self, terminology: LocalTerminology, library_paths: Sequence[Path], sink: ErrorSink, parse_cache: ParseCache
+    ) -> None:
         self.terminology = terminology
+        self.parse_cache = parse_cache
         self.paths = list(library_paths)
         self.sink = sink
         self.done: dict[str, CompiledLibrary] = {}
@@ -131,7 +134,7 @@ class _Loader:
         text = path.read_text(encoding="utf-8")
         self.sink.add_source(str(path), text)
         try:
-            source = parse_text(text, str(path))
+            source = self.parse_cache.parse(text, str(path))
         except CqlError as err:
             self.sink.diagnostics.extend(err.diagnostics)
             return None
@@ -171,15 +174,23 @@ class _Loader:
         return None
 
 
-def load_library(path: Path | str, *, terminology: LocalTerminology | None = None,
-                 library_paths: Sequence[Path | str] = ()) -> Library:  # fmt: skip
-    """Parse and compile a .cql file and everything it includes; raises CqlError listing every problem."""
+def load_library(
+    path: Path | str,
+    *,
+    terminology: LocalTerminology | None = None,
+    library_paths: Sequence[Path | str] = (),
+    parse_cache: ParseCache | None = None,
+) -> Library:
+    """Parse and compile a .cql file and everything it includes; raises CqlError listing every problem.
+
+    Parsed files are kept on disk (syntax/cache.py; `CQL_LIKE_CACHE_DIR`) unless `parse_cache` says otherwise."""
     path = Path(path)
     sink = ErrorSink()
     paths = [Path(p) for p in library_paths]
     if path.parent not in paths:
         paths.insert(0, path.parent)
-    loader = _Loader(terminology or LocalTerminology(), paths, sink)
+    cache = parse_cache if parse_cache is not None else ParseCache.from_environment()
+    loader = _Loader(terminology or LocalTerminology(), paths, sink, cache)
     if not path.is_file():
         raise CqlError([_missing(path)])
     compiled = loader.compile_file(path, main=True)
