@@ -3,7 +3,8 @@
 Each measurement runs in a fresh interpreter (nothing kept in memory between them, as for a new worker), against a
 cache directory made here: "no cache" parses every file, "cold" parses and writes the entries, "warm" reads them.
 With `--synthetic N` it also loads N policies (bench/synthetic_policies.py: copies of CP.PHAR.549 with their own
-ids and drug codes) in one process, cold then warm: the start-up of a worker holding N policies.
+ids and drug codes) in one process, cold, warm, and warm with a LibraryPool (shared libraries compiled once):
+the start-up of a worker holding N policies.
 """
 
 from __future__ import annotations
@@ -24,19 +25,24 @@ import json, sys, time
 from pathlib import Path
 from cql_like.syntax.parser import _lark
 _lark()  # the LALR tables: loaded once per process whatever the cache
-from cds_service.policy.registry import load_policy
+from cql_like import LibraryPool, LocalTerminology, load_library
+from cds_service.policy.registry import METADATA_FILE, load_metadata, shared_dirs
 folders = [Path(p) for p in json.loads(sys.argv[1])]
+pool = LibraryPool() if sys.argv[2] == "pool" else None
 start = time.perf_counter()
-for folder in folders:
-    load_policy(folder)
+for folder in folders:  # what registry.load_policy does for the library
+    library_dirs = [folder, *shared_dirs(folder)]
+    terminology = LocalTerminology.from_dirs([d / "valuesets" for d in library_dirs if (d / "valuesets").is_dir()])
+    main = folder / f"{load_metadata(folder / METADATA_FILE).library}.cql"
+    load_library(main, terminology=terminology, library_paths=library_dirs, pool=pool)
 print(json.dumps({"seconds": time.perf_counter() - start}))
 """
 
 
-def timed_load(folders: list[Path], cache_dir: str) -> float:
+def timed_load(folders: list[Path], cache_dir: str, pool: bool = False) -> float:
     env = {"CQL_LIKE_CACHE_DIR": cache_dir, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps([str(f) for f in folders])],
+        [sys.executable, "-c", _CHILD, json.dumps([str(f) for f in folders]), "pool" if pool else "none"],
         cwd=REPO, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     seconds: float = json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
@@ -68,7 +74,11 @@ def main() -> None:
             cache = str(Path(tmp) / "synthetic-cache")
             cold_all = timed_load(folders, cache)
             warm_all = timed_load(folders, cache)
-            print(f"{len(folders)} policies in one process: cold {cold_all:6.1f} s  warm {warm_all:6.1f} s")
+            pooled = timed_load(folders, cache, pool=True)
+            print(
+                f"{len(folders)} policies in one process: cold {cold_all:6.1f} s  warm {warm_all:6.1f} s"
+                f"  warm + shared libraries compiled once (LibraryPool) {pooled:6.1f} s"
+            )
 
 
 if __name__ == "__main__":
