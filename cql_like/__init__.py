@@ -7,7 +7,7 @@ results = library.evaluate(PatientRecord.from_bundle(bundle), now=now, parameter
 
 from .errors import CqlError, CqlEvaluationError, Diagnostic, SourceLocation
 from .fhir.record import PatientRecord
-from .library import Library, load_library
+from .library import Library, LibraryPool, load_library
 from .results import Results
 from .runtime.clinical import Code, Concept
 from .runtime.interval import Interval
@@ -25,6 +25,7 @@ __all__ = [
     "Diagnostic",
     "Interval",
     "Library",
+    "LibraryPool",
     "LocalTerminology",
     "PatientRecord",
     "Quantity",

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import hashlib
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .compiler import CompiledLibrary, LibraryCompiler
+from .compile.stages import FHIRHELPERS, CompiledLibrary, LibraryCompiler
 from .context import EvaluationContext
 from .errors import CqlError, CqlEvaluationError, ErrorSink, SourceLocation
 from .fhir.record import PatientRecord
-from .parser import parse_text
 from .results import Results
 from .runtime import temporal as t
+from .syntax.cache import ParseCache
+from .syntax.nodes import LibrarySource
 from .terminology import LocalTerminology
 
 
@@ -62,8 +64,8 @@ class Library:
         return frozenset(found)
 
     def forget_kept_results(self) -> None:
-        """Drop the results pure functions keep across evaluations (function_call.py): the next evaluation starts
-        cold. For benchmarks and tests; evaluation never needs it."""
+        """Drop the results pure functions keep across evaluations (codegen/function_call.py): the next
+        evaluation starts cold. For benchmarks and tests; evaluation never needs it."""
         seen: set[int] = set()
         stack = [self._compiled]
         while stack:
@@ -117,23 +119,56 @@ def from_python(value: Any) -> Any:
     return value
 
 
-class _Loader:
-    """Compiles a main library and the libraries it includes, each once."""
+class LibraryPool:
+    """Included libraries compiled once per process and shared by every library loaded through this pool.
 
-    def __init__(self, terminology: LocalTerminology, library_paths: Sequence[Path], sink: ErrorSink) -> None:
+    A payer's policies include the same shared libraries; compiling them per policy is most of a worker's start.
+    An entry is keyed by everything its compiled form depends on: the file's path and text, the content of each
+    value set it declares as this load's terminology resolves it, and the keys of the libraries it includes (as
+    this load's library paths resolve them). A load whose terminology or paths differ compiles its own copy.
+    Compiled libraries hold no evaluation state (Library.evaluate is pure), so sharing them is safe.
+    """
+
+    def __init__(self) -> None:
+        self.libraries: dict[Hashable, CompiledLibrary] = {}
+        self.hits = 0
+        self.misses = 0
+
+
+class _Loader:
+    """Compiles a main library and the libraries it includes, each once (once per pool, when given one)."""
+
+    def __init__(
+        self,
+        terminology: LocalTerminology,
+        library_paths: Sequence[Path],
+        sink: ErrorSink,
+        parse_cache: ParseCache,
+        pool: LibraryPool | None,
+    ) -> None:
         self.terminology = terminology
+        self.parse_cache = parse_cache
+        self.pool = pool
         self.paths = list(library_paths)
         self.sink = sink
         self.done: dict[str, CompiledLibrary] = {}
+        self.texts: dict[str, str] = {}
+        self.keys: dict[int, Hashable] = {}  # id(compiled library) -> its pool key
         self.loading: list[str] = []
 
-    def compile_file(self, path: Path, main: bool) -> CompiledLibrary | None:
+    def parse_file(self, path: Path) -> LibrarySource | None:
         text = path.read_text(encoding="utf-8")
+        self.texts[str(path)] = text  # the text parsed, for the pool key
         self.sink.add_source(str(path), text)
         try:
-            source = parse_text(text, str(path))
+            return self.parse_cache.parse(text, str(path))
         except CqlError as err:
             self.sink.diagnostics.extend(err.diagnostics)
+            return None
+
+    def compile_file(self, path: Path, main: bool) -> CompiledLibrary | None:
+        source = self.parse_file(path)
+        if source is None:
             return None
         if main and source.name and source.name_loc and path.stem != source.name:
             self.sink.error(
@@ -142,6 +177,46 @@ class _Loader:
                 f"library {source.name} must live in {source.name}.cql, not {path.name}",
             )
         return LibraryCompiler(source, self.sink, self.terminology, self.include, main).compile()
+
+    def compile_included(self, path: Path) -> CompiledLibrary | None:
+        if self.pool is None:
+            return self.compile_file(path, main=False)
+        source = self.parse_file(path)
+        if source is None:
+            return None
+        key = self._pool_key(path, source)
+        if key is None:
+            return LibraryCompiler(source, self.sink, self.terminology, self.include, False).compile()
+        hit = self.pool.libraries.get(key)
+        if hit is not None:
+            self.pool.hits += 1
+            self.keys[id(hit)] = key
+            return hit
+        self.pool.misses += 1
+        problems = len(self.sink.diagnostics)
+        lib = LibraryCompiler(source, self.sink, self.terminology, self.include, False).compile()
+        if len(self.sink.diagnostics) == problems:  # a library with errors is never shared
+            self.pool.libraries[key] = lib
+            self.keys[id(lib)] = key
+        return lib
+
+    def _pool_key(self, path: Path, source: LibrarySource) -> Hashable | None:
+        """None when an include cannot be resolved (the compile reports it; nothing is shared)."""
+        includes: list[Hashable] = []
+        for inc in source.includes:
+            if inc.name == FHIRHELPERS:
+                includes.append((inc.alias, FHIRHELPERS, inc.version))
+                continue
+            dep = self.include(inc.name, inc.version, inc.loc)
+            if dep is None or id(dep) not in self.keys:
+                return None
+            includes.append((inc.alias, self.keys[id(dep)], inc.version))
+        value_sets = []
+        for vs_def in source.valuesets:
+            vs = self.terminology.find(vs_def.url, vs_def.version)
+            value_sets.append(None if vs is None else (vs.url, vs.version, vs.codes, vs.problem))
+        text = hashlib.sha256(self.texts[str(path)].encode()).hexdigest()
+        return (str(path), text, tuple(includes), tuple(value_sets))
 
     def include(self, name: str, version: str | None, loc: SourceLocation) -> CompiledLibrary | None:
         if name in self.done:
@@ -156,7 +231,7 @@ class _Loader:
             if candidate.is_file():
                 self.loading.append(name)
                 try:
-                    lib = self.compile_file(candidate, main=False)
+                    lib = self.compile_included(candidate)
                 finally:
                     self.loading.pop()
                 if lib is not None:
@@ -171,15 +246,25 @@ class _Loader:
         return None
 
 
-def load_library(path: Path | str, *, terminology: LocalTerminology | None = None,
-                 library_paths: Sequence[Path | str] = ()) -> Library:  # fmt: skip
-    """Parse and compile a .cql file and everything it includes; raises CqlError listing every problem."""
+def load_library(
+    path: Path | str,
+    *,
+    terminology: LocalTerminology | None = None,
+    library_paths: Sequence[Path | str] = (),
+    parse_cache: ParseCache | None = None,
+    pool: LibraryPool | None = None,
+) -> Library:
+    """Parse and compile a .cql file and everything it includes; raises CqlError listing every problem.
+
+    Parsed files are kept on disk (syntax/cache.py; `CQL_LIKE_CACHE_DIR`) unless `parse_cache` says otherwise;
+    libraries loaded with the same `pool` share the compiled form of the libraries they include."""
     path = Path(path)
     sink = ErrorSink()
     paths = [Path(p) for p in library_paths]
     if path.parent not in paths:
         paths.insert(0, path.parent)
-    loader = _Loader(terminology or LocalTerminology(), paths, sink)
+    cache = parse_cache if parse_cache is not None else ParseCache.from_environment()
+    loader = _Loader(terminology or LocalTerminology(), paths, sink, cache, pool)
     if not path.is_file():
         raise CqlError([_missing(path)])
     compiled = loader.compile_file(path, main=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-Resource = dict[str, Any]
+from .retrieve import Resource, codes_at
 
 
 class PatientRecord:
@@ -92,14 +92,10 @@ class PatientRecord:
         """The (system, code) pairs of one resource at a CodeableConcept path (indexed once per path)."""
         by_id = self._codes_by_id.get((resource_type, path))
         if by_id is None:
-            from .retrieve import codes_at  # retrieve imports this module
-
             by_id = {id(r): keys for r, keys in self.coded(resource_type, path, lambda rec, r: codes_at(rec, r, path))}
             self._codes_by_id[(resource_type, path)] = by_id
         keys = by_id.get(id(resource))
         if keys is None:  # an element not from this record (e.g. built by the library): read it directly
-            from .retrieve import codes_at  # retrieve imports this module
-
             keys = codes_at(self, resource, path)
         return keys
 

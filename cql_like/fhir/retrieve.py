@@ -7,9 +7,16 @@ or `Medication/<id>` in the record).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from .record import PatientRecord, Resource
+Resource = dict[str, Any]
+
+
+class References(Protocol):
+    """What reading codes needs of a record (record.PatientRecord): following a reference."""
+
+    def resolve(self, reference: str | None, container: Resource | None = None) -> Resource | None: ...
+
 
 DEFAULT_CODE_PATH = {
     "Observation": "code", "Condition": "code", "Procedure": "code", "ServiceRequest": "code",
@@ -38,7 +45,7 @@ def _keys_of_concept(value: Any) -> set[tuple[str | None, str]]:
     return keys
 
 
-def medication_concept(record: PatientRecord, resource: Resource) -> Any:
+def medication_concept(record: References, resource: Resource) -> Any:
     """The CodeableConcept naming the drug of a medication-family resource, following references."""
     if "medicationCodeableConcept" in resource:
         return resource["medicationCodeableConcept"]
@@ -50,12 +57,12 @@ def medication_concept(record: PatientRecord, resource: Resource) -> Any:
     return None
 
 
-def codes_at(record: PatientRecord, resource: Resource, path: str) -> CodeKeys:
+def codes_at(record: References, resource: Resource, path: str) -> CodeKeys:
     if path == "medication":
         return frozenset(_keys_of_concept(medication_concept(record, resource)))
     return frozenset(_keys_of_concept(resource.get(path)))
 
 
-def default_codes(record: PatientRecord, resource: Resource) -> CodeKeys:
+def default_codes(record: References, resource: Resource) -> CodeKeys:
     path = DEFAULT_CODE_PATH.get(str(resource.get("resourceType")), "code")
     return codes_at(record, resource, path)

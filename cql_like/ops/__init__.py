@@ -1,1 +1,1 @@
-"""Operator implementations, one module per family; declared in cql_like.registry."""
+"""Operator implementations, one module per family; declared in cql_like.compile.registry."""

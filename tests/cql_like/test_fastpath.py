@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from cql_like import PatientRecord, emit_fastpath, emit_query
+from cql_like import PatientRecord
+from cql_like.compile import fastpath as emit_fastpath
+from cql_like.compile import queries as emit_query
 from tests.cql_like.helpers import load
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)

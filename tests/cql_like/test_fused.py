@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cql_like import PatientRecord
-from cql_like.fused import MAX_DEPTH
+from cql_like.codegen.fused import MAX_DEPTH
 from tests.cql_like.helpers import load
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

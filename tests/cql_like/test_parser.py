@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cql_like import CqlError
-from cql_like.parser import parse_text
+from cql_like.syntax.parser import parse_text
 
 
 def test_syntax_error_reports_line_column_and_caret() -> None:
@@ -74,7 +74,7 @@ def test_timing_phrases_parse_to_their_parts() -> None:
 
 
 def test_parse_file_reads_from_disk(tmp_path: Path) -> None:
-    from cql_like.parser import parse_file
+    from cql_like.syntax.parser import parse_file
 
     path = tmp_path / "F.cql"
     path.write_text("library F version '2'\n", encoding="utf-8")

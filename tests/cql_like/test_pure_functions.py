@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from cql_like import PatientRecord
-from cql_like.function_call import KEPT_LIMIT
+from cql_like.codegen.function_call import KEPT_LIMIT
 from tests.cql_like.helpers import load
 
 LIBRARY = """library Pure version '1'

@@ -4,7 +4,7 @@ A define is evaluated once per evaluation; its cache entry keeps the resources i
 (true or non-empty), and every reference adds them to the referring define's evidence.
 
 CQL functions are pure, so one evaluation computes each (function, arguments) once; the memo entry keeps the
-resources the body named, which every later call adds to its own define's evidence. A pure function (compiler.py:
+resources the body named, which every later call adds to its own define's evidence. A pure function (compile/stages.py:
 reads nothing but its arguments, which are values) keeps results across evaluations too. The one-parameter call,
 by far the commonest, is generated per function with the body spliced in (fused.py), its parameter read as a
 local, and an evidence frame only when the body can name a resource.
@@ -13,16 +13,28 @@ local, and an evidence frame only when the body can name a resource.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ..context import EvaluationContext
+from ..runtime import temporal as t
+from ..runtime.clinical import Code, Concept
 from . import fused
-from .context import EvaluationContext
-from .runtime import temporal as t
-from .runtime.clinical import Code, Concept
 
-if TYPE_CHECKING:
-    from .compiler import CompiledFunction
-    from .static_types import Compiled, Fn
+Fn = Callable[[EvaluationContext], Any]
+
+
+class FunctionTarget(Protocol):
+    """A compiled CQL function as calling it needs (compile.stages.CompiledFunction)."""
+
+    name: str
+    params: tuple[tuple[str, str], ...]
+    body: Fn | None
+    pure: bool
+    kept: dict[Any, Any]
+    adds_evidence: bool
+    source: fused.Source | None
+    param_reads: int
+
 
 _MISSING = object()
 _NO_EVIDENCE: frozenset[str] = frozenset()
@@ -42,7 +54,7 @@ def positive(value: Any) -> bool:
     return True
 
 
-def define_reference(key: tuple[str, str], body: Compiled, adds_evidence: bool) -> Fn:
+def define_reference(key: tuple[str, str], body: fused.Operand, adds_evidence: bool) -> Fn:
     """The define's value from the evaluation's cache, computing it on first use (generated, body spliced in).
 
     The define shares ctx.env with whoever refers to it: its body reads only aliases its own queries bind."""
@@ -102,7 +114,7 @@ def _arg_key(value: Any) -> Any:
     return (kind, value)
 
 
-def invoke(target: CompiledFunction) -> Callable[[EvaluationContext, Any], Any]:
+def invoke(target: FunctionTarget) -> Callable[[EvaluationContext, Any], Any]:
     """`apply(ctx, argument)` for one parameter, `apply(ctx, (arguments, ...))` for more."""
     names = [p for p, _ in target.params]
     if len(names) == 1:
@@ -164,7 +176,7 @@ def _keep(kept: dict[Any, Any], key: Any, result: Any) -> None:
     kept[key] = result
 
 
-def _one_parameter(target: CompiledFunction, name: str) -> Callable[[EvaluationContext, Any], Any]:
+def _one_parameter(target: FunctionTarget, name: str) -> Callable[[EvaluationContext, Any], Any]:
     """apply(ctx, value), generated: the memo lookup, then on a miss the body with the parameter as a local."""
     names: dict[str, Any] = {
         "_missing": _MISSING, "_none": _NO_EVIDENCE, "_arg_key": _arg_key, "_keep": _keep, "_kept": target.kept,

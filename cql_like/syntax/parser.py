@@ -11,8 +11,8 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.tree import Meta
 
+from ..errors import Diagnostic, ErrorSink, SourceLocation
 from . import nodes as n
-from .errors import Diagnostic, ErrorSink, SourceLocation
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "'": "'", '"': '"', "\\": "\\", "/": "/", "`": "`"}
 _ESCAPE_RE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)")

@@ -3,21 +3,26 @@
 The loop has the query's `where` and `return` spliced in (fused.py) and only the evidence bookkeeping its parts
 need, decided at load time: a query over elements (`condition.clinicalStatus.coding X where X.code in {...}`,
 run once per resource) can name no resource, so it keeps no evidence frames and `exists` over it stops at the
-first item that passes. A query that can name resources keeps the rules of the general plan (emit_query.py):
+first item that passes. A query that can name resources keeps the rules of the general plan (compile/queries.py):
 an item's resource is evidence when the item passes; what the `where` touched counts only for passing items;
 what the source touched counts except the rejected items.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..context import EvaluationContext
+from ..fhir.retrieve import CodeKeys
+from ..ops import lists
 from . import fused
-from .emit_fastpath import CodeFilter
-from .ops import lists
 
 _MISSING = object()
+# (the codes of an item, the codes wanted): a `where` that is membership of the item's codes in value sets
+KeysOf = Callable[[EvaluationContext, Any], CodeKeys | None]
+CodeFilter = tuple[KeysOf, CodeKeys]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .context import EvaluationContext
-from .fused import Source, join
+from ..codegen.fused import Source, join
+from ..context import EvaluationContext
 
 Fn = Callable[[EvaluationContext], Any]
 

@@ -9,22 +9,17 @@ the union; a resource's codes at a CodeableConcept path are the (system, code) p
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import nodes as n
-from .context import EvaluationContext
-from .fhir import model
-from .fhir.retrieve import CodeKeys
-from .runtime.clinical import Code, Concept
-from .static_types import is_fhir
-from .terminology import ValueSet
-
-if TYPE_CHECKING:
-    from .emit import ExprCompiler, Scope
-
-KeysOf = Callable[[EvaluationContext, Any], CodeKeys | None]
-CodeFilter = tuple[KeysOf, CodeKeys]
+from ..codegen.query_loop import CodeFilter, KeysOf
+from ..context import EvaluationContext
+from ..fhir import model
+from ..fhir.retrieve import CodeKeys
+from ..runtime.clinical import Code, Concept
+from ..syntax import nodes as n
+from ..terminology import ValueSet
+from .host import Emitter, Scope
+from .types import is_fhir
 
 
 def _concept_keys(ctx: EvaluationContext, item: Any) -> CodeKeys | None:
@@ -35,7 +30,7 @@ def _concept_keys(ctx: EvaluationContext, item: Any) -> CodeKeys | None:
     return None
 
 
-def code_filter(exprs: ExprCompiler, where: n.Expr, alias: str, scope: Scope) -> CodeFilter | None:
+def code_filter(exprs: Emitter, where: n.Expr, alias: str, scope: Scope) -> CodeFilter | None:
     """(codes of the item, wanted codes) when `where` is such a membership test, else None."""
     if isinstance(where, n.Binary) and where.op == "or":
         left = code_filter(exprs, where.left, alias, scope)
@@ -58,7 +53,7 @@ def code_filter(exprs: ExprCompiler, where: n.Expr, alias: str, scope: Scope) ->
 _PATH_GETTERS: dict[tuple[str, str], KeysOf] = {}
 
 
-def _keys_getter(exprs: ExprCompiler, operand: n.Expr, alias: str, scope: Scope) -> KeysOf | None:
+def _keys_getter(exprs: Emitter, operand: n.Expr, alias: str, scope: Scope) -> KeysOf | None:
     alias_type = scope.get(alias)
     if isinstance(operand, n.Identifier) and operand.name == alias and alias_type in ("Concept", "Code"):
         return _concept_keys

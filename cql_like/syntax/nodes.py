@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import SourceLocation
+from ..errors import SourceLocation
 
 # ---- type specifiers
 

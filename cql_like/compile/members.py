@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fused
-from .context import EvaluationContext
-from .errors import SourceLocation
-from .fhir import model
-from .fhir.retrieve import medication_concept
-from .runtime.clinical import Code, Concept
-from .runtime.interval import Interval
-from .runtime.quantity import Quantity
-from .static_types import Compiled, element_of, is_fhir, is_list, list_of, tuple_elements
+from ..codegen import fused
+from ..context import EvaluationContext
+from ..errors import SourceLocation
+from ..fhir import model
+from ..fhir.retrieve import medication_concept
+from ..runtime.clinical import Code, Concept
+from ..runtime.interval import Interval
+from ..runtime.quantity import Quantity
+from .host import ErrorFn
+from .types import Compiled, element_of, is_fhir, is_list, list_of, tuple_elements
 
 _SYSTEM_PROPERTIES: dict[str, dict[str, str]] = {
     "Quantity": {"value": "Decimal", "unit": "String"},
@@ -108,7 +109,7 @@ def dynamic_get(ctx: EvaluationContext, value: Any, name: str) -> Any:
 class MemberResolver:
     """Compiles `source.name` given the source's static type."""
 
-    def __init__(self, error: Any) -> None:
+    def __init__(self, error: ErrorFn) -> None:
         self._error = error
 
     def member(self, src: Compiled, name: str, loc: SourceLocation) -> Compiled:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .ops import aggregate, conversion, lists, nullological, strings, temporal
+from ..ops import aggregate, conversion, lists, nullological, strings, temporal
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .static_types import Compiled
+from typing import Any, Protocol
 
 _counter = itertools.count()
 # A deeper text is cut into a call of a function: CPython's parser refuses around 200 nested parentheses.
@@ -36,6 +33,17 @@ class Source:
         return fn
 
 
+class Operand(Protocol):
+    """A compiled node as splicing sees it (compile.types.Compiled): its text if fused, else its closure."""
+
+    @property
+    def src(self) -> Source | None: ...
+    @property
+    def constant(self) -> bool: ...
+    @property
+    def fn(self) -> Callable[[Any], Any]: ...
+
+
 def fresh(prefix: str) -> str:
     """A name no other Source uses, so texts can be spliced together without renaming."""
     return f"_{prefix}{next(_counter)}"
@@ -51,13 +59,13 @@ def call(fn: Callable[[Any], Any]) -> Source:
     return Source(f"{name}(ctx)", {name: fn})
 
 
-def of(c: Compiled) -> Source:
+def of(c: Operand) -> Source:
     """The operand as text: its own Source, its constant value, or a call of its closure."""
     src = c.src
     if src is not None:
         return src if src.depth < MAX_DEPTH else call(src.function())
     if c.constant:
-        return constant(c.fn(None))  # type: ignore[arg-type]  # constants ignore the context
+        return constant(c.fn(None))  # constants ignore the context
     return call(c.fn)
 
 

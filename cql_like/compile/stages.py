@@ -10,16 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import fused
-from . import nodes as n
-from .context import EvaluationContext
-from .emit import ExprCompiler, to_sys
-from .emit_types import resolve_type
-from .errors import ErrorSink, SourceLocation
-from .function_call import VALUE_TYPES, define_reference, invoke
-from .runtime.clinical import Code, Concept
-from .static_types import Compiled, Fn, assignable
-from .terminology import LocalTerminology, ValueSet
+from ..codegen import fused
+from ..codegen.function_call import VALUE_TYPES, define_reference, invoke
+from ..context import EvaluationContext
+from ..errors import ErrorSink, SourceLocation
+from ..runtime.clinical import Code, Concept
+from ..syntax import nodes as n
+from ..terminology import LocalTerminology, ValueSet
+from .conversions import to_sys
+from .expressions import ExprCompiler
+from .type_ops import resolve_type
+from .types import Compiled, Fn, assignable
 
 FHIRHELPERS = "FHIRHelpers"
 _MISSING = object()
@@ -90,7 +91,7 @@ class LibraryCompiler:
         self.loader = loader
         self.main = main
         self.out = CompiledLibrary(source.name or "Anonymous", source.version, source.file)
-        self.exprs = ExprCompiler(self)
+        self.exprs = ExprCompiler(self, self.error)
         self._define_nodes = {d.name: d for d in source.defines}
         self._function_nodes: dict[str, list[n.FunctionDef]] = {}
         self._in_progress: list[str] = []
@@ -258,6 +259,9 @@ class LibraryCompiler:
         return sum(self.exprs.alias_reads[p] for p, _ in params)
 
     # ---- name resolution used by the expression compiler
+    def note_retrieved(self, resource_type: str) -> None:
+        self.out.retrieved_types.add(resource_type)
+
     def is_library_alias(self, name: str) -> bool:
         return name in self.out.includes
 

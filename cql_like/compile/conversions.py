@@ -1,0 +1,60 @@
+"""FHIRHelpers' implicit conversion of FHIR-typed operands to System values, and `impl(operand)` as fused text."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from ..codegen import fused
+from ..context import EvaluationContext
+from ..fhir import model
+from .types import Compiled, element_of, is_fhir, is_list, list_of
+
+
+def _guess(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value if "resourceType" in value else model.guess_system(value)
+    if isinstance(value, list):
+        return [_guess(v) for v in value]
+    return value
+
+
+def to_sys(c: Compiled) -> Compiled:
+    """Apply FHIRHelpers' implicit conversion to a FHIR-typed operand."""
+    many = is_list(c.type)
+    base = element_of(c.type) if many else c.type
+    if is_fhir(base):
+        name = base[5:]
+        target = model.CONVERTIBLE.get(name)
+        if target is None:
+            return c
+        if many:
+            return applied(lambda raw: model.to_system(raw, name), c, list_of(target))
+
+        conversion: Callable[[Any], Any] = model.CONVERTERS.get(
+            name, functools.partial(model.to_system, fhir_type=name)
+        )
+
+        def convert(ctx: EvaluationContext, raw: Any) -> Any:
+            if not isinstance(raw, dict):
+                return model.to_system(raw, name)
+            # the same element is often converted many times in one evaluation (once per criterion)
+            key = (name, id(raw))  # a str first: never a function's memo key (an int first)
+            hit = ctx.memo.get(key)
+            if hit is None:
+                hit = (conversion(raw), frozenset(), (raw,))
+                ctx.memo[key] = hit
+            return hit[0]
+
+        f, x = fused.constant(convert), fused.of(c)
+        return Compiled.fused(f"{f.text}(ctx, {x.text})", (f, x), target)
+    if base == "Any":
+        return applied(_guess, c, c.type)
+    return c
+
+
+def applied(impl: Any, operand: Compiled, typ: str) -> Compiled:
+    """`impl(operand)`, fused."""
+    x, f = fused.of(operand), fused.constant(impl)
+    return Compiled.fused(f"{f.text}({x.text})", (f, x), typ)

@@ -1,0 +1,56 @@
+"""What an emitter sees of the compiler: two small protocols, and nothing else.
+
+Emitters (operators.py, queries.py, selectors.py, type_ops.py, timing.py, fastpath.py) are plain functions
+`emit_x(ec, node, scope) -> Compiled` listed in dispatch.py. They reach the rest of the compilation only through
+`Emitter` (compile a child, report an error, navigate a member, the facts counters) and `LibraryScope` (names the
+library declares or includes). This module imports nothing of the compiler, so no emitter imports the modules that
+import it, and the compiler's import graph stays a tree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Protocol
+
+from ..errors import SourceLocation
+from ..syntax import nodes as n
+from .types import Compiled
+
+# alias, let and function-parameter names in scope -> their static types (their values live in ctx.env at run time)
+Scope = dict[str, str]
+ErrorFn = Callable[[SourceLocation, str, str], None]
+
+
+class LibraryScope(Protocol):
+    """The library being compiled, as name resolution needs it (stages.LibraryCompiler)."""
+
+    def resolve_identifier(self, name: str, loc: SourceLocation) -> Compiled | None: ...
+    def resolve_qualified(self, alias: str, name: str, loc: SourceLocation) -> Compiled | None: ...
+    def call_user(
+        self, name: str, args: list[Compiled], loc: SourceLocation, qualifier: str | None
+    ) -> Compiled | None: ...
+    def is_library_alias(self, name: str) -> bool: ...
+    def is_fhirhelpers(self, alias: str) -> bool: ...
+    def code_system_url(self, name: str, loc: SourceLocation) -> str | None: ...
+    def note_retrieved(self, resource_type: str) -> None: ...
+
+
+class Emitter(Protocol):
+    """The expression compiler as emitters use it (expressions.ExprCompiler)."""
+
+    lib: LibraryScope
+    # compiled nodes so far that can add evidence / read the record, clock, patient or a parameter: a stage compares
+    # the counts before and after a body to learn what the body does
+    evidence_sources: int
+    context_reads: int
+    # a lean query -> the `exists` form that stops at the first passing item (keyed by id; the entry keeps it alive)
+    exists_forms: dict[int, tuple[Compiled, Compiled]]
+    # reads of each alias/let/parameter name compiled so far (generated code binds a name in ctx.env only when needed)
+    alias_reads: Counter[str]
+
+    def compile(self, expr: n.Expr, scope: Scope) -> Compiled: ...
+    def sys(self, expr: n.Expr, scope: Scope) -> Compiled: ...
+    def error(self, loc: SourceLocation, code: str, message: str) -> None: ...
+    def expect_boolean(self, c: Compiled, loc: SourceLocation) -> None: ...
+    def member(self, src: Compiled, name: str, loc: SourceLocation) -> Compiled: ...
