@@ -11,16 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import coverage_info as ci
-from . import determinations as dt
-from .cards import CardRenderer, OrderCards
-from .discovery import Service, effective_configuration
-from .drug_codes import NdcCrosswalk, default_crosswalk
-from .errors import PreconditionFailedError, UnprocessableError
-from .notice_cards import notice_card
-from .order_identity import identify_medication
-from .payers import PayerDirectory, PayerRoute, choose_coverage, route
-from .record import (
+from .audit.store import DecisionRecord, SqliteAuditStore
+from .crd import coverage_info as ci
+from .crd import determinations as dt
+from .crd.cards import CardRenderer, OrderCards
+from .crd.notice_cards import notice_card
+from .gather.drug_codes import NdcCrosswalk, default_crosswalk
+from .gather.order_identity import identify_medication
+from .gather.record import (
     Fetcher,
     GatheredData,
     based_on_orders,
@@ -28,8 +26,10 @@ from .record import (
     medication_history_available,
     payor_organization,
 )
-from .request_model import HookRequest, check_subject
-from .store import DecisionRecord, SqliteAuditStore
+from .hook.discovery import Service, effective_configuration
+from .hook.errors import PreconditionFailedError, UnprocessableError
+from .hook.request_model import HookRequest, check_subject
+from .payers.directory import PayerDirectory, PayerRoute, choose_coverage, route
 
 if TYPE_CHECKING:
     from .policy.decision import OrderDecision

@@ -8,7 +8,7 @@ import pytest
 from cds_service.app import EmptyCatalog, create_app, load_policies
 from cds_service.pipeline import Evaluator, PolicyCatalog
 from cds_service.settings import Settings
-from tests.cds_service.app_client import TestClient
+from tests.support.app_client import TestClient
 
 REPO = Path(__file__).resolve().parents[2]
 

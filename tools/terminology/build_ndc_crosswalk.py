@@ -1,4 +1,4 @@
-"""Build the NDC -> RxNorm crosswalk the service loads at run time (cds_service/data/ndc-rxnorm.json).
+"""Build the NDC -> RxNorm crosswalk the service loads at run time (cds_service/gather/data/ndc-rxnorm.json).
 
 Run from the repository root:
     .venv/bin/python tools/terminology/build_ndc_crosswalk.py [--check] [--output-root DIR]
@@ -17,11 +17,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from cds_service.drug_codes import NDC, RXNORM, ndc_product_key  # noqa: E402
+from cds_service.gather.drug_codes import NDC, RXNORM, ndc_product_key  # noqa: E402
 from tools.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
 from tools.terminology.ndc_crosswalk_source import ROWS, NdcRow  # noqa: E402
 
-OUTPUT = Path("cds_service/data/ndc-rxnorm.json")
+OUTPUT = Path("cds_service/gather/data/ndc-rxnorm.json")
 
 
 def crosswalk(rows: tuple[NdcRow, ...]) -> dict[str, object]:

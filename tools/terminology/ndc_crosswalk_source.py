@@ -7,7 +7,7 @@ RxNorm clinical or branded drug it is, and where the pairing comes from.
 `verified` is True only when the source named both the product code and its strength; rows marked False are
 UNVERIFIED (the product code is known, the strength pairing is from the label family and must be confirmed with
 RxNav `ndcstatus`/openFDA before production use). build_ndc_crosswalk.py turns this table into the run-time file
-cds_service/data/ndc-rxnorm.json. Another helper keeps a product table for the same drugs (h2,
+cds_service/gather/data/ndc-rxnorm.json. Another helper keeps a product table for the same drugs (h2,
 tools/terminology/ndc_products.py): the integrator unifies the two.
 """
 
