@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from .audit.metrics import MULTIPROC_DIR_ENV
 from .audit.store import AuditStore, open_store
+from .policy.cli import policy_cli
 from .replay.command import replay_command
 from .security.redaction import RedactingFilter
 from .settings import Settings
@@ -141,6 +142,7 @@ def audit_purge(
     )
 
 
+cli.add_typer(policy_cli, name="policy")  # `policy test`: the policies' own cases, see cds_service/policy/cli.py
 cli.command("replay")(replay_command)  # offline bundle replay (issue 3), see cds_service/replay/command.py
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ from .http.hook_routes import FHIR_JSON, json_response, router
 from .http.openapi_schema import declare_components
 from .http.state import AppState
 from .payers.directory import PayerDirectory
-from .pipeline import Engine, Evaluator, PolicyCatalog
+from .pipeline import Engine, PolicyCatalog
+from .policy.evaluate import Evaluator
 from .settings import Settings
 
 if TYPE_CHECKING:

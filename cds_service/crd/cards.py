@@ -20,6 +20,7 @@ import jinja2
 from ..gather.record import GatheredData
 from .coverage_info import CoverageAssertion
 from .evidence import describe
+from .outcome import Outcome
 from .suggestions import OrderSuggestion, suggestions_for
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class CardRenderer:
         self,
         *,
         decision: OrderDecision,
+        outcome: Outcome,
         policy: PolicyContent,
         order: Mapping[str, Any],
         payer_label: str,
@@ -95,11 +97,11 @@ class CardRenderer:
         hook: str,
         today: date,
     ) -> OrderCards:
-        """`today`: the request clock's date (authoredOn of suggested orders), never the host's."""
+        """`outcome`: the order's, decided once (crd/outcome.py). `today`: the request clock's date (authoredOn of
+        suggested orders), never the host's."""
         env = self.environment(policy.template_dir)
         meta = policy.metadata
         order_ref = f"{order.get('resourceType')}/{order.get('id')}"
-        outcome = "indeterminate" if assertion.covered == "indeterminate" else decision.decision
         exclusion = decision.formulary_exclusion
         criteria = decision.path.criteria
         missing = decision.path.with_status("unknown")

@@ -17,6 +17,8 @@ from typing import Any
 
 import jinja2
 
+from cql_like.fhir.references import relative_reference
+
 from ..hook.crd_version import CRD_2_0, NEWEST
 
 COVERAGE_INFO_URL = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
@@ -307,7 +309,7 @@ def _coverage_key(extension: Mapping[str, Any]) -> tuple[str | None, str | None]
         if part.get("url") == "coverage":
             reference = (part.get("valueReference") or {}).get("reference")
             if isinstance(reference, str) and reference:
-                coverage = "/".join(reference.rstrip("/").split("/")[-2:])  # absolute or relative alike
+                coverage = relative_reference(reference)  # absolute or relative alike
         elif part.get("url") == "coverage-assertion-id" and isinstance(part.get("valueString"), str):
             assertion_id = part["valueString"]
     return coverage, assertion_id

@@ -15,9 +15,9 @@ from typing import Any
 
 from ..audit.store import AuditStore
 from ..gather.order_identity import identify_medication
-from ..gather.record import GatheredData, payor_organization
+from ..gather.record import GatheredData
 from ..hook.errors import BadRequestError, NotFoundError, UnprocessableError
-from ..payers.directory import route
+from ..payers.directory import payor_organization, route
 from ..pipeline import Engine
 from ..policy.registry import Policy, PolicyRegistry
 from .fhir import (

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from cql_like.fhir.references import contained
+
 from .drug_codes import NDC, RXNORM, NdcCrosswalk, canonical_system
-from .record import MEDICATIONS_UNAVAILABLE, GatheredData, contained, medication_id
+from .record import MEDICATIONS_UNAVAILABLE, GatheredData, medication_id
 
 Gap = Literal["uncoded", "unretrievable"]
 NOT_CODED = "the order does not name the drug with an RxNorm or NDC code the payer can read"

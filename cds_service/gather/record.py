@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from cql_like.fhir.references import as_list, contained, referenced_id, relative_reference
+
 from ..hook import discovery
 from ..hook.errors import PreconditionFailedError
 from ..hook.request_model import HookRequest
@@ -59,7 +61,7 @@ class GatheredData:
             return
         kind = resource.get("resourceType")
         if kind == "Bundle":
-            for entry in _array(resource, "entry"):
+            for entry in as_list(resource.get("entry")):
                 if isinstance(entry, dict):
                     self.add(entry.get("resource"))
             return
@@ -105,13 +107,6 @@ def fill_template(template: str, request: HookRequest) -> str | None:
     return None if missing else filled
 
 
-def _array(element: Mapping[str, Any], key: str) -> list[Any]:
-    """`element[key]` when it is an array; otherwise (absent, null, or a number or string where FHIR has an
-    array, as hostile or broken clients send) nothing to iterate."""
-    value = element.get(key)
-    return value if isinstance(value, list) else []
-
-
 def _has_failure(value: Any) -> bool:
     if isinstance(value, dict) and value.get("resourceType") == "OperationOutcome":
         return True
@@ -121,13 +116,13 @@ def _has_failure(value: Any) -> bool:
             and isinstance(e.get("resource"), dict)
             and e["resource"].get("resourceType") == "OperationOutcome"
             and _is_error(e["resource"])
-            for e in _array(value, "entry")
+            for e in as_list(value.get("entry"))
         )
     return False
 
 
 def _is_error(outcome: Mapping[str, Any]) -> bool:
-    return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in _array(outcome, "issue"))
+    return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in as_list(outcome.get("issue")))
 
 
 def missing_queries(request: HookRequest, templates: Mapping[str, str], failed: Iterable[str] = ()) -> dict[str, str]:
@@ -182,7 +177,7 @@ async def gather(
 
     second: dict[str, str] = {}
     for coverage in data.of_type("Coverage"):
-        org_id = _payor_organization_id(coverage)
+        org_id = payor_organization_id(coverage)
         if org_id and f"Organization/{org_id}" not in data.resources and not contained(coverage, org_id):
             second[f"payor:{org_id}"] = f"Organization/{org_id}"
     for ref in [*request.in_scope, *based_on_orders(request.draft_orders)]:
@@ -205,10 +200,10 @@ def based_on_orders(resources: Iterable[Mapping[str, Any]]) -> list[str]:
     for resource in resources:
         if resource.get("resourceType") != "Appointment":
             continue
-        for reference in _array(resource, "basedOn"):
+        for reference in as_list(resource.get("basedOn")):
             target = reference.get("reference") if isinstance(reference, dict) else None
             if isinstance(target, str) and "/" in target and not target.startswith("#"):
-                found.append("/".join(target.rstrip("/").split("/")[-2:]))
+                found.append(relative_reference(target))
     return list(dict.fromkeys(found))
 
 
@@ -260,7 +255,8 @@ async def _fetch_into(
             data.unavailable[label] = "retrieval failed"
 
 
-def _payor_organization_id(coverage: Mapping[str, Any]) -> str | None:
+def payor_organization_id(coverage: Mapping[str, Any]) -> str | None:
+    """The id of the Organization a Coverage's first payor names (contained or not); gathering fetches it."""
     payors = coverage.get("payor")
     if not isinstance(payors, list) or not payors or not isinstance(payors[0], dict):
         return None
@@ -269,32 +265,12 @@ def _payor_organization_id(coverage: Mapping[str, Any]) -> str | None:
         return None
     if reference.startswith("#"):
         return reference[1:]
-    parts = reference.rstrip("/").split("/")
-    if len(parts) >= 2 and parts[-2] == "Organization":
-        return parts[-1]
-    return None
-
-
-def contained(resource: Mapping[str, Any], ident: str) -> dict[str, Any] | None:
-    for item in _array(resource, "contained"):
-        if isinstance(item, dict) and item.get("id") == ident:
-            return item
-    return None
-
-
-def payor_organization(data: GatheredData, coverage: Mapping[str, Any]) -> dict[str, Any] | None:
-    org_id = _payor_organization_id(coverage)
-    if org_id is None:
-        return None
-    return contained(coverage, org_id) or data.resources.get(f"Organization/{org_id}")
+    return referenced_id(reference, "Organization")
 
 
 def medication_id(target: str) -> str | None:
     """The id in a `Medication/<id>` reference (relative or absolute), else None."""
-    parts = target.rstrip("/").split("/")
-    if len(parts) >= 2 and parts[-2] == "Medication" and parts[-1]:
-        return parts[-1]
-    return None
+    return referenced_id(target, "Medication")
 
 
 def _referenced_medications(data: GatheredData) -> Iterable[str]:

@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from cql_like.fhir.references import reference_parts, relative_reference
+
 from .crd_version import NEWEST, REQUESTED_VERSION_KEY, response_version
 from .errors import BadRequestError, PayloadTooLargeError, UnprocessableError
 
@@ -211,7 +213,7 @@ def check_subject(resource: Mapping[str, Any], patient_id: str) -> None:
         target = subject.get("reference") if isinstance(subject, dict) else None
         if not isinstance(target, str) or "/" not in target or target.startswith("#"):
             continue
-        kind, ident = target.rstrip("/").split("/")[-2:]
+        kind, ident = reference_parts(target)
         if kind == "Patient" and ident != patient_id:
             raise BadRequestError(
                 f"{resource['resourceType']}/{resource['id']} is about another patient than context.patientId"
@@ -240,7 +242,8 @@ def _in_scope(hook: str, context: Mapping[str, Any], drafts: tuple[Mapping[str, 
             raise BadRequestError("context.dispatchedOrders (or 2.0.1 context.order) must name the orders")
         if not isinstance(context.get("performer"), str):
             raise BadRequestError("context.performer is required for order-dispatch")
-        return tuple(dict.fromkeys(_relative(d) for d in dispatched if _relative(d).split("/")[0] in ORDER_TYPES))
+        relative = (relative_reference(d) for d in dispatched)
+        return tuple(dict.fromkeys(ref for ref in relative if ref.split("/")[0] in ORDER_TYPES))
     if hook == "appointment-book":
         return tuple(f"Appointment/{r['id']}" for r in drafts if r["resourceType"] == "Appointment")
     return ()
@@ -248,8 +251,3 @@ def _in_scope(hook: str, context: Mapping[str, Any], drafts: tuple[Mapping[str, 
 
 def _is_ref(value: Any) -> bool:
     return isinstance(value, str) and "/" in value
-
-
-def _relative(reference: str) -> str:
-    parts = reference.rstrip("/").split("/")
-    return "/".join(parts[-2:])

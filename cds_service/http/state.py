@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..audit.metrics import Metrics
 from ..audit.store import AuditStore
@@ -24,4 +24,3 @@ class AppState:
     metrics: Metrics
     authenticator: ClientAuthenticator | None
     policy_count: int
-    closers: tuple[Any, ...] = ()

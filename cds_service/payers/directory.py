@@ -19,7 +19,10 @@ from typing import Any
 
 import yaml
 
-from ..hook.errors import BadRequestError
+from cql_like.fhir.references import contained
+
+from ..gather.record import GatheredData, payor_organization_id
+from ..hook.errors import BadRequestError, PreconditionFailedError
 
 LINES_OF_BUSINESS = ("medicaid", "marketplace", "commercial", "fehb", "medicare", "dual")
 """Lines a payers file may name; a policy covers the ones its policy.yaml lists (medicare and dual: none today)."""
@@ -251,6 +254,23 @@ def payor_reference(coverage: Mapping[str, Any]) -> Mapping[str, Any]:
     if not payors:
         raise BadRequestError("the active Coverage names no payor")
     return payors[0]
+
+
+def route_patient(directory: PayerDirectory, data: GatheredData, on: date) -> PayerRoute:
+    """The whole payer lookup of a hook call: the Coverage in force on `on`, its payor Organization, the payer."""
+    choice = choose_coverage(data.of_type("Coverage"), on)
+    organization = payor_organization(data, choice.coverage)
+    if organization is None and any(key.startswith("payor:") for key in data.unavailable):
+        raise PreconditionFailedError("the Coverage's payor Organization could not be retrieved")
+    return route(directory, choice.coverage, organization, choice.not_in_force)
+
+
+def payor_organization(data: GatheredData, coverage: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The Organization the Coverage's payor names: contained in the Coverage, or gathered with the record."""
+    org_id = payor_organization_id(coverage)
+    if org_id is None:
+        return None
+    return contained(coverage, org_id) or data.resources.get(f"Organization/{org_id}")
 
 
 def route(

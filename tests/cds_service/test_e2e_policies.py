@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
 from cds_service.policy.cases import PolicyCase, load_cases
+from cds_service.policy.evaluate import Evaluator
 from tests.support.hook_requests import coverage, organization, searchset
 from tests.support.inferno_checks import check_hook_response, coverage_info_values, coverage_information
 from tests.support.live_server import LiveServer

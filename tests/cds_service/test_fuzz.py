@@ -30,7 +30,8 @@ from schemathesis.generation import GenerationMode
 
 from cds_service.app import create_app
 from cds_service.hook.discovery import SERVICES
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
+from cds_service.policy.evaluate import Evaluator
 from cds_service.settings import Settings
 from tests.support.app_client import TestClient
 from tests.support.hook_requests import medication_request, order_sign

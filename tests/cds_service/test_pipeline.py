@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from cds_service.app import create_app
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
 from cds_service.policy.cases import PolicyCase, load_cases
+from cds_service.policy.evaluate import Evaluator
 from cds_service.settings import SAMPLE_PAYERS_FILE, Settings
 from tests.support.app_client import TestClient
 from tests.support.fhir_server import FakeFhirServer, Fault

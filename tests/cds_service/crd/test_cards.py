@@ -54,8 +54,11 @@ def render(
 ) -> OrderCards:
     data = GatheredData()
     data.add(KRAS_OBSERVATION)
+    decided = decision(statuses, evidence={"I.A.2": ("Observation/kras-1",)}, expiry=date(2027, 5, 23))
     return (renderer or CardRenderer()).render(
-        decision=decision(statuses, evidence={"I.A.2": ("Observation/kras-1",)}, expiry=date(2027, 5, 23)),
+        decision=decided,
+        # as crd/outcome.py decides it: a technical gap (covered indeterminate) outranks the criteria's decision
+        outcome="indeterminate" if assertion.covered == "indeterminate" else decided.decision,
         policy=policy or sotorasib_policy(),
         order=_order(),
         payer_label="Centene",
@@ -189,6 +192,7 @@ def test_non_formulary_card_sends_to_the_exception_policy_and_still_lists_the_cr
     )
     cards = CardRenderer().render(
         decision=excluded,
+        outcome="not-met",
         policy=sotorasib_policy(),
         order=_order(),
         payer_label="Centene",
@@ -240,6 +244,7 @@ def test_summaries_stay_under_140_characters() -> None:
             CardRenderer()
             .render(
                 decision=d,
+                outcome=d.decision,
                 policy=long_policy,
                 order=_order(),
                 payer_label="Centene",

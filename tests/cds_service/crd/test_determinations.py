@@ -17,7 +17,8 @@ import orjson
 import pytest
 
 from cds_service.app import create_app
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
+from cds_service.policy.evaluate import Evaluator
 from cds_service.settings import Settings
 from tests.support.app_client import TestClient
 from tests.support.inferno_checks import check_hook_response, coverage_info_values, coverage_information

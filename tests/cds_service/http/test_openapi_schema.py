@@ -15,7 +15,8 @@ import pytest
 
 from cds_service.app import create_app
 from cds_service.hook.discovery import SERVICES
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
+from cds_service.policy.evaluate import Evaluator
 from cds_service.settings import Settings
 from tests.support.app_client import TestClient
 from tests.support.sample_app import SAMPLE_DATE, sample_index, sample_request

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from cds_service.__main__ import cli
 from cds_service.app import create_app
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
+from cds_service.policy.evaluate import Evaluator
 from cds_service.security.redaction import RedactingFilter, redact
 from cds_service.settings import Settings
 from tests.support.app_client import TestClient
