@@ -10,7 +10,7 @@ export CDS_AUTH ?= off
 export CDS_ALLOWED_FHIR_SERVERS ?= http://127.0.0.1,http://localhost
 export CDS_DB_PATH ?= var/coverage-hooks.sqlite3
 
-.PHONY: run test lint typecheck-scripts check bench fuzz conformance clean
+.PHONY: run test lint imports typecheck-scripts check bench fuzz conformance clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,7 @@ test: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(MAKE) --no-print-directory typecheck-scripts
+	$(MAKE) --no-print-directory imports
 	$(PY) -m cql_like check policies/
 	$(PY) -m pytest
 
@@ -41,6 +42,12 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(MAKE) --no-print-directory typecheck-scripts
+	$(MAKE) --no-print-directory imports
+
+# The layering contracts of pyproject.toml [tool.importlinter]: the engine imports nothing from the service, tools,
+# bench or tests; the service's groups depend in one direction; no import cycles. PYTHONPATH=. checks this checkout.
+imports: $(STAMP)
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 # The build-time generators (value sets, questionnaires, test data, samples) are scripts run from their own folder,
 # importing their neighbours by plain name: each folder is type-checked on its own, with the repository root on

@@ -18,8 +18,8 @@ from typing import Any
 
 import orjson
 
-from cds_service.request_model import load_json, parse_hook_request
-from cds_service.store import InvocationRecord
+from cds_service.audit.store import InvocationRecord
+from cds_service.hook.request_model import load_json, parse_hook_request
 
 from . import hook_requests as hr
 from .inprocess import InProcessService

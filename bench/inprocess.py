@@ -21,9 +21,9 @@ from types import TracebackType
 from typing import Any
 
 from cds_service.app import create_app
-from cds_service.discovery import SERVICES
+from cds_service.hook.discovery import SERVICES
+from cds_service.hook.request_model import parse_hook_request
 from cds_service.pipeline import Answer, answer
-from cds_service.request_model import parse_hook_request
 from cds_service.settings import Settings
 
 from .hook_requests import SERVICE_PATH

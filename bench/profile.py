@@ -21,8 +21,8 @@ import orjson
 from pyinstrument import Profiler
 from pyinstrument.frame import Frame
 
+from cds_service.gather.record import GatheredData
 from cds_service.policy.registry import load_policy
-from cds_service.record import GatheredData
 from cql_like import PatientRecord
 
 from . import fhir_resources as fr

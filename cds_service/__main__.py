@@ -16,11 +16,12 @@ import typer
 import uvicorn
 from typer.core import TyperGroup
 
-from .metrics import MULTIPROC_DIR_ENV
-from .redaction import RedactingFilter
-from .replay import replay_command
+from .audit.metrics import MULTIPROC_DIR_ENV
+from .audit.store import AuditStore, open_store
+from .policy.cli import policy_cli
+from .replay.command import replay_command
+from .security.redaction import RedactingFilter
 from .settings import Settings
-from .store import AuditStore, open_store
 
 cli = typer.Typer(add_completion=False, help="coverage-hooks: a CRD 2.2 CDS Hooks service for drug PA.")
 
@@ -141,7 +142,8 @@ def audit_purge(
     )
 
 
-cli.command("replay")(replay_command)  # offline bundle replay (issue 3), see cds_service/replay.py
+cli.add_typer(policy_cli, name="policy")  # `policy test`: the policies' own cases, see cds_service/policy/cli.py
+cli.command("replay")(replay_command)  # offline bundle replay (issue 3), see cds_service/replay/command.py
 
 if __name__ == "__main__":
     cli()

@@ -14,20 +14,21 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .audit_writer import GroupCommitWriter
-from .cards import CardRenderer
-from .demo import allow_browser_clients, install_demo
-from .dtr.routes import router as dtr_router
-from .errors import operation_outcome
-from .hooks import FHIR_JSON, json_response, router
-from .metrics import Metrics
-from .openapi_schema import declare_components
-from .payers import PayerDirectory
-from .pipeline import Engine, Evaluator, PolicyCatalog
-from .record import Fetcher, FetchResult
+from .audit.metrics import Metrics
+from .audit.store import AuditStore, open_store
+from .audit.writer import GroupCommitWriter
+from .crd.cards import CardRenderer
+from .gather.record import Fetcher, FetchResult
+from .hook.errors import operation_outcome
+from .http.demo import allow_browser_clients, install_demo
+from .http.dtr_routes import router as dtr_router
+from .http.hook_routes import FHIR_JSON, json_response, router
+from .http.openapi_schema import declare_components
+from .http.state import AppState
+from .payers.directory import PayerDirectory
+from .pipeline import Engine, PolicyCatalog
+from .policy.evaluate import Evaluator
 from .settings import Settings
-from .state import AppState
-from .store import AuditStore, open_store
 
 if TYPE_CHECKING:
     from .policy.registry import Policy
@@ -80,7 +81,7 @@ def create_app(
     )
     audit_writer = GroupCommitWriter(audit)
 
-    from .fhir_client import FhirFetcher
+    from .gather.fhir_client import FhirFetcher
 
     fetcher = FhirFetcher(allowed_prefixes=settings.allowed_fhir_servers, transport=fhir_transport)
 
@@ -91,7 +92,7 @@ def create_app(
     fetch_fn: Fetcher = fetch
     authenticator = None
     if settings.auth == "jwt":
-        from .auth import ClientAuthenticator
+        from .security.auth import ClientAuthenticator
 
         authenticator = ClientAuthenticator.from_settings(
             trusted_jwks_path=settings.trusted_jwks,

@@ -1,10 +1,17 @@
-"""One hook call, end to end and without HTTP: data -> payer -> policy -> decision -> coverage-info + cards.
+"""One hook call, end to end and without HTTP, in three steps a reader can follow top to bottom:
 
-hooks.py parses and authenticates, calls `answer`, writes the audit record and sends the response.
+    answer = gather_and_route -> decide_orders -> render_answer
+
+gather_and_route reads the record (prefetch, then FHIR queries) and finds the payer; decide_orders gives every
+order in scope one outcome (crd/outcome.py) and its coverage assertion; render_answer settles the durable
+determinations and renders coverage information, cards and the audit's decision records from those outcomes.
+The request clock (Engine.clock, read once) is passed to every step. http/hook_routes.py parses and
+authenticates, calls `answer`, writes the audit record and sends the response.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -12,41 +19,34 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import coverage_info as ci
-from . import determinations as dt
-from .cards import CardRenderer, OrderCards
-from .discovery import Service, effective_configuration
-from .drug_codes import NdcCrosswalk, default_crosswalk
-from .dtr.attested import keep_dtr_approval
-from .errors import PreconditionFailedError, UnprocessableError
-from .notice_cards import notice_card
-from .order_identity import identify_medication
-from .payers import PayerDirectory, PayerRoute, choose_coverage, route
-from .record import (
-    Fetcher,
-    GatheredData,
-    based_on_orders,
-    gather,
-    medication_history_available,
-    payor_organization,
-)
-from .request_model import HookRequest, check_subject
-from .store import DecisionRecord, SqliteAuditStore
+from cql_like import CqlEvaluationError, PatientRecord
+from cql_like.fhir.references import reference_parts
+
+from .audit.store import DecisionRecord, SqliteAuditStore
+from .crd import coverage_info as ci
+from .crd import determinations as dt
+from .crd.attested import keep_dtr_approval
+from .crd.cards import CardRenderer, OrderCards
+from .crd.notice_cards import notice_card
+from .crd.outcome import Outcome, decided_outcome
+from .gather.drug_codes import NdcCrosswalk, default_crosswalk
+from .gather.order_identity import OrderIdentity, identify_medication
+from .gather.record import Fetcher, GatheredData, based_on_orders, gather, medication_history_available
+from .hook.discovery import Service, effective_configuration
+from .hook.errors import PreconditionFailedError, UnprocessableError
+from .hook.request_model import HookRequest, check_subject
+from .payers.directory import PayerDirectory, PayerRoute, route_patient
+from .policy.evaluate import Evaluator, Overrides
 
 if TYPE_CHECKING:
     from .policy.decision import OrderDecision
     from .policy.registry import Policy
-
-QUESTIONNAIRE_BASE = "https://coverage-hooks.example.org/fhir/Questionnaire/"
 
 
 class PolicyCatalog(Protocol):
     def find(self, payer: str, codings: Iterable[tuple[str, str]]) -> Policy | None: ...
 
     def questionnaire(self, questionnaire_id: str) -> dict[str, Any] | None: ...
-
-
-Evaluator = Callable[..., "OrderDecision"]
 
 
 @dataclass
@@ -78,10 +78,12 @@ class Answer:
 
 
 @dataclass
-class _OrderResult:
+class OrderOutcome:
+    """One order's outcome, decided once and read by coverage information, cards, metrics and the audit."""
+
     order_ref: str
     order: Mapping[str, Any]
-    label: str
+    outcome: Outcome
     assertion: ci.CoverageAssertion
     policy: Policy | None = None
     decision: OrderDecision | None = None
@@ -90,137 +92,252 @@ class _OrderResult:
     evidence_gaps: tuple[str, ...] = ()  # what the policy reads that could not be retrieved
 
 
+@dataclass
+class Routed:
+    """What gather_and_route found: the record, the payer, the orders to answer for, the call's configuration."""
+
+    data: GatheredData
+    route: PayerRoute
+    orders: list[tuple[str, Mapping[str, Any]]]
+    config: Mapping[str, Any]
+
+
 async def answer(request: HookRequest, service: Service, engine: Engine) -> Answer:
     timings: dict[str, float] = {}
+    now = engine.clock()
+    routed = await gather_and_route(request, service, engine, now, timings)
+    record = _Record(routed.data)
+    outcomes = decide_orders(routed, service, engine, record, now, timings)
+    outcomes = await keep_dtr_approvals(request, service, engine, routed, record, outcomes, now)
+    return await render_answer(request, service, engine, routed, outcomes, now, timings)
+
+
+async def gather_and_route(
+    request: HookRequest, service: Service, engine: Engine, now: datetime, timings: dict[str, float]
+) -> Routed:
     started = time.perf_counter()
     config = effective_configuration(request.configuration)
     data = await gather(request, service.prefetch, engine.fetch, engine.fetch_budget_s, engine.read_types)
     timings["fetch_ms"] = data.fetch_ms
-    now = engine.clock()
-    choice = choose_coverage(data.of_type("Coverage"), now.date())
-    organization = payor_organization(data, choice.coverage)
-    if organization is None and any(key.startswith("payor:") for key in data.unavailable):
-        raise PreconditionFailedError("the Coverage's payor Organization could not be retrieved")
-    payer_route = route(engine.payers, choice.coverage, organization, choice.not_in_force)
+    payer_route = route_patient(engine.payers, data, now.date())
     timings["data_ms"] = (time.perf_counter() - started) * 1000.0
+    return Routed(data, payer_route, _orders_in_scope(request, data), config)
 
-    orders = _orders_in_scope(request, data)
-    record: Any = None
-    results: list[_OrderResult] = []
-    evaluate_started = time.perf_counter()
-    for ref, order in orders:
-        drug_order = _drug_order(order, data)
-        notice = _notice_for(order, ref, drug_order, payer_route, data, engine.crosswalk, config)
-        if notice is not None:
-            results.append(notice)
+
+def decide_orders(
+    routed: Routed, service: Service, engine: Engine, record: _Record, now: datetime, timings: dict[str, float]
+) -> list[OrderOutcome]:
+    started = time.perf_counter()
+    outcomes = [_decide_order(ref, order, routed, service, engine, record, now) for ref, order in routed.orders]
+    timings["evaluate_ms"] = (time.perf_counter() - started) * 1000.0
+    return outcomes
+
+
+async def keep_dtr_approvals(
+    request: HookRequest,
+    service: Service,
+    engine: Engine,
+    routed: Routed,
+    record: _Record,
+    outcomes: list[OrderOutcome],
+    now: datetime,
+) -> list[OrderOutcome]:
+    """An order the record leaves at needs-info keeps the DTR approval made from attested answers for this very
+    order, unless the record (read in full) contradicts it (crd/attested.py). Only on calls that keep
+    determinations: order-select and what-if calls preview."""
+    if not (service.primary and routed.config["unsolicited-determ"]) or engine.evaluate is None:
+        return outcomes
+    kept: list[OrderOutcome] = []
+    for outcome in outcomes:
+        decision, policy, line = outcome.decision, outcome.policy, routed.route.line_of_business
+        drug_order = _drug_order(outcome.order, routed.data)
+        if (
+            decision is None
+            or policy is None
+            or decision.decision != "needs-info"
+            or outcome.evidence_gaps
+            or drug_order is None
+            or line is None
+        ):
+            kept.append(outcome)
             continue
-        policy = None
-        codings: list[tuple[str, str]] = []
-        if drug_order is not None:
-            codings = list(identify_medication(drug_order, data, engine.crosswalk).codings)
-            policy = engine.policies.find(payer_route.payer.key, codings)
-        if policy is None or engine.evaluate is None or drug_order is None:
-            # a drug no policy governs gets the payer's no-policy default; other orders their kind's default
-            kind = "MedicationRequest" if drug_order is not None else str(order.get("resourceType"))
-            default = ci.assertion_for_default(*payer_route.payer.default_for(kind))
-            results.append(_OrderResult(ref, order, "no-policy", default, codings=tuple(codings)))
+        reevaluate = functools.partial(
+            _evaluate, engine.evaluate, policy, record.get(), drug_order, outcome.order_ref, line,
+            list(outcome.codings), routed.data, now,
+        )  # fmt: skip
+        remade = await keep_dtr_approval(
+            engine.determinations, order_ref=outcome.order_ref, order=outcome.order, codings=outcome.codings,
+            patient_id=request.patient_id, payer_route=routed.route, decision=decision, today=now.date(),
+            reevaluate=reevaluate,
+        )  # fmt: skip
+        if remade is decision:
+            kept.append(outcome)
             continue
-        line = payer_route.line_of_business
-        if line is None or line not in policy.metadata.lines_of_business:
-            results.append(_line_not_covered(ref, order, policy, payer_route, config))
-            continue
-        if record is None:
-            from cql_like import PatientRecord
+        assertion, label = decided_outcome(remade, policy, routed.route, primary=service.primary, evidence_gaps=[])
+        kept.append(dataclasses.replace(outcome, outcome=label, assertion=assertion, decision=remade))
+    return kept
 
-            record = PatientRecord.from_resources(data.all_resources())
-        from cql_like import CqlEvaluationError
 
-        evaluate = engine.evaluate
-        arguments: dict[str, Any] = {
-            "order_id": str(drug_order["id"]),
-            "now": now,
-            "line_of_business": line,
-            "order_resource": drug_order,
-            "ordered_codings": codings,
-            "medication_history_available": medication_history_available(data),
-        }
-        try:
-            decision = evaluate(policy, record, **arguments)
-            keeps = service.primary and config["unsolicited-determ"] and not _evidence_gaps(data, policy)
-            if decision.decision == "needs-info" and keeps:
-                # a DTR approval of this same order stands unless the record (read in full) contradicts it
-                decision = await keep_dtr_approval(
-                    engine.determinations, order_ref=ref, order=order, codings=codings,
-                    patient_id=request.patient_id, payer_route=payer_route, decision=decision, today=now.date(),
-                    reevaluate=functools.partial(evaluate, policy, record, **arguments),
-                )  # fmt: skip
-        except CqlEvaluationError as error:
-            # Data breaking FHIR's types (a code that is an array ...) cannot be decided on; the answer names
-            # the policy and define, never the values. Was a 500 (found by tests/cds_service/test_fuzz.py).
-            raise UnprocessableError(
-                f"the data for {ref} breaks FHIR types policy {policy.id} reads ({error.define})"
-            ) from None
-        gaps = _evidence_gaps(data, policy)
-        assertion, label = _assert(decision, policy, payer_route, service, gaps, data)
-        results.append(
-            _OrderResult(
-                ref, order, label, assertion, policy, decision, codings=tuple(codings), evidence_gaps=tuple(gaps)
-            )
-        )
-    timings["evaluate_ms"] = (time.perf_counter() - evaluate_started) * 1000.0
-
-    render_started = time.perf_counter()
-    determined = await _determine(results, request, service, config, payer_route, now, engine)
-    timings["determinations_ms"] = (time.perf_counter() - render_started) * 1000.0
+async def render_answer(
+    request: HookRequest,
+    service: Service,
+    engine: Engine,
+    routed: Routed,
+    outcomes: list[OrderOutcome],
+    now: datetime,
+    timings: dict[str, float],
+) -> Answer:
+    started = time.perf_counter()
+    determined = await _determine(outcomes, request, service, routed, now, engine)
+    timings["determinations_ms"] = (time.perf_counter() - started) * 1000.0
+    cards: list[OrderCards] = []
     system_actions: list[dict[str, Any]] = []
     decisions: list[DecisionRecord] = []
-    cards: list[OrderCards] = []
-    for result, determination in zip(results, determined, strict=True):
-        assertion = determination.assertion
-        order_cards = OrderCards()
-        if result.policy is not None and result.decision is not None:
-            order_cards = engine.renderer.render(
-                decision=result.decision,
-                policy=result.policy,
-                order=result.order,
-                payer_label=payer_route.payer.label,
-                assertion=assertion,
-                data=data,
-                config=config,
-                hook=request.hook,
-                today=now.date(),
-            )
-            cards.append(order_cards)
-        elif result.notice is not None:
-            order_cards = result.notice
+    for outcome, determination in zip(outcomes, determined, strict=True):
+        order_cards = _cards_for(outcome, determination.assertion, request, engine, routed, now)
+        if order_cards is not None:
             cards.append(order_cards)
         # resp-29/35: an order already holding this very assertion gets no update; anything new or changed does.
-        if config["coverage-info"] and not dt.carries_assertion(result.order, determination.assertion_id):
-            extension = ci.extension_json(
-                assertion,
-                coverage_reference=payer_route.coverage_reference,
-                asserted_on=determination.asserted_on,
-                assertion_id=determination.assertion_id,
-                crd_version=request.crd_version,
-            )
-            system_actions.append(ci.system_action(result.order, extension, _description(result, payer_route)))
-        decisions.append(
-            DecisionRecord(
-                order_ref=result.order_ref,
-                decision=result.label,
-                covered=assertion.covered,
-                pa_needed=assertion.pa_needed,
-                coverage_assertion_id=determination.assertion_id,
-                policy_id=result.policy.id if result.policy else None,
-                policy_version=result.policy.version if result.policy else None,
-                satisfied_pa_id=assertion.satisfied_pa_id,
-                expiry_date=assertion.expiry.isoformat() if assertion.expiry else None,
-                card_uuids=tuple(str(card["uuid"]) for card in order_cards.all()),
-            )
+        if routed.config["coverage-info"] and not dt.carries_assertion(outcome.order, determination.assertion_id):
+            system_actions.append(_system_action(outcome, determination, request, routed.route))
+        decisions.append(_decision_record(outcome, determination, order_cards or OrderCards()))
+    body: dict[str, Any] = {"cards": _limit(cards, int(routed.config["max-cards"])), "systemActions": system_actions}
+    timings["render_ms"] = (time.perf_counter() - started) * 1000.0
+    return Answer(body=body, route=routed.route, decisions=decisions, timings=timings)
+
+
+class _Record:
+    """The record as the engine reads it, indexed on first use: a call whose orders no policy governs skips it."""
+
+    def __init__(self, data: GatheredData) -> None:
+        self._data = data
+        self._record: PatientRecord | None = None
+
+    def get(self) -> PatientRecord:
+        if self._record is None:
+            self._record = PatientRecord.from_resources(self._data.all_resources())
+        return self._record
+
+
+def _decide_order(
+    ref: str,
+    order: Mapping[str, Any],
+    routed: Routed,
+    service: Service,
+    engine: Engine,
+    record: _Record,
+    now: datetime,
+) -> OrderOutcome:
+    data, payer_route = routed.data, routed.route
+    drug_order = _drug_order(order, data)
+    if payer_route.not_in_force is not None:
+        return _not_in_force(ref, order, drug_order, payer_route, routed.config)
+    identity = identify_medication(drug_order, data, engine.crosswalk) if drug_order is not None else None
+    if drug_order is not None and identity is not None and identity.gap is not None:
+        return _unidentified(ref, order, drug_order, identity, payer_route, routed.config)
+    codings = list(identity.codings) if identity is not None else []
+    policy = engine.policies.find(payer_route.payer.key, codings) if drug_order is not None else None
+    if policy is None or engine.evaluate is None or drug_order is None:
+        # a drug no policy governs gets the payer's no-policy default; other orders their kind's default
+        kind = "MedicationRequest" if drug_order is not None else str(order.get("resourceType"))
+        default = ci.assertion_for_default(*payer_route.payer.default_for(kind))
+        return OrderOutcome(ref, order, "no-policy", default, codings=tuple(codings))
+    line = payer_route.line_of_business
+    if line is None or line not in policy.metadata.lines_of_business:
+        return _line_not_covered(ref, order, policy, payer_route, routed.config)
+    decision = _evaluate(engine.evaluate, policy, record.get(), drug_order, ref, line, codings, data, now)
+    gaps = _evidence_gaps(data, policy)
+    assertion, outcome = decided_outcome(decision, policy, payer_route, primary=service.primary, evidence_gaps=gaps)
+    return OrderOutcome(
+        ref, order, outcome, assertion, policy, decision, codings=tuple(codings), evidence_gaps=tuple(gaps)
+    )
+
+
+def _evaluate(
+    evaluate: Evaluator,
+    policy: Policy,
+    record: PatientRecord,
+    drug_order: Mapping[str, Any],
+    ref: str,
+    line_of_business: str,
+    codings: list[tuple[str, str]],
+    data: GatheredData,
+    now: datetime,
+    overrides: Overrides | None = None,
+) -> OrderDecision:
+    try:
+        return evaluate(
+            policy,
+            record,
+            order_id=str(drug_order["id"]),
+            now=now,
+            line_of_business=line_of_business,
+            order_resource=drug_order,
+            ordered_codings=codings,
+            medication_history_available=medication_history_available(data),
+            overrides=overrides,
         )
-    body: dict[str, Any] = {"cards": _limit(cards, int(config["max-cards"])), "systemActions": system_actions}
-    timings["render_ms"] = (time.perf_counter() - render_started) * 1000.0
-    return Answer(body=body, route=payer_route, decisions=decisions, timings=timings)
+    except CqlEvaluationError as error:
+        # Data breaking FHIR's types (a code that is an array ...) cannot be decided on; the answer names
+        # the policy and define, never the values. Was a 500 (found by tests/cds_service/test_fuzz.py).
+        raise UnprocessableError(
+            f"the data for {ref} breaks FHIR types policy {policy.id} reads ({error.define})"
+        ) from None
+
+
+def _cards_for(
+    outcome: OrderOutcome,
+    assertion: ci.CoverageAssertion,
+    request: HookRequest,
+    engine: Engine,
+    routed: Routed,
+    now: datetime,
+) -> OrderCards | None:
+    """The order's cards: rendered from its policy decision, else the notice decided with the outcome."""
+    if outcome.policy is None or outcome.decision is None:
+        return outcome.notice
+    return engine.renderer.render(
+        decision=outcome.decision,
+        outcome=outcome.outcome,
+        policy=outcome.policy,
+        order=outcome.order,
+        payer_label=routed.route.payer.label,
+        assertion=assertion,
+        data=routed.data,
+        config=routed.config,
+        hook=request.hook,
+        today=now.date(),
+    )
+
+
+def _system_action(
+    outcome: OrderOutcome, determination: dt.OrderDetermination, request: HookRequest, payer_route: PayerRoute
+) -> dict[str, Any]:
+    extension = ci.extension_json(
+        determination.assertion,
+        coverage_reference=payer_route.coverage_reference,
+        asserted_on=determination.asserted_on,
+        assertion_id=determination.assertion_id,
+        crd_version=request.crd_version,
+    )
+    description = f"Coverage information from {payer_route.payer.label} for {outcome.order_ref}"
+    return ci.system_action(outcome.order, extension, description)
+
+
+def _decision_record(outcome: OrderOutcome, determination: dt.OrderDetermination, cards: OrderCards) -> DecisionRecord:
+    assertion = determination.assertion
+    return DecisionRecord(
+        order_ref=outcome.order_ref,
+        decision=outcome.outcome,
+        covered=assertion.covered,
+        pa_needed=assertion.pa_needed,
+        coverage_assertion_id=determination.assertion_id,
+        policy_id=outcome.policy.id if outcome.policy else None,
+        policy_version=outcome.policy.version if outcome.policy else None,
+        satisfied_pa_id=assertion.satisfied_pa_id,
+        expiry_date=assertion.expiry.isoformat() if assertion.expiry else None,
+        card_uuids=tuple(str(card["uuid"]) for card in cards.all()),
+    )
 
 
 def _orders_in_scope(request: HookRequest, data: GatheredData) -> list[tuple[str, Mapping[str, Any]]]:
@@ -247,7 +364,7 @@ def _encounter_drug_orders(data: GatheredData, encounter_id: str) -> list[str]:
     for order in data.of_type("MedicationRequest"):
         encounter = order.get("encounter")
         target = encounter.get("reference") if isinstance(encounter, dict) else None
-        if isinstance(target, str) and target.rstrip("/").split("/")[-2:] == ["Encounter", encounter_id]:
+        if isinstance(target, str) and reference_parts(target) == ["Encounter", encounter_id]:
             if order.get("status") in ("draft", "active"):
                 refs.append(f"MedicationRequest/{order['id']}")
     return sorted(refs)
@@ -265,55 +382,58 @@ def _drug_order(order: Mapping[str, Any], data: GatheredData) -> Mapping[str, An
     return None
 
 
-def _notice_for(
-    order: Mapping[str, Any],
+def _not_in_force(
     ref: str,
+    order: Mapping[str, Any],
     drug_order: Mapping[str, Any] | None,
     payer_route: PayerRoute,
-    data: GatheredData,
-    crosswalk: NdcCrosswalk,
     config: Mapping[str, Any],
-) -> _OrderResult | None:
-    """The answer for an order no policy can decide: Coverage not in force, or a drug that cannot be told."""
-    payer = payer_route.payer.label
-    if payer_route.not_in_force is not None:
-        why = payer_route.not_in_force
-        card = notice_card(
-            order=drug_order or order, order_ref=ref, payer_label=payer, topic="insurance",
-            summary="no coverage in force", detail=f"{why}: the payer covers nothing under it on this date; "
-            "update the patient's coverage before ordering.",
-        )  # fmt: skip
-        return _OrderResult(
-            ref, order, "no-active-coverage", ci.assertion_for_no_active_coverage(why), notice=_cards(card, config)
-        )
-    if drug_order is None:
-        return None
-    identity = identify_medication(drug_order, data, crosswalk)
-    if identity.gap is None:
-        return None
+) -> OrderOutcome:
+    """No Coverage in force on the request's date: nothing is covered under it (CRD resp-45)."""
+    why = str(payer_route.not_in_force)
+    card = notice_card(
+        order=drug_order or order, order_ref=ref, payer_label=payer_route.payer.label, topic="insurance",
+        summary="no coverage in force", detail=f"{why}: the payer covers nothing under it on this date; "
+        "update the patient's coverage before ordering.",
+    )  # fmt: skip
+    return OrderOutcome(
+        ref, order, "no-active-coverage", ci.assertion_for_no_active_coverage(why), notice=_cards(card, config)
+    )
+
+
+def _unidentified(
+    ref: str,
+    order: Mapping[str, Any],
+    drug_order: Mapping[str, Any],
+    identity: OrderIdentity,
+    payer_route: PayerRoute,
+    config: Mapping[str, Any],
+) -> OrderOutcome:
+    """A drug that cannot be told (not coded, or its Medication unreadable): no policy can decide it."""
+    outcome: Outcome
     if identity.gap == "unretrievable":
-        assertion, label, summary = (
+        assertion, outcome, summary = (
             ci.assertion_for_unreadable_order(identity.reason),
             "indeterminate",
-            ("coverage cannot be determined now"),
+            "coverage cannot be determined now",
         )
     else:
-        assertion, label, summary = (
+        assertion, outcome, summary = (
             ci.assertion_for_uncoded_order(identity.reason),
             "info-needed",
-            ("coverage cannot be determined: the drug is not coded"),
+            "coverage cannot be determined: the drug is not coded",
         )
     card = notice_card(
-        order=drug_order, order_ref=ref, payer_label=payer, topic="guideline", summary=summary,
+        order=drug_order, order_ref=ref, payer_label=payer_route.payer.label, topic="guideline", summary=summary,
         detail=f"{identity.reason}. Coverage and prior authorization depend on the exact drug; re-sign the "
         "order with its RxNorm (or NDC) code to get the payer's answer.",
     )  # fmt: skip
-    return _OrderResult(ref, order, label, assertion, notice=_cards(card, config))
+    return OrderOutcome(ref, order, outcome, assertion, notice=_cards(card, config))
 
 
 def _line_not_covered(
     ref: str, order: Mapping[str, Any], policy: Policy, payer_route: PayerRoute, config: Mapping[str, Any]
-) -> _OrderResult:
+) -> OrderOutcome:
     """The Coverage's line of business is not placed, or not one the drug's policy covers: the payer may have
     other rules for it (Medicare Part D, a dual plan), so this service does not answer as if it were another."""
     meta = policy.metadata
@@ -335,7 +455,7 @@ def _line_not_covered(
         summary="line of business not placed" if line is None else f"{line} coverage is not under this policy",
         detail=reason,
     )  # fmt: skip
-    return _OrderResult(
+    return OrderOutcome(
         ref, order, "info-needed", ci.assertion_for_line_not_covered(reason), notice=_cards(card, config)
     )
 
@@ -352,89 +472,11 @@ def _evidence_gaps(data: GatheredData, policy: Policy) -> list[str]:
     return sorted(k for k in data.unavailable if ":" not in k and (read is None or k in read))
 
 
-def _assert(
-    decision: OrderDecision,
-    policy: Policy,
-    payer_route: PayerRoute,
-    service: Service,
-    evidence_gaps: list[str],
-    data: GatheredData,
-) -> tuple[ci.CoverageAssertion, str]:
-    meta = policy.metadata
-    label = f"{payer_route.payer.label} {meta.document.number}"
-    link = meta.document.url
-    questionnaire = questionnaire_url(policy)
-    if decision.decision == "approved":
-        realtime = payer_route.payer.real_time_determination
-        return (
-            ci.assertion_for_approval(
-                realtime=realtime,
-                primary=service.primary,
-                satisfied_pa_id=None,  # the determination (determinations.py) holds the PA number
-                expiry=decision.expiry if realtime else None,
-                questionnaire=questionnaire,
-                policy_link=link,
-                policy_label=label,
-                allowed_daily=ci.allowed_daily_dose(decision.values) if realtime else None,
-            ),
-            "approved",
-        )
-    if decision.formulary_exclusion is not None:
-        return (
-            ci.assertion_for_non_formulary(
-                policy_link=link,
-                product=decision.formulary_exclusion.product,
-                exception_policy=decision.formulary_exclusion.exception_policy,
-                policy_label=label,
-            ),
-            "not-met",
-        )
-    if decision.decision == "not-met":
-        failed = [f"{c.id} {c.description}" for c in decision.path.with_status("not-met")]
-        return (
-            ci.assertion_for_not_met(
-                policy_link=link,
-                failed=failed,
-                policy_label=label,
-                other_use_policy=decision.other_use_policy,
-            ),
-            "not-met",
-        )
-    if evidence_gaps:
-        return (
-            ci.assertion_for_technical_gap(
-                primary=service.primary,
-                questionnaire=questionnaire,
-                policy_link=link,
-                unavailable=evidence_gaps,
-            ),
-            "indeterminate",
-        )
-    missing = [f"{c.id} {c.description}" for c in decision.path.with_status("unknown")]
-    return (
-        ci.assertion_for_needs_info(
-            primary=service.primary,
-            questionnaire=questionnaire,
-            policy_link=link,
-            missing=missing,
-            policy_label=label,
-        ),
-        "needs-info",
-    )
-
-
-def questionnaire_url(policy: Policy) -> str | None:
-    if policy.questionnaire is None:
-        return None
-    return policy.questionnaire_url or QUESTIONNAIRE_BASE + str(policy.questionnaire.get("id"))
-
-
 async def _determine(
-    results: list[_OrderResult],
+    outcomes: list[OrderOutcome],
     request: HookRequest,
     service: Service,
-    config: Mapping[str, bool | int],
-    payer_route: PayerRoute,
+    routed: Routed,
     now: datetime,
     engine: Engine,
 ) -> list[dt.OrderDetermination]:
@@ -443,26 +485,22 @@ async def _determine(
     today = now.date()
     candidates = [
         dt.candidate(
-            order_ref=result.order_ref,
-            order=result.order,
-            codings=list(result.codings),
+            order_ref=outcome.order_ref,
+            order=outcome.order,
+            codings=list(outcome.codings),
             patient_id=request.patient_id,
-            payer_route=payer_route,
-            label=result.label,
-            assertion=result.assertion,
-            decision=result.decision,
-            evidence_gaps=list(result.evidence_gaps),
+            payer_route=routed.route,
+            label=outcome.outcome,
+            assertion=outcome.assertion,
+            decision=outcome.decision,
+            evidence_gaps=list(outcome.evidence_gaps),
             today=today,
         )
-        for result in results
+        for outcome in outcomes
     ]
-    if not (service.primary and config["unsolicited-determ"]):
-        return [dt.preview(c, r.assertion, today) for c, r in zip(candidates, results, strict=True)]
-    return await dt.settle(engine.determinations, candidates, [r.assertion for r in results], today)
-
-
-def _description(result: _OrderResult, payer_route: PayerRoute) -> str:
-    return f"Coverage information from {payer_route.payer.label} for {result.order_ref}"
+    if not (service.primary and routed.config["unsolicited-determ"]):
+        return [dt.preview(c, o.assertion, today) for c, o in zip(candidates, outcomes, strict=True)]
+    return await dt.settle(engine.determinations, candidates, [o.assertion for o in outcomes], today)
 
 
 def _limit(per_order: list[OrderCards], max_cards: int) -> list[dict[str, Any]]:

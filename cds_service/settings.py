@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-SAMPLE_PAYERS_FILE = PACKAGE_DIR / "payers.yaml"
+SAMPLE_PAYERS_FILE = PACKAGE_DIR / "payers" / "payers.yaml"
 
 AuthMode = Literal["jwt", "off"]
 

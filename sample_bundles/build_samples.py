@@ -43,7 +43,7 @@ FHIR_BASE = "https://ehr.example.org/fhir"
 SANDBOX_FHIR = "https://launch.smarthealthit.org/v/r4/fhir"
 _NAMESPACE = uuid.UUID("6f1c2d3e-4b5a-4c6d-8e7f-90a1b2c3d4e5")
 
-# Prefetch key -> resource types it carries (the order-sign templates in cds_service/discovery.py;
+# Prefetch key -> resource types it carries (the order-sign templates in cds_service/hook/discovery.py;
 # Organizations, Medications and Practitioners ride along as `_include`s of their searches). Every key is sent,
 # empty when the story has none of its types: a key not sent is data the service could not see (it would try
 # to fetch it and report it unavailable).

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import pipeline
-from ..coverage_info import COVERAGE_INFO_URL
+from ..crd.coverage_info import COVERAGE_INFO_URL
+from ..hook.request_model import HookRequest
 from ..policy.decision import OrderDecision
 from ..policy.metadata import CriterionStatus
-from ..request_model import HookRequest
 from .answers import Answer, as_status
 from .record_request import ORDER_SIGN
 

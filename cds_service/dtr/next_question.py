@@ -17,8 +17,8 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from ..coverage_info import COVERAGE_INFO_URL, Reason
-from ..errors import BadRequestError
+from ..crd.coverage_info import COVERAGE_INFO_URL, Reason
+from ..hook.errors import BadRequestError
 from ..pipeline import Engine
 from ..policy.registry import Policy
 from .answers import boolean_answers, criterion_answers

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import BadRequestError, NotFoundError, UnprocessableError
-from ..order_identity import identify_medication
-from ..payers import route
+from ..audit.store import AuditStore
+from ..gather.order_identity import identify_medication
+from ..gather.record import GatheredData
+from ..hook.errors import BadRequestError, NotFoundError, UnprocessableError
+from ..payers.directory import payor_organization, route
 from ..pipeline import Engine
 from ..policy.registry import Policy, PolicyRegistry
-from ..record import GatheredData, payor_organization
-from ..store import AuditStore
 from .fhir import (
     BASE,
     PROFILE_PACKAGE,

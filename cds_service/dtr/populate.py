@@ -8,7 +8,7 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import BadRequestError
+from ..hook.errors import BadRequestError
 from ..pipeline import Engine
 from ..policy.decision import CriterionResult
 from ..policy.registry import Policy

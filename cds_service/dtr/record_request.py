@@ -7,9 +7,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ..discovery import SERVICES, Service, query_type
-from ..errors import BadRequestError
-from ..request_model import CONFIGURATION_KEY, HookRequest, parse_hook_request
+from ..hook.discovery import SERVICES, Service, query_type
+from ..hook.errors import BadRequestError
+from ..hook.request_model import CONFIGURATION_KEY, HookRequest, parse_hook_request
 from .params import DtrInput
 
 ORDER_SIGN: Service = SERVICES["crd-order-sign"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import BadRequestError
+from ..hook.errors import BadRequestError
 from ..pipeline import Engine
 from .answers import criterion_answers
 from .assess import Assessment, assess

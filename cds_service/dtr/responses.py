@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import BadRequestError, NotFoundError
+from ..hook.errors import BadRequestError, NotFoundError
 from ..policy.registry import Policy, PolicyRegistry
 from .fhir import QR_CONTEXT, QR_COVERAGE, adaptive_url
 from .questionnaires import ADAPTIVE_CONTAINED_ID, canonical

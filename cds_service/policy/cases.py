@@ -13,9 +13,9 @@ import yaml
 
 from cql_like import PatientRecord
 
-from ..drug_codes import default_crosswalk
-from ..order_identity import identify_medication
-from ..record import GatheredData
+from ..gather.drug_codes import default_crosswalk
+from ..gather.order_identity import identify_medication
+from ..gather.record import GatheredData
 from .decision import OrderDecision
 from .evaluate import evaluate_order
 from .registry import Policy

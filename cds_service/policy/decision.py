@@ -61,7 +61,6 @@ class OrderDecision:
     # Set when the ordered product is off the member's formulary: the decision is then not-met whatever the
     # criteria show, and `path` is the one the criteria alone would have decided on.
     formulary_exclusion: FormularyExclusion | None = None
-    evaluation_ms: float = 0.0
 
     @property
     def criteria(self) -> tuple[CriterionResult, ...]:

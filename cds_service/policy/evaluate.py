@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from cql_like import PatientRecord
 
@@ -20,6 +19,27 @@ ORDER_PARAMETER = "OrderId"
 MEDICATION_HISTORY_PARAMETER = "Medication History Available"
 
 
+Overrides = Mapping[str, tuple[CriterionStatus, tuple[str, ...]]]
+
+
+class Evaluator(Protocol):
+    """How the pipeline decides one order: `evaluate_order`, or a wrapper with DTR's answers (dtr/assess.py)."""
+
+    def __call__(
+        self,
+        policy: Policy,
+        record: PatientRecord,
+        order_id: str,
+        now: datetime,
+        line_of_business: str,
+        order_resource: Mapping[str, Any] | None = None,
+        *,
+        ordered_codings: Sequence[tuple[str, str]],
+        medication_history_available: bool,
+        overrides: Overrides | None = None,
+    ) -> OrderDecision: ...
+
+
 def evaluate_order(
     policy: Policy,
     record: PatientRecord,
@@ -30,7 +50,7 @@ def evaluate_order(
     *,
     ordered_codings: Sequence[tuple[str, str]],
     medication_history_available: bool,
-    overrides: Mapping[str, tuple[CriterionStatus, tuple[str, ...]]] | None = None,
+    overrides: Overrides | None = None,
 ) -> OrderDecision:
     """Evaluate `policy` for the draft MedicationRequest `order_id` held in `record`.
 
@@ -42,7 +62,6 @@ def evaluate_order(
     `overrides` (criterion id -> status, evidence) replaces what the record gave for those criteria: DTR's attested
     answers (cds_service/dtr/assess.py decides which may apply); the rest of the decision is unchanged.
     """
-    started = time.perf_counter()
     parameters: dict[str, Any] = {ORDER_PARAMETER: order_id}
     if MEDICATION_HISTORY_PARAMETER in policy.library.parameter_names:
         parameters[MEDICATION_HISTORY_PARAMETER] = medication_history_available
@@ -85,7 +104,6 @@ def evaluate_order(
         values=values,
         other_use_policy=other_use,
         formulary_exclusion=exclusion,
-        evaluation_ms=(time.perf_counter() - started) * 1000.0,
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cql_like import Library, LocalTerminology, load_library
+from cql_like import Library, LibraryPool, LocalTerminology, load_library
 
 from .metadata import PolicyMetadata, PolicyMetadataError, load_metadata
 
@@ -58,10 +58,11 @@ class PolicyRegistry:
     @classmethod
     def load(cls, policies_dir: Path) -> PolicyRegistry:
         registry = cls()
+        shared = LibraryPool()  # the shared libraries every policy includes are compiled once, not per policy
         for metadata_path in sorted(policies_dir.rglob(METADATA_FILE)):
             if SHARED_FOLDER in metadata_path.relative_to(policies_dir).parts:
                 continue
-            registry.add(load_policy(metadata_path.parent))
+            registry.add(load_policy(metadata_path.parent, pool=shared))
         return registry
 
     def add(self, policy: Policy) -> None:
@@ -109,12 +110,14 @@ def shared_dirs(folder: Path) -> list[Path]:
     return found
 
 
-def load_policy(folder: Path) -> Policy:
+def load_policy(folder: Path, pool: LibraryPool | None = None) -> Policy:
     metadata = load_metadata(folder / METADATA_FILE)
     library_dirs = [folder, *shared_dirs(folder)]
     valueset_dirs = [d / "valuesets" for d in library_dirs if (d / "valuesets").is_dir()]
     terminology = LocalTerminology.from_dirs(valueset_dirs)
-    library = load_library(folder / f"{metadata.library}.cql", terminology=terminology, library_paths=library_dirs)
+    library = load_library(
+        folder / f"{metadata.library}.cql", terminology=terminology, library_paths=library_dirs, pool=pool
+    )
     questionnaire = None
     if metadata.questionnaire:
         questionnaire_path = folder / metadata.questionnaire

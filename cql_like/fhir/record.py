@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .references import relative_reference
 from .retrieve import Resource, codes_at
 
 
@@ -73,8 +74,7 @@ class PatientRecord:
             return None
         hit = self._by_ref.get(reference)
         if hit is None and "/" in reference:
-            parts = reference.rstrip("/").split("/")
-            hit = self._by_ref.get("/".join(parts[-2:]))
+            hit = self._by_ref.get(relative_reference(reference))
         return hit
 
     def coded(

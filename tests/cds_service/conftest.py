@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from cds_service.app import EmptyCatalog, create_app, load_policies
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
+from cds_service.policy.evaluate import Evaluator
 from cds_service.settings import Settings
-from tests.cds_service.app_client import TestClient
+from tests.support.app_client import TestClient
 
 REPO = Path(__file__).resolve().parents[2]
 

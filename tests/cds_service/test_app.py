@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from cds_service import hooks
 from cds_service.app import EmptyCatalog, create_app
+from cds_service.audit.store import SqliteAuditStore
+from cds_service.http import hook_routes
 from cds_service.settings import Settings
-from cds_service.store import SqliteAuditStore
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.hook_requests import order_sign
-from tests.cds_service.prometheus_text import scraped
-from tests.fakes.jwt_minter import generate_key, mint_token, write_jwks_file
+from tests.support.app_client import TestClient
+from tests.support.hook_requests import order_sign
+from tests.support.jwt_minter import generate_key, mint_token, write_jwks_file
+from tests.support.prometheus_text import scraped
 
 
 def test_healthz_and_metrics_count_requests_and_decisions(client: TestClient) -> None:
@@ -38,7 +38,7 @@ def test_healthz_is_ready_while_the_audit_store_answers(client: TestClient) -> N
 
 def test_healthz_is_503_once_the_audit_store_is_gone(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
     client.app.state.cds.store.close()  # type: ignore[attr-defined]
-    with caplog.at_level(logging.ERROR, logger="cds_service.hooks"):
+    with caplog.at_level(logging.ERROR, logger="cds_service.http.hook_routes"):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "audit_store": "unavailable"}
@@ -70,7 +70,7 @@ def test_healthz_failure_shows_no_exception_text(settings: Settings, tmp_path: P
 def test_healthz_answers_503_in_time_when_the_audit_store_hangs(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hooks, "HEALTH_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(hook_routes, "HEALTH_TIMEOUT_S", 0.05)
     store = FailingStore(tmp_path / "hanging.sqlite3", ping_seconds=0.5)
     with TestClient(create_app(settings, policies=(EmptyCatalog(), None), store=store)) as client:
         started = time.monotonic()

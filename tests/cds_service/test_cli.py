@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cds_service.__main__ import cli
-from cds_service.store import SqliteAuditStore
-from tests.cds_service.audit_records import approval_candidate, approved_call
+from cds_service.audit.store import SqliteAuditStore
+from tests.support.audit_records import approval_candidate, approved_call
 
 
 def test_audit_prints_the_stored_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

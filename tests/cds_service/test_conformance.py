@@ -18,14 +18,14 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from cds_service.app import EmptyCatalog, create_app
 from cds_service.settings import Settings
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.ehr_transport import RoutingTransport
-from tests.cds_service.inferno_checks import (
+from tests.support.app_client import TestClient
+from tests.support.ehr_transport import RoutingTransport
+from tests.support.fhir_server import FakeFhirServer
+from tests.support.inferno_checks import (
     check_hook_response,
     coverage_information,
     draft_orders,
 )
-from tests.fakes.fhir_server import FakeFhirServer
 
 CONFORMANCE = Path("/work/shared/conformance")
 EXAMPLES = Path("/work/shared/fhir-examples")

@@ -15,12 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
 from cds_service.policy.cases import PolicyCase, load_cases
-from tests.cds_service.hook_requests import coverage, organization, searchset
-from tests.cds_service.inferno_checks import check_hook_response, coverage_info_values, coverage_information
-from tests.cds_service.policy_case_requests import hook_request_for_case
-from tests.live_server import LiveServer
+from cds_service.policy.evaluate import Evaluator
+from tests.support.hook_requests import coverage, organization, searchset
+from tests.support.inferno_checks import check_hook_response, coverage_info_values, coverage_information
+from tests.support.live_server import LiveServer
+from tests.support.policy_case_requests import hook_request_for_case
 
 
 def add_months(start: date, months: int) -> date:

@@ -9,15 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cds_service.hook_requests import coverage, medication_request, order_sign, organization, patient
-from tests.cds_service.inferno_checks import (
+from tests.support.fhir_server import FakeFhirServer
+from tests.support.hook_requests import coverage, medication_request, order_sign, organization, patient
+from tests.support.inferno_checks import (
     check_discovery,
     check_hook_response,
     coverage_info_values,
     coverage_information,
 )
-from tests.fakes.fhir_server import FakeFhirServer
-from tests.live_server import LiveServer
+from tests.support.live_server import LiveServer
 
 
 @pytest.fixture(scope="module")

@@ -29,13 +29,14 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from cds_service.app import create_app
-from cds_service.discovery import SERVICES
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.hook.discovery import SERVICES
+from cds_service.pipeline import PolicyCatalog
+from cds_service.policy.evaluate import Evaluator
 from cds_service.settings import Settings
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.hook_requests import medication_request, order_sign
-from tests.hardening.hostile_json import bundles, hostile_values, mutated_request, resources, to_body
-from tests.hardening.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
+from tests.support.app_client import TestClient
+from tests.support.hook_requests import medication_request, order_sign
+from tests.support.hostile_json import bundles, hostile_values, mutated_request, resources, to_body
+from tests.support.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
 
 FUZZ_CASES = int(os.environ.get("FUZZ_CASES") or 1000)
 # Share of the budget per campaign; they sum to 1 so the campaigns together send at least FUZZ_CASES.
@@ -138,7 +139,7 @@ def run_campaign(examples: int, strategy: st.SearchStrategy[Any], send: Callable
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 def test_schemathesis_cases_never_get_5xx(fuzz_client: TestClient, evidence_dir: Path, mode: GenerationMode) -> None:
     # The app's own document: it declares the request body, the service ids and the error answers itself
-    # (cds_service/openapi_schema.py; tests/cds_service/test_openapi_schema.py checks that it does).
+    # (cds_service/http/openapi_schema.py; tests/cds_service/http/test_openapi_schema.py checks that it does).
     app_schema = fuzz_client.app.openapi()  # type: ignore[attr-defined]
     operation = schemathesis.openapi.from_dict(app_schema)[HOOK_PATH]["POST"]
     campaign = f"schemathesis-{mode.value}"

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 
 from cds_service.app import create_app
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
 from cds_service.policy.cases import PolicyCase, load_cases
+from cds_service.policy.evaluate import Evaluator
 from cds_service.settings import SAMPLE_PAYERS_FILE, Settings
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.inferno_checks import check_hook_response, coverage_info_values, coverage_information
-from tests.cds_service.policy_case_requests import hook_request_for_case
-from tests.fakes.fhir_server import FakeFhirServer, Fault
+from tests.support.app_client import TestClient
+from tests.support.fhir_server import FakeFhirServer, Fault
+from tests.support.inferno_checks import check_hook_response, coverage_info_values, coverage_information
+from tests.support.policy_case_requests import hook_request_for_case
 
 SIGN = "/cds-services/crd-order-sign"
 

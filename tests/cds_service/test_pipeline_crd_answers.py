@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.inferno_checks import check_hook_response, coverage_info_values, coverage_information
+from tests.support.app_client import TestClient
+from tests.support.inferno_checks import check_hook_response, coverage_info_values, coverage_information
 
 REPO = Path(__file__).resolve().parents[2]
 SOPT = "https://nahdo.org/sopt"

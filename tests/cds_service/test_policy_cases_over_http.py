@@ -16,9 +16,9 @@ import pytest
 from cds_service.app import create_app, load_policies
 from cds_service.policy.cases import PolicyCase, load_cases, run_case
 from cds_service.settings import Settings
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.inferno_checks import check_hook_response, coverage_info_values, coverage_information
-from tests.cds_service.policy_case_requests import hook_request_for_case
+from tests.support.app_client import TestClient
+from tests.support.inferno_checks import check_hook_response, coverage_info_values, coverage_information
+from tests.support.policy_case_requests import hook_request_for_case
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG, EVALUATOR, _ = load_policies(Settings(policies_dir=REPO / "policies"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.chromium import chromium_path, require_chromium
+from tests.support.chromium import chromium_path, require_chromium
 
 
 def test_missing_chromium_is_a_skip_that_says_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

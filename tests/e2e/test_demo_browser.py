@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.e2e.chromium import LAUNCH_ARGS, require_chromium
-from tests.live_server import LiveServer
+from tests.support.chromium import LAUNCH_ARGS, require_chromium
+from tests.support.live_server import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page

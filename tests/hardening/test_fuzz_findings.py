@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from cds_service.app import create_app
-from cds_service.pipeline import Evaluator, PolicyCatalog
+from cds_service.pipeline import PolicyCatalog
+from cds_service.policy.evaluate import Evaluator
 from cds_service.settings import Settings
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.hook_requests import medication_request, order_sign
-from tests.hardening.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
+from tests.support.app_client import TestClient
+from tests.support.hook_requests import medication_request, order_sign
+from tests.support.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
 
 SIGN = "/cds-services/crd-order-sign"
 

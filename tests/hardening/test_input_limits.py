@@ -10,10 +10,10 @@ import orjson
 import pytest
 
 from cds_service.app import EmptyCatalog, create_app
-from cds_service.request_model import MAX_JSON_DEPTH
+from cds_service.hook.request_model import MAX_JSON_DEPTH
 from cds_service.settings import Settings
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.hook_requests import order_sign, searchset
+from tests.support.app_client import TestClient
+from tests.support.hook_requests import order_sign, searchset
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICE = "/cds-services/crd-order-sign"

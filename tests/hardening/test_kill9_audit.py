@@ -19,9 +19,9 @@ from typing import Any
 
 import orjson
 
-from tests.cds_service.hook_requests import order_sign
-from tests.hardening.load_driver import LoadResult, paced
-from tests.live_server import LiveServer
+from tests.support.hook_requests import order_sign
+from tests.support.live_server import LiveServer
+from tests.support.load_driver import LoadResult, paced
 
 RATE = float(os.environ.get("KILL_RATE") or 200)
 KILL_AFTER_S = float(os.environ.get("KILL_AFTER_S") or 6)

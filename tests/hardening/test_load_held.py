@@ -15,9 +15,9 @@ from pathlib import Path
 
 import orjson
 
-from tests.hardening.load_driver import closed_loop, percentile
-from tests.hardening.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
-from tests.live_server import LiveServer
+from tests.support.live_server import LiveServer
+from tests.support.load_driver import closed_loop, percentile
+from tests.support.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
 
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS") or 20)
 WARMUP_SECONDS = 3.0

@@ -18,11 +18,11 @@ import httpx
 import orjson
 import pytest
 
-from tests.cds_service.hook_requests import coverage, medication_request, order_sign, organization, patient
-from tests.fakes.fhir_server import FakeFhirServer
-from tests.fakes.jwt_minter import SigningKey, generate_key, mint_token, write_jwks_file
-from tests.hardening.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
-from tests.live_server import LiveServer
+from tests.support.fhir_server import FakeFhirServer
+from tests.support.hook_requests import coverage, medication_request, order_sign, organization, patient
+from tests.support.jwt_minter import SigningKey, generate_key, mint_token, write_jwks_file
+from tests.support.live_server import LiveServer
+from tests.support.policy_requests import REAL_BREAST_APPROVED, order_sign_from_bundles
 
 ISSUER = "https://ehr.example.org"
 SIGN = "/cds-services/crd-order-sign"

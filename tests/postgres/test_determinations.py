@@ -17,11 +17,11 @@ import httpx
 import orjson
 import pytest
 
-from cds_service.store import PostgresAuditStore
-from tests.cds_service.audit_records import approval_candidate
-from tests.cds_service.inferno_checks import coverage_info_values, coverage_information
-from tests.live_server import LiveServer
-from tests.postgres.shared_database import private_schema, server_url
+from cds_service.audit.store import PostgresAuditStore
+from tests.support.audit_records import approval_candidate
+from tests.support.inferno_checks import coverage_info_values, coverage_information
+from tests.support.live_server import LiveServer
+from tests.support.shared_database import private_schema, server_url
 
 pytestmark = pytest.mark.postgres
 

@@ -21,11 +21,11 @@ import pytest
 
 from cds_service.app import EmptyCatalog, create_app
 from cds_service.settings import Settings
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.hook_requests import order_sign
-from tests.fakes.jwt_minter import SigningKey, generate_key, mint_token, write_jwks_file
-from tests.live_server import LiveServer
-from tests.postgres.shared_database import private_schema, server_url
+from tests.support.app_client import TestClient
+from tests.support.hook_requests import order_sign
+from tests.support.jwt_minter import SigningKey, generate_key, mint_token, write_jwks_file
+from tests.support.live_server import LiveServer
+from tests.support.shared_database import private_schema, server_url
 
 pytestmark = pytest.mark.postgres
 
@@ -151,7 +151,7 @@ def test_two_uvicorn_workers_on_one_database_accept_a_token_once_and_audit_every
     assert Counter(replays) == Counter({200: 1, 401: 11})
     assert answered == [200] * len(fresh)
     assert len(pids) == 2, f"expected 2 worker processes, saw {pids}"
-    from cds_service.store import PostgresAuditStore
+    from cds_service.audit.store import PostgresAuditStore
 
     store = PostgresAuditStore(database)
     try:

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from cds_service.store import PostgresAuditStore
-from tests.cds_service.audit_records import approved_call
-from tests.postgres.shared_database import private_schema, server_url
+from cds_service.audit.store import PostgresAuditStore
+from tests.support.audit_records import approved_call
+from tests.support.shared_database import private_schema, server_url
 
 pytestmark = pytest.mark.postgres
 

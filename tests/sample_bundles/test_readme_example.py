@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.sample_bundles.sample_app import REPO, SAMPLES_DIR, coverage_information, sample_client
+from tests.support.sample_app import REPO, SAMPLES_DIR, coverage_information, sample_client
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -30,7 +30,9 @@ def test_the_readme_names_every_sample_and_documents_every_setting() -> None:
     for sample in SAMPLES_DIR.glob("*.json"):
         if sample.name != "index.json":
             assert f"`{sample.stem}`" in README, f"README does not list {sample.stem}"
-    settings = (REPO / "cds_service" / "settings.py").read_text() + (REPO / "cds_service" / "demo.py").read_text()
+    settings = (REPO / "cds_service" / "settings.py").read_text() + (
+        REPO / "cds_service" / "http" / "demo.py"
+    ).read_text()
     variables = set(re.findall(r'"((?:CDS_|DATABASE_|PAYERS_)[A-Z_]+|PORT)"', settings))
     assert variables, "no settings found"
     missing = sorted(v for v in variables if f"`{v}`" not in README)

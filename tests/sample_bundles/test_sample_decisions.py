@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.cds_service.app_client import TestClient
-from tests.sample_bundles.sample_app import (
+from tests.support.app_client import TestClient
+from tests.support.sample_app import (
     SAMPLE_DATE,
     cards_for,
     coverage_information,

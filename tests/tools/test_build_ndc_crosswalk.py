@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cds_service.drug_codes import RXNORM, NdcCrosswalk
+from cds_service.gather.drug_codes import RXNORM, NdcCrosswalk
 from cds_service.policy.registry import PolicyRegistry
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,12 +1,12 @@
-"""Build the NDC -> RxNorm crosswalk the service loads at run time (cds_service/data/ndc-rxnorm.json).
+"""Build the NDC -> RxNorm crosswalk the service loads at run time (cds_service/gather/data/ndc-rxnorm.json).
 
 Run from the repository root:
     .venv/bin/python tools/terminology/build_ndc_crosswalk.py [--check] [--output-root DIR]
 
 Reads the one sourced NDC table, tools/terminology/ndc_products.py, and keeps its VERIFIED rows whose RxNorm product
 a policy governs (policies/*/*/policy.yaml `drugs`): an order is never identified through a guessed pairing. Keys are
-the 9-digit labeller+product part of the NDC in the 11-digit 5-4-2 layout (cds_service.drug_codes.ndc_product_key),
-so every package of a product maps the same.
+the 9-digit labeller+product part of the NDC in the 11-digit 5-4-2 layout
+(cds_service.gather.drug_codes.ndc_product_key), so every package of a product maps the same.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from cds_service.drug_codes import NDC, RXNORM, ndc_product_key  # noqa: E402
+from cds_service.gather.drug_codes import NDC, RXNORM, ndc_product_key  # noqa: E402
 from tools.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
 from tools.terminology.ndc_products import NDC_PRODUCTS, NdcProduct  # noqa: E402
 
-OUTPUT = Path("cds_service/data/ndc-rxnorm.json")
+OUTPUT = Path("cds_service/gather/data/ndc-rxnorm.json")
 
 
 def governed_rxnorm_codes(policies: Path) -> set[str]:

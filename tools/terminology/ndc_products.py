@@ -3,9 +3,10 @@
 Pure data plus the NDC spellings. It feeds two generated artifacts:
 - the medication value sets (tools/terminology/build_valuesets.py): every spelling of each package NDC of a row with
   a `vs_id` is listed next to the RxNorm codes, so a Dispense coded only by NDC is still recognised in the history;
-- the run-time NDC -> RxNorm crosswalk (tools/terminology/build_ndc_crosswalk.py -> cds_service/data/ndc-rxnorm.json)
-  that identifies orders coded by NDC alone: only VERIFIED rows whose RxNorm product some policy governs go there, so
-  an order is never decided on a guessed strength (an UNVERIFIED pairing leaves the order unidentified: info-needed).
+- the run-time NDC -> RxNorm crosswalk (tools/terminology/build_ndc_crosswalk.py ->
+  cds_service/gather/data/ndc-rxnorm.json) that identifies orders coded by NDC alone: only VERIFIED rows whose
+  RxNorm product some policy governs go there, so an order is never decided on a guessed strength (an UNVERIFIED
+  pairing leaves the order unidentified: info-needed).
 
 Spellings (ndc_spellings): the 10-digit form as labelled (e.g. 55513-512-60, 5-3-2), the 11-digit 5-4-2 form with
 hyphens (55513-0512-60) and the 11-digit billing form without (55513051260). A leading zero pads whichever

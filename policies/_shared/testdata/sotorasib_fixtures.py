@@ -54,7 +54,7 @@ def patient(birth_date: str | None = "1961-03-14", patient_id: str = PATIENT_ID)
 
 
 def coverage(payer_key: str, sopt: tuple[str, str], patient_id: str = PATIENT_ID) -> Resource:
-    """US Core Coverage (terminology.md §6); the payor identifier is the one in cds_service/payers.yaml."""
+    """US Core Coverage (terminology.md §6); the payor identifier is the one in cds_service/payers/payers.yaml."""
     return {
         "resourceType": "Coverage",
         "id": "cov-1",
@@ -73,7 +73,7 @@ def coverage(payer_key: str, sopt: tuple[str, str], patient_id: str = PATIENT_ID
     }
 
 
-# How each line of business shows on a Coverage (terminology.md §6 and cds_service/payers.yaml): Medicaid by SOPT
+# How each line of business shows on a Coverage (terminology.md §6 and cds_service/payers/payers.yaml): Medicaid by SOPT
 # 2x, Centene's Marketplace (Ambetter) by its plan class, commercial by SOPT 5x, FEHB as a BCBS plan.
 LINE_OF_BUSINESS_COVERAGE: dict[str, dict[str, Any]] = {
     "medicaid": {"type": concept(coding("https://nahdo.org/sopt", "21", "Medicaid (Managed Care)"))},

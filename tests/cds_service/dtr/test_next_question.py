@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from cds_service.dtr import fhir
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.dtr import flow
+from tests.support import dtr_flow as flow
+from tests.support.app_client import TestClient
 
 NEEDS_INFO = "centene-sotorasib-nsclc-no-kras-result-needs-info"  # only I.A.4 (KRAS G12C) is unknown
 APPROVED = "centene-sotorasib-nsclc-approved"

@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from cds_service.dtr import fhir
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.dtr import flow
+from tests.support import dtr_flow as flow
+from tests.support.app_client import TestClient
 
 NEEDS_INFO = "centene-sotorasib-nsclc-no-kras-result-needs-info"
 APPROVED = "centene-sotorasib-nsclc-approved"

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from cds_service.__main__ import cli
 from cds_service.dtr import fhir
-from tests.cds_service.app_client import TestClient
-from tests.cds_service.dtr import flow
+from tests.support import dtr_flow as flow
+from tests.support.app_client import TestClient
 
 NEEDS_INFO = "centene-sotorasib-nsclc-no-kras-result-needs-info"  # only I.A.4 (KRAS G12C) is unknown
 G12D_ON_RECORD = "centene-sotorasib-kras-g12d-not-met"  # the same patient and order, KRAS G12D on file

@@ -6,7 +6,7 @@ import pytest
 
 from cds_service.policy.formulary import FormularyExclusion, formulary_exclusion
 from cds_service.policy.metadata import PolicyMetadata
-from tests.cds_service.policy_doubles import SOTORASIB_METADATA
+from tests.support.policy_doubles import SOTORASIB_METADATA
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 

@@ -1,0 +1,1 @@
+"""What the service keeps: the audit store, its group-commit writer, metrics."""

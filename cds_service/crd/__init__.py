@@ -1,0 +1,1 @@
+"""Rendering a CRD answer: coverage information, cards, suggestions, evidence, durable determinations."""

@@ -1,0 +1,1 @@
+"""Gathering the patient record for a hook: prefetch, FHIR queries, order identity, drug codes."""

@@ -1,0 +1,1 @@
+"""Which payer answers an order: the payer directory and coverage routing."""

@@ -1,0 +1,1 @@
+"""Client authentication (JWT, JWKS), the FHIR server allowlist and token redaction."""

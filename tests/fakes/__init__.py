@@ -1,1 +1,0 @@
-"""Test doubles shared by the test suites: a FHIR server, a connection recorder, a JWT minter."""
