@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 
+from .compile.host import Backend
 from .errors import CqlError, Diagnostic, SourceLocation
 from .fhir.record import PatientRecord
 from .json_values import to_json
@@ -36,10 +37,10 @@ def search_dirs(cql: Path) -> list[Path]:
     return dirs
 
 
-def load_for_file(cql: Path) -> Library:
+def load_for_file(cql: Path, backend: Backend = "generated") -> Library:
     dirs = search_dirs(cql)
     terminology = LocalTerminology.from_dirs([d / "valuesets" for d in dirs])
-    return load_library(cql, terminology=terminology, library_paths=dirs)
+    return load_library(cql, terminology=terminology, library_paths=dirs, backend=backend)
 
 
 def _policy_problems(folder: Path) -> tuple[list[str], Path | None]:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .compile.host import BACKENDS, Backend
 from .compile.stages import FHIRHELPERS, CompiledLibrary, LibraryCompiler
 from .context import EvaluationContext
 from .errors import CqlError, CqlEvaluationError, ErrorSink, SourceLocation
@@ -28,6 +29,7 @@ class Library:
         self.name = compiled.name
         self.version = compiled.version
         self.file = compiled.file
+        self.backend: Backend = compiled.backend  # "generated" (default) or "closures" (load_library)
 
     @property
     def define_names(self) -> tuple[str, ...]:
@@ -145,10 +147,12 @@ class _Loader:
         sink: ErrorSink,
         parse_cache: ParseCache,
         pool: LibraryPool | None,
+        backend: Backend,
     ) -> None:
         self.terminology = terminology
         self.parse_cache = parse_cache
         self.pool = pool
+        self.backend = backend
         self.paths = list(library_paths)
         self.sink = sink
         self.done: dict[str, CompiledLibrary] = {}
@@ -176,7 +180,7 @@ class _Loader:
                 "library-name",
                 f"library {source.name} must live in {source.name}.cql, not {path.name}",
             )
-        return LibraryCompiler(source, self.sink, self.terminology, self.include, main).compile()
+        return LibraryCompiler(source, self.sink, self.terminology, self.include, main, self.backend).compile()
 
     def compile_included(self, path: Path) -> CompiledLibrary | None:
         if self.pool is None:
@@ -186,7 +190,7 @@ class _Loader:
             return None
         key = self._pool_key(path, source)
         if key is None:
-            return LibraryCompiler(source, self.sink, self.terminology, self.include, False).compile()
+            return LibraryCompiler(source, self.sink, self.terminology, self.include, False, self.backend).compile()
         hit = self.pool.libraries.get(key)
         if hit is not None:
             self.pool.hits += 1
@@ -194,7 +198,7 @@ class _Loader:
             return hit
         self.pool.misses += 1
         problems = len(self.sink.diagnostics)
-        lib = LibraryCompiler(source, self.sink, self.terminology, self.include, False).compile()
+        lib = LibraryCompiler(source, self.sink, self.terminology, self.include, False, self.backend).compile()
         if len(self.sink.diagnostics) == problems:  # a library with errors is never shared
             self.pool.libraries[key] = lib
             self.keys[id(lib)] = key
@@ -216,7 +220,7 @@ class _Loader:
             vs = self.terminology.find(vs_def.url, vs_def.version)
             value_sets.append(None if vs is None else (vs.url, vs.version, vs.codes, vs.problem))
         text = hashlib.sha256(self.texts[str(path)].encode()).hexdigest()
-        return (str(path), text, tuple(includes), tuple(value_sets))
+        return (str(path), text, tuple(includes), tuple(value_sets), self.backend)
 
     def include(self, name: str, version: str | None, loc: SourceLocation) -> CompiledLibrary | None:
         if name in self.done:
@@ -253,18 +257,23 @@ def load_library(
     library_paths: Sequence[Path | str] = (),
     parse_cache: ParseCache | None = None,
     pool: LibraryPool | None = None,
+    backend: Backend = "generated",
 ) -> Library:
     """Parse and compile a .cql file and everything it includes; raises CqlError listing every problem.
 
     Parsed files are kept on disk (syntax/cache.py; `CQL_LIKE_CACHE_DIR`) unless `parse_cache` says otherwise;
-    libraries loaded with the same `pool` share the compiled form of the libraries they include."""
+    libraries loaded with the same `pool` share the compiled form of the libraries they include (per backend).
+    `backend="closures"` compiles every node as a plain closure, without generated code (compile/host.Backend):
+    slower, the same values and evidence; the reference the default "generated" backend is tested against."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r} (one of {', '.join(BACKENDS)})")
     path = Path(path)
     sink = ErrorSink()
     paths = [Path(p) for p in library_paths]
     if path.parent not in paths:
         paths.insert(0, path.parent)
     cache = parse_cache if parse_cache is not None else ParseCache.from_environment()
-    loader = _Loader(terminology or LocalTerminology(), paths, sink, cache, pool)
+    loader = _Loader(terminology or LocalTerminology(), paths, sink, cache, pool, backend)
     if not path.is_file():
         raise CqlError([_missing(path)])
     compiled = loader.compile_file(path, main=True)

@@ -97,6 +97,30 @@ def define(ctx):
     return define
 
 
+def plain_define_reference(key: tuple[str, str], body: Fn, adds_evidence: bool) -> Fn:
+    """define_reference without generated code (the closures backend): the same cache entry, the same evidence."""
+
+    def define(ctx: EvaluationContext) -> Any:
+        hit = ctx.cache.get(key)
+        if hit is None:
+            if adds_evidence:
+                found: set[str] = set()
+                ctx.evidence.append(found)
+                try:
+                    value = body(ctx)
+                finally:
+                    ctx.evidence.pop()
+                hit = (value, frozenset(found) if found and positive(value) else _NO_EVIDENCE)
+            else:
+                hit = (body(ctx), _NO_EVIDENCE)
+            ctx.cache[key] = hit
+        if hit[1]:
+            ctx.evidence[-1].update(hit[1])
+        return hit[0]
+
+    return define
+
+
 def _arg_key(value: Any) -> Any:
     """Hashable values key by value (and type, so 1 and true differ); others by identity.
 
@@ -114,10 +138,11 @@ def _arg_key(value: Any) -> Any:
     return (kind, value)
 
 
-def invoke(target: FunctionTarget) -> Callable[[EvaluationContext, Any], Any]:
-    """`apply(ctx, argument)` for one parameter, `apply(ctx, (arguments, ...))` for more."""
+def invoke(target: FunctionTarget, generated: bool = True) -> Callable[[EvaluationContext, Any], Any]:
+    """`apply(ctx, argument)` for one parameter when `generated`, else `apply(ctx, (arguments, ...))`: the plain path,
+    which the closures backend takes for every function."""
     names = [p for p, _ in target.params]
-    if len(names) == 1:
+    if len(names) == 1 and generated:
         return _one_parameter(target, names[0])
     function_id = id(target)
     body = target.body

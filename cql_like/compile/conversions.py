@@ -1,4 +1,4 @@
-"""FHIRHelpers' implicit conversion of FHIR-typed operands to System values, and `impl(operand)` as fused text."""
+"""FHIRHelpers' implicit conversion of FHIR-typed operands to System values, and `impl(operand)` as a node."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 from ..codegen import fused
 from ..context import EvaluationContext
 from ..fhir import model
+from .closures import calling
+from .host import Emitter
 from .types import Compiled, element_of, is_fhir, is_list, list_of
 
 
@@ -20,7 +22,7 @@ def _guess(value: Any) -> Any:
     return value
 
 
-def to_sys(c: Compiled) -> Compiled:
+def to_sys(ec: Emitter, c: Compiled) -> Compiled:
     """Apply FHIRHelpers' implicit conversion to a FHIR-typed operand."""
     many = is_list(c.type)
     base = element_of(c.type) if many else c.type
@@ -30,7 +32,7 @@ def to_sys(c: Compiled) -> Compiled:
         if target is None:
             return c
         if many:
-            return applied(lambda raw: model.to_system(raw, name), c, list_of(target))
+            return applied(ec, lambda raw: model.to_system(raw, name), c, list_of(target))
 
         conversion: Callable[[Any], Any] = model.CONVERTERS.get(
             name, functools.partial(model.to_system, fhir_type=name)
@@ -47,14 +49,18 @@ def to_sys(c: Compiled) -> Compiled:
                 ctx.memo[key] = hit
             return hit[0]
 
+        if not ec.generated:
+            return Compiled(calling(convert, (c.fn,), with_ctx=True), target)
         f, x = fused.constant(convert), fused.of(c)
         return Compiled.fused(f"{f.text}(ctx, {x.text})", (f, x), target)
     if base == "Any":
-        return applied(_guess, c, c.type)
+        return applied(ec, _guess, c, c.type)
     return c
 
 
-def applied(impl: Any, operand: Compiled, typ: str) -> Compiled:
-    """`impl(operand)`, fused."""
+def applied(ec: Emitter, impl: Any, operand: Compiled, typ: str) -> Compiled:
+    """`impl(operand)`: fused, or a plain closure under the closures backend."""
+    if not ec.generated:
+        return Compiled(calling(impl, (operand.fn,)), typ)
     x, f = fused.of(operand), fused.constant(impl)
     return Compiled.fused(f"{f.text}({x.text})", (f, x), typ)

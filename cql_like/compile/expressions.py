@@ -19,10 +19,11 @@ from .types import Compiled
 
 
 class ExprCompiler:
-    def __init__(self, lib: LibraryScope, error: ErrorFn) -> None:
+    def __init__(self, lib: LibraryScope, error: ErrorFn, generated: bool = True) -> None:
         self.lib = lib
+        self.generated = generated
         self._error = error
-        self._members = MemberResolver(error)
+        self._members = MemberResolver(error, generated)
         # closures compiled so far that can add evidence (define and function references, retrieves,
         # queries): a query whose `where` adds none skips the per-item evidence frame
         self.evidence_sources = 0
@@ -47,7 +48,7 @@ class ExprCompiler:
         return emit(self, expr, scope)
 
     def sys(self, expr: n.Expr, scope: Scope) -> Compiled:
-        return to_sys(self.compile(expr, scope))
+        return to_sys(self, self.compile(expr, scope))
 
     def expect_boolean(self, c: Compiled, loc: SourceLocation) -> None:
         if c.type not in ("Boolean", "Any"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Protocol
+from typing import Literal, Protocol
 
 from ..errors import SourceLocation
 from ..syntax import nodes as n
@@ -20,6 +20,12 @@ from .types import Compiled
 # alias, let and function-parameter names in scope -> their static types (their values live in ctx.env at run time)
 Scope = dict[str, str]
 ErrorFn = Callable[[SourceLocation, str, str], None]
+# How a library is compiled. "generated" (the default, fast): simple nodes become fused Python text, single-source
+# queries generated loops, defines and one-parameter functions generated calls (codegen/). "closures" (the plain
+# reference): every node a closure over its children's closures, every query the general plan, every call the plain
+# path; no Python text is generated. Both give the same values and evidence (tested), so each checks the other.
+Backend = Literal["generated", "closures"]
+BACKENDS: tuple[Backend, ...] = ("generated", "closures")
 
 
 class LibraryScope(Protocol):
@@ -40,6 +46,8 @@ class Emitter(Protocol):
     """The expression compiler as emitters use it (expressions.ExprCompiler)."""
 
     lib: LibraryScope
+    # False under the "closures" backend: an emitter then gives a plain closure, never fused text or generated code
+    generated: bool
     # compiled nodes so far that can add evidence / read the record, clock, patient or a parameter: a stage compares
     # the counts before and after a body to learn what the body does
     evidence_sources: int

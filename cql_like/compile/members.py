@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..codegen import fused
@@ -13,7 +14,7 @@ from ..runtime.clinical import Code, Concept
 from ..runtime.interval import Interval
 from ..runtime.quantity import Quantity
 from .host import ErrorFn
-from .types import Compiled, element_of, is_fhir, is_list, list_of, tuple_elements
+from .types import Compiled, Fn, element_of, is_fhir, is_list, list_of, tuple_elements
 
 _SYSTEM_PROPERTIES: dict[str, dict[str, str]] = {
     "Quantity": {"value": "Decimal", "unit": "String"},
@@ -107,10 +108,12 @@ def dynamic_get(ctx: EvaluationContext, value: Any, name: str) -> Any:
 
 
 class MemberResolver:
-    """Compiles `source.name` given the source's static type."""
+    """Compiles `source.name` given the source's static type (as fused text, or plain closures when not
+    `generated`: the closures backend, host.Backend)."""
 
-    def __init__(self, error: ErrorFn) -> None:
+    def __init__(self, error: ErrorFn, generated: bool = True) -> None:
         self._error = error
+        self._generated = generated
 
     def member(self, src: Compiled, name: str, loc: SourceLocation) -> Compiled:
         many = is_list(src.type)
@@ -147,22 +150,28 @@ class MemberResolver:
                 return Compiled(lambda ctx: None, "Any")
             t = props[name]
             if many:
-                return _dynamic(src, name, list_of(t))
+                return self._dynamic(src, name, list_of(t))
+            if not self._generated:
+                xf = src.fn
+                return Compiled(lambda ctx: _system_attr(xf(ctx), name), t)
             f, x = fused.constant(_system_attr), fused.of(src)
             return Compiled.fused(f"{f.text}({x.text}, {name!r})", (f, x), t)
-        return _dynamic(src, name, "List<Any>" if many else "Any")
+        return self._dynamic(src, name, "List<Any>" if many else "Any")
 
-    @staticmethod
-    def _tuple_element(src: Compiled, name: str, element_type: str, many: bool) -> Compiled:
+    def _tuple_element(self, src: Compiled, name: str, element_type: str, many: bool) -> Compiled:
+        if not many and not self._generated:
+            xf = src.fn
+            return Compiled(lambda ctx: t.get(name) if isinstance(t := xf(ctx), dict) else None, element_type)
         if not many:
             x, t = fused.of(src), fused.fresh("t")
             return Compiled.fused(
                 f"({t}.get({name!r}) if isinstance({t} := {x.text}, dict) else None)", (x,), element_type
             )
-        return _dynamic(src, name, element_type if is_list(element_type) else list_of(element_type))
+        return self._dynamic(src, name, element_type if is_list(element_type) else list_of(element_type))
 
-    @staticmethod
-    def _navigate(src: Compiled, get: Any, many: bool, element_is_list: bool, name: str, typ: str) -> Compiled:
+    def _navigate(self, src: Compiled, get: Any, many: bool, element_is_list: bool, name: str, typ: str) -> Compiled:
+        if not self._generated:
+            return Compiled(_navigation(src.fn, get, many, element_is_list, name), typ)
         x, d = fused.of(src), fused.fresh("d")
         g = fused.constant(get)
         got = f"{d}.get({name!r})" if isinstance(get, PlainGet) else f"{g.text}(ctx, {d})"
@@ -184,24 +193,54 @@ class MemberResolver:
                 (g, x, dyn), typ,
             )  # fmt: skip
 
-        def each(ctx: EvaluationContext, items: Any) -> Any:
-            if items is None:
-                return None
-            out: list[Any] = []
-            for d in items:
-                if not isinstance(d, dict):
-                    continue
-                got = get(ctx, d)
-                if isinstance(got, list):
-                    out.extend(got)
-                elif got is not None:
-                    out.append(got)
-            return out
-
-        f = fused.constant(each)
+        f = fused.constant(functools.partial(_each, get))
         return Compiled.fused(f"{f.text}(ctx, {x.text})", (f, x), typ)
 
+    def _dynamic(self, src: Compiled, name: str, typ: str) -> Compiled:
+        if not self._generated:
+            xf = src.fn
+            return Compiled(lambda ctx: dynamic_get(ctx, xf(ctx), name), typ)
+        f, x = fused.constant(dynamic_get), fused.of(src)
+        return Compiled.fused(f"{f.text}(ctx, {x.text}, {name!r})", (f, x), typ)
 
-def _dynamic(src: Compiled, name: str, typ: str) -> Compiled:
-    f, x = fused.constant(dynamic_get), fused.of(src)
-    return Compiled.fused(f"{f.text}(ctx, {x.text}, {name!r})", (f, x), typ)
+
+def _each(get: Any, ctx: EvaluationContext, items: Any) -> Any:
+    """The element of every item of a list, flattened (navigation from a list)."""
+    if items is None:
+        return None
+    out: list[Any] = []
+    for d in items:
+        if not isinstance(d, dict):
+            continue
+        got = get(ctx, d)
+        if isinstance(got, list):
+            out.extend(got)
+        elif got is not None:
+            out.append(got)
+    return out
+
+
+def _navigation(xf: Fn, get: Any, many: bool, element_is_list: bool, name: str) -> Fn:
+    """The closures backend's navigation: what MemberResolver._navigate's fused texts do, as plain closures."""
+    if many:
+        return lambda ctx: _each(get, ctx, xf(ctx))
+    if element_is_list:
+
+        def as_list(ctx: EvaluationContext) -> Any:
+            d = xf(ctx)
+            if not isinstance(d, dict):
+                return [] if d is None else None
+            v = get(ctx, d)
+            # a lone value where the model says list (hostile or hand-written JSON) is a list of one
+            return [] if v is None else (v if type(v) is list else [v])
+
+        return as_list
+
+    def one(ctx: EvaluationContext) -> Any:
+        d = xf(ctx)
+        if isinstance(d, dict):
+            return get(ctx, d)
+        # a System value where a FHIR element was declared (e.g. after a conversion) is read dynamically
+        return None if d is None else dynamic_get(ctx, d, name)
+
+    return one

@@ -18,6 +18,7 @@ from ..ops import interval as interval_ops
 from ..runtime import temporal as t
 from ..runtime.clinical import Code, Concept
 from ..syntax import nodes as n
+from .closures import calling
 from .conversions import applied, to_sys
 from .host import Emitter, Scope
 from .queries import value_set_membership
@@ -83,6 +84,8 @@ def emit_identifier(ec: Emitter, e: n.Identifier, scope: Scope) -> Compiled:
     name = e.name
     if name in scope:
         ec.alias_reads[name] += 1
+        if not ec.generated:
+            return Compiled(lambda ctx: ctx.env.get(name), scope[name])
         return Compiled.fused(f"ctx.env.get({name!r})", (), scope[name])
     this_type = scope.get("$this")
     if this_type is not None:
@@ -158,7 +161,7 @@ def _system_call(ec: Emitter, spec: FunctionSpec, e: n.Call, scope: Scope, *, co
         return Compiled(lambda ctx: None, "Any")
     args = compiled if compiled is not None else [ec.compile(a, scope) for a in e.args]
     if convert:
-        args = [to_sys(a) for a in args]
+        args = [to_sys(ec, a) for a in args]
     impl = spec.impl
     returns = spec.returns
     if returns == "arg0":
@@ -171,6 +174,9 @@ def _system_call(ec: Emitter, spec: FunctionSpec, e: n.Call, scope: Scope, *, co
             ec.lib.note_retrieved("Patient")
         if not args:
             return Compiled(impl, returns)
+    if not ec.generated:
+        fn = calling(impl, [a.fn for a in args], with_ctx=spec.needs_context, propagate_null=spec.propagate_null)
+        return Compiled(fn, returns)
     parts = tuple(fused.of(a) for a in args)
     f = fused.constant(impl)
     lead = ["ctx"] if spec.needs_context else []
@@ -190,29 +196,31 @@ def emit_unary(ec: Emitter, e: n.Unary, scope: Scope) -> Compiled:
     if op in ("exists", "singleton", "distinct", "flatten"):
         c = ec.compile(e.operand, scope)
     else:
-        c = to_sys(ec.compile(e.operand, scope))
+        c = to_sys(ec, ec.compile(e.operand, scope))
     if op == "not":
         ec.expect_boolean(c, e.operand.loc)
+        if not ec.generated:
+            return Compiled(calling(logical.not_, (c.fn,)), "Boolean")
         x, v = fused.of(c), fused.fresh("v")
         return Compiled.fused(f"(not {v} if type({v} := {x.text}) is bool else None)", (x,), "Boolean")
     if op == "exists":
         short = ec.exists_forms.get(id(c))
-        return short[1] if short is not None else applied(lists.exists, c, "Boolean")
+        return short[1] if short is not None else applied(ec, lists.exists, c, "Boolean")
     if op == "singleton":
-        return applied(lists.singleton, c, element_of(c.type) if is_list(c.type) else c.type)
+        return applied(ec, lists.singleton, c, element_of(c.type) if is_list(c.type) else c.type)
     if op == "distinct":
-        return applied(lists.distinct, c, c.type)
+        return applied(ec, lists.distinct, c, c.type)
     if op == "flatten":
-        return applied(lists.flatten, c, element_of(c.type) if is_list(element_of(c.type)) else c.type)
+        return applied(ec, lists.flatten, c, element_of(c.type) if is_list(element_of(c.type)) else c.type)
     if op == "negate":
-        return applied(arithmetic.negate, c, c.type)
+        return applied(ec, arithmetic.negate, c, c.type)
     if op == "component":
         name = e.component or "year"
-        return applied(lambda x: temporal.component(x, name), c, "Date" if name == "date" else "Integer")
+        return applied(ec, lambda x: temporal.component(x, name), c, "Date" if name == "date" else "Integer")
     table = {"start": interval_ops.start, "end": interval_ops.end, "width": interval_ops.width,
              "successor": interval_ops.successor, "predecessor": interval_ops.predecessor,
              "point": interval_ops.start}  # fmt: skip
-    return applied(table[op], c, "Any" if op in ("start", "end", "point") else c.type)
+    return applied(ec, table[op], c, "Any" if op in ("start", "end", "point") else c.type)
 
 
 def emit_binary(ec: Emitter, e: n.Binary, scope: Scope) -> Compiled:
@@ -240,6 +248,8 @@ def emit_binary(ec: Emitter, e: n.Binary, scope: Scope) -> Compiled:
     if left.constant and right.constant and op not in _RAW_LIST_OPS:
         folded = impl(left.fn(None), right.fn(None))  # type: ignore[arg-type]  # constants ignore the context
         return Compiled(lambda ctx: folded, result_type, True)
+    if not ec.generated:
+        return Compiled(calling(impl, (left.fn, right.fn)), result_type)
     scalar = _SCALAR_PYTHON_TYPES.get(left.type) if left.type == right.type else None
     scalar_op = _SAME_TYPE_SCALAR_OPS.get(op) if scalar is not None else None
     ls, rs, impl_src = fused.of(left), fused.of(right), fused.constant(impl)
@@ -259,6 +269,8 @@ def _logical(ec: Emitter, e: n.Binary, scope: Scope) -> Compiled:
     left, right = ec.sys(e.left, scope), ec.sys(e.right, scope)
     ec.expect_boolean(left, e.left.loc)
     ec.expect_boolean(right, e.right.loc)
+    if not ec.generated:
+        return Compiled(_logical_closure(e.op, left.fn, right.fn), "Boolean")
     ls, rs = fused.of(left), fused.of(right)
     a, b = fused.fresh("a"), fused.fresh("b")
     if e.op == "and":
@@ -278,9 +290,23 @@ def _logical(ec: Emitter, e: n.Binary, scope: Scope) -> Compiled:
     return Compiled.fused(f"{impl.text}({ls.text}, {rs.text})", (impl, ls, rs), "Boolean")
 
 
+def _logical_closure(op: str, lf: Fn, rf: Fn) -> Fn:
+    """and/or/xor/implies of runtime.logic, as plain closures; and/or skip the right operand once the left fixes
+    the result (CQL allows it, and the generated text does the same, so both backends name the same evidence)."""
+    if op == "and":
+        return lambda ctx: False if (a := lf(ctx)) is False else logical.and_(a, rf(ctx))
+    if op == "or":
+        return lambda ctx: True if (a := lf(ctx)) is True else logical.or_(a, rf(ctx))
+    return calling(logical.xor if op == "xor" else logical.implies, (lf, rf))
+
+
 def emit_null_test(ec: Emitter, e: n.NullTest, scope: Scope) -> Compiled:
     # IsNull takes Any: a FHIR element is tested as it is, without a FHIRHelpers conversion
-    x = fused.of(ec.compile(e.operand, scope))
+    operand = ec.compile(e.operand, scope)
+    if not ec.generated:
+        xf, wanted, negated = operand.fn, {"null": None, "true": True, "false": False}[e.test], e.negated
+        return Compiled(lambda ctx: (xf(ctx) is wanted) is not negated, "Boolean")
+    x = fused.of(operand)
     want = {"null": "None", "true": "True", "false": "False"}[e.test]
     test = "is not" if e.negated else "is"
     return Compiled.fused(f"({x.text} {test} {want})", (x,), "Boolean")
@@ -308,8 +334,11 @@ def emit_if_then_else(ec: Emitter, e: n.IfThenElse, scope: Scope) -> Compiled:
     cond = ec.sys(e.condition, scope)
     ec.expect_boolean(cond, e.condition.loc)
     then, other = ec.compile(e.then, scope), ec.compile(e.otherwise, scope)
-    cs, ts, os_ = fused.of(cond), fused.of(then), fused.of(other)
     typ = then.type if then.type == other.type or other.type == "Any" else ("Any" if then.type != "Any" else other.type)
+    if not ec.generated:
+        cf, tf, of = cond.fn, then.fn, other.fn
+        return Compiled(lambda ctx: tf(ctx) if cf(ctx) is True else of(ctx), typ)
+    cs, ts, os_ = fused.of(cond), fused.of(then), fused.of(other)
     return Compiled.fused(f"({ts.text} if {cs.text} is True else {os_.text})", (cs, ts, os_), typ)
 
 
@@ -364,11 +393,11 @@ def _membership(ec: Emitter, e: n.Binary, scope: Scope) -> Compiled:
         else ec.sys(element_expr, scope)
     )
     if not is_list(container.type) or not is_fhir(element_of(container.type)):
-        container = to_sys(container)
+        container = to_sys(ec, container)
     cf, xf = container.fn, item_c.fn
     precision = e.precision
     null_container: Any = False if is_list(container.type) else None
-    if container.constant and is_list(container.type):
+    if ec.generated and container.constant and is_list(container.type):
         constant = cf(None)  # type: ignore[arg-type]  # constants ignore the context
         if isinstance(constant, list) and constant and all(type(v) is str for v in constant):
             # `X.code in { 'a', 'b' }`: string equality is exact, so a set lookup gives the same answer

@@ -21,6 +21,7 @@ from ..runtime import values
 from ..runtime.clinical import Code, Concept
 from ..syntax import nodes as n
 from ..terminology import ValueSet
+from .closures import calling
 from .fastpath import code_filter
 from .host import Emitter, Scope
 from .types import Compiled, element_of, is_fhir, is_list, is_tuple, list_of, tuple_of
@@ -84,7 +85,10 @@ def _note_all(ctx: EvaluationContext, items: Any) -> None:
 
 def value_set_membership(ec: Emitter, item: Compiled, vs_ref: Compiled, loc: SourceLocation) -> Compiled:
     vs = vs_ref.fn(None)  # type: ignore[arg-type]  # value set refs are constants
-    x, in_vs = fused.of(item), fused.constant(lambda v: clinical.in_value_set(v, vs))
+
+    def in_value_set(v: Any) -> bool | None:
+        return clinical.in_value_set(v, vs)
+
     if item.type not in (
         "Code",
         "Concept",
@@ -96,6 +100,9 @@ def value_set_membership(ec: Emitter, item: Compiled, vs_ref: Compiled, loc: Sou
         "List<String>",
     ):
         ec.error(loc, "type-mismatch", f"{item.type} cannot be in a value set")
+    if not ec.generated:
+        return Compiled(calling(in_value_set, (item.fn,)), "Boolean")
+    x, in_vs = fused.of(item), fused.constant(in_value_set)
     if item.type == "Concept":
         # the static type says Concept: one set test, no dispatch (anything else takes the general path)
         codes, concept, v = fused.constant(vs.codes), fused.constant(Concept), fused.fresh("v")
@@ -217,7 +224,7 @@ def emit_query(ec: Emitter, e: n.Query, scope: Scope) -> Compiled:
         w = ec.sys(e.where, inner)
         where_notes = ec.evidence_sources != before
         ec.expect_boolean(w, e.where.loc)
-        if len(sources) == 1 and not lets:
+        if ec.generated and len(sources) == 1 and not lets:
             fast = code_filter(ec, e.where, sources[0][0], inner)
     aliases = [a for a, _, _ in sources]
     r: Compiled | None = None
@@ -233,7 +240,7 @@ def emit_query(ec: Emitter, e: n.Query, scope: Scope) -> Compiled:
         distinct = False
     sort = _sort(ec, e, elem_type, inner)
     result_type = elem_type if single else list_of(elem_type)
-    if len(sources) == 1 and not lets and not inclusions and not sort:
+    if ec.generated and len(sources) == 1 and not lets and not inclusions and not sort:
         alias, source, many = sources[0]
         shape = LoopShape(alias, many, single, distinct, items_note, sources_note, where_notes, ret_notes)
         query, exists = query_loop(

@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..codegen import fused
-from ..codegen.function_call import VALUE_TYPES, define_reference, invoke
+from ..codegen.function_call import VALUE_TYPES, define_reference, invoke, plain_define_reference
 from ..context import EvaluationContext
 from ..errors import ErrorSink, SourceLocation
 from ..runtime.clinical import Code, Concept
 from ..syntax import nodes as n
 from ..terminology import LocalTerminology, ValueSet
+from .closures import calling
 from .conversions import to_sys
 from .expressions import ExprCompiler
+from .host import Backend
 from .type_ops import resolve_type
 from .types import Compiled, Fn, assignable
 
@@ -71,6 +73,7 @@ class CompiledLibrary:
     # keep theirs, Library.retrieved_types joins them
     retrieved_types: set[str] = field(default_factory=set)
     is_fhirhelpers: bool = False
+    backend: Backend = "generated"  # how its defines and functions were compiled (host.Backend)
 
 
 Loader = Callable[[str, str | None, SourceLocation], "CompiledLibrary | None"]
@@ -84,14 +87,15 @@ class LibraryCompiler:
     """Turns one LibrarySource into a CompiledLibrary; `loader` compiles included libraries."""
 
     def __init__(self, source: n.LibrarySource, sink: ErrorSink, terminology: LocalTerminology,
-                 loader: Loader, main: bool) -> None:  # fmt: skip
+                 loader: Loader, main: bool, backend: Backend = "generated") -> None:  # fmt: skip
         self.source = source
         self.sink = sink
         self.terminology = terminology
         self.loader = loader
         self.main = main
         self.out = CompiledLibrary(source.name or "Anonymous", source.version, source.file)
-        self.exprs = ExprCompiler(self, self.error)
+        self.out.backend = backend
+        self.exprs = ExprCompiler(self, self.error, generated=backend == "generated")
         self._define_nodes = {d.name: d for d in source.defines}
         self._function_nodes: dict[str, list[n.FunctionDef]] = {}
         self._in_progress: list[str] = []
@@ -218,10 +222,13 @@ class LibraryCompiler:
         finally:
             self._in_progress.pop()
         adds_evidence = self.exprs.evidence_sources != evidence_before
-        compiled = CompiledDefine(
-            name, node.loc, node.private, body.type,
-            define_reference((self.out.file, name), body, adds_evidence),
-        )  # fmt: skip
+        key = (self.out.file, name)
+        reference = (
+            define_reference(key, body, adds_evidence)
+            if self.exprs.generated
+            else plain_define_reference(key, body.fn, adds_evidence)
+        )
+        compiled = CompiledDefine(name, node.loc, node.private, body.type, reference)
         self.out.defines[name] = compiled
         return compiled
 
@@ -339,13 +346,22 @@ class LibraryCompiler:
             self.exprs.evidence_sources += 1
         if not target.pure:
             self.exprs.context_reads += 1
-        parts = tuple(
-            fused.of(to_sys(a) if not p[1].startswith("FHIR.") else a) for a, p in zip(args, target.params, strict=True)
-        )
+        operands = [to_sys(self.exprs, a) if not p[1].startswith("FHIR.") else a
+                    for a, p in zip(args, target.params, strict=True)]  # fmt: skip
+        if not self.exprs.generated:
+            # every call through the plain path: the arguments as a tuple, evaluated left to right
+            return Compiled(calling(invoke(target, generated=False), [_arguments(operands)], with_ctx=True),
+                            target.type)  # fmt: skip
+        parts = tuple(fused.of(a) for a in operands)
         apply = fused.constant(invoke(target))
         # one argument is passed as it is, more as a tuple (evaluated left to right, like the closures did)
         arguments = parts[0].text if len(parts) == 1 else f"({''.join(p.text + ', ' for p in parts)})"
         return Compiled.fused(f"{apply.text}(ctx, {arguments})", (apply, *parts), target.type)
+
+
+def _arguments(operands: list[Compiled]) -> Fn:
+    fns = tuple(a.fn for a in operands)
+    return lambda ctx: tuple([f(ctx) for f in fns])
 
 
 def _parameter(lib: CompiledLibrary, name: str, default: Fn | None, overridable: bool) -> Fn:

@@ -17,7 +17,7 @@ from ..runtime.quantity import Quantity
 from ..syntax import nodes as n
 from .conversions import to_sys
 from .host import Emitter, Scope
-from .types import SYSTEM_TYPES, Compiled, element_of, is_fhir, is_list, is_tuple, tuple_of
+from .types import SYSTEM_TYPES, Compiled, Fn, element_of, is_fhir, is_list, is_tuple, tuple_of
 
 # System type -> name of the matching member of a FHIR choice element
 _SYSTEM_TO_CHOICE = {"Concept": "CodeableConcept", "Code": "Coding"}
@@ -92,7 +92,12 @@ def emit_type_op(ec: Emitter, e: n.TypeOp, scope: Scope) -> Compiled:
         return choice
     src = ec.compile(e.operand, scope)
     if not is_fhir(target) and target != "Any":
-        src = to_sys(src)
+        src = to_sys(ec, src)
+    if not ec.generated:
+        xf, test = src.fn, runtime_check(target)
+        if e.op == "is":
+            return Compiled(lambda ctx: (v := xf(ctx)) is not None and bool(test(v)), "Boolean")
+        return Compiled(lambda ctx: v if (v := xf(ctx)) is not None and test(v) else None, target)
     check, x, v = fused.constant(runtime_check(target)), fused.of(src), fused.fresh("v")
     if e.op == "is":
         return Compiled.fused(f"(({v} := {x.text}) is not None and bool({check.text}({v})))", (check, x), "Boolean")
@@ -131,6 +136,8 @@ def _choice_member(ec: Emitter, e: n.TypeOp, target: str, scope: Scope) -> Compi
     many = is_list(src.type)
     if e.op == "is" and many:
         return Compiled(lambda ctx: None, "Boolean")
+    if not ec.generated:
+        return _plain_choice(e.op == "is", src.fn, field, fhir_type, target, system)
     x, d = fused.of(src), fused.fresh("d")
     got = f"{d}.get({field!r})"
     if e.op == "is":
@@ -145,8 +152,22 @@ def _choice_member(ec: Emitter, e: n.TypeOp, target: str, scope: Scope) -> Compi
     return Compiled.fused(f"({conv.text}({got}) if isinstance({d} := {x.text}, dict) else None)", (conv, x), typ)
 
 
+def _plain_choice(is_test: bool, xf: Fn, field: str, fhir_type: str, target: str, system: str | None) -> Compiled:
+    """The closures backend's `X.value is/as T` on a choice element: _choice_member's fused texts as closures."""
+    if is_test:
+        return Compiled(lambda ctx: isinstance(d := xf(ctx), dict) and d.get(field) is not None, "Boolean")
+    if not is_fhir(target) and system is None:
+        conv: Any = lambda raw: model.to_system(raw, fhir_type)  # noqa: E731
+        typ = target
+    elif system is not None:
+        conv, typ = (lambda raw: model.primitive(raw, fhir_type)), system
+    else:
+        return Compiled(lambda ctx: d.get(field) if isinstance(d := xf(ctx), dict) else None, "FHIR." + fhir_type)
+    return Compiled(lambda ctx: conv(d.get(field)) if isinstance(d := xf(ctx), dict) else None, typ)
+
+
 def emit_convert(ec: Emitter, e: n.Convert, scope: Scope) -> Compiled:
-    src = to_sys(ec.compile(e.operand, scope))
+    src = to_sys(ec, ec.compile(e.operand, scope))
     f = src.fn
     if e.unit is not None:
         unit = e.unit

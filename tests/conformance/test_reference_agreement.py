@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from cql_like.compile.host import BACKENDS, Backend
 from tests.conformance.refcql_records import (
     REPO,
     LibrarySpec,
@@ -194,11 +195,11 @@ def _now(text: str) -> datetime:
     )
 
 
-def _load_ours(lib: LibrarySpec) -> Any:
+def _load_ours(lib: LibrarySpec, backend: Backend = "generated") -> Any:
     from cql_like import LocalTerminology, load_library
 
     terminology = LocalTerminology.from_dirs(list(lib.valueset_dirs))
-    return load_library(lib.file, terminology=terminology, library_paths=list(lib.lib_paths))
+    return load_library(lib.file, terminology=terminology, library_paths=list(lib.lib_paths), backend=backend)
 
 
 def _evaluate_ours(library: Any, rec: RecordSpec, declared: list[str]) -> Any:
@@ -242,8 +243,10 @@ def compare_result(
     return agreed, disagreements
 
 
+# Both of cql_like's backends (cql_like/README.md) against the one reference batch: the node side runs once.
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_cql_like_agrees_with_the_reference_engine(
-    cross_check: CrossCheck, tmp_path_factory: pytest.TempPathFactory
+    backend: Backend, cross_check: CrossCheck, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     out_dir = tmp_path_factory.mktemp("disagreements")
     skips = _load_skips()
@@ -266,7 +269,7 @@ def test_cql_like_agrees_with_the_reference_engine(
             continue
         if lib.id not in loaded and lib.id not in load_errors:
             try:
-                loaded[lib.id] = _load_ours(lib)
+                loaded[lib.id] = _load_ours(lib, backend)
             except Exception as exc:  # noqa: BLE001 - any load failure is a finding to report
                 load_errors[lib.id] = f"{type(exc).__name__}: {exc}"
         if lib.id in load_errors:
@@ -289,7 +292,8 @@ def test_cql_like_agrees_with_the_reference_engine(
                 skipped.append((d, entry))
                 used_skips.add(id(entry))
     print(
-        f"\nreference agreement: {len(agreed_defines)} defines x {len(agreed_records)} records agreed "
+        f"\nreference agreement ({backend} backend): {len(agreed_defines)} defines x {len(agreed_records)} records "
+        f"agreed "
         f"({agreed_count} define evaluations); {len(open_disagreements)} disagreements, "
         f"{len(skipped)} tolerated by skip-list.yaml "
         f"({sum(1 for _, e in skipped if e['kind'] == 'skip')} reference wrong per spec, "

@@ -2,7 +2,7 @@
 
 The YAML lists the expected value of every define (as JSON, see cql_like.json_values), plus an
 optional evaluation date and data bundle. A define without an expectation fails the table, so no
-define goes unchecked.
+define goes unchecked. Every table runs under both backends (`Family[generated]`, `Family[closures]`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from cql_like import LocalTerminology, PatientRecord, load_library
+from cql_like.compile.host import BACKENDS, Backend
 from cql_like.json_values import to_json
 
 CONFORMANCE = Path(__file__).parent / "conformance"
@@ -25,17 +26,19 @@ CONFORMANCE = Path(__file__).parent / "conformance"
 class ConformanceFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         spec = yaml.safe_load(self.path.with_suffix(".yaml").read_text(encoding="utf-8"))
-        yield ConformanceItem.from_parent(self, name=self.path.stem, spec=spec)
+        for backend in BACKENDS:
+            yield ConformanceItem.from_parent(self, name=f"{self.path.stem}[{backend}]", spec=spec, backend=backend)
 
 
 class ConformanceItem(pytest.Item):
-    def __init__(self, *, spec: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, *, spec: dict[str, Any], backend: Backend, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
+        self.backend: Backend = backend
 
     def runtest(self) -> None:
         terminology = LocalTerminology.from_dirs([CONFORMANCE / "valuesets"])
-        library = load_library(self.path, terminology=terminology)
+        library = load_library(self.path, terminology=terminology, backend=self.backend)
         record = PatientRecord.from_resources([])
         if "data" in self.spec:
             data = json.loads((self.path.parent / self.spec["data"]).read_text(encoding="utf-8"))
