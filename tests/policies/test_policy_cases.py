@@ -70,9 +70,7 @@ def test_both_backends_give_the_same_values_evidence_and_decision(case: PolicyCa
     for name in fast.values:
         assert to_json(plain.values[name]) == to_json(fast.values[name]), name
         assert plain.evidence[name] == fast.evidence[name], name
-    fast_decision = dataclasses.replace(decide_case(case, resources), evaluation_ms=0.0)
-    plain_decision = dataclasses.replace(decide_case(plain_case, resources), evaluation_ms=0.0)
-    assert plain_decision == fast_decision
+    assert decide_case(plain_case, resources) == decide_case(case, resources)
 
 
 @pytest.mark.parametrize("policy_id", sorted(REGISTRY.policies))
