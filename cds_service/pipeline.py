@@ -30,7 +30,7 @@ from .crd.cards import CardRenderer, OrderCards
 from .crd.notice_cards import notice_card
 from .crd.outcome import Outcome, decided_outcome
 from .gather.drug_codes import NdcCrosswalk, default_crosswalk
-from .gather.order_identity import OrderIdentity, identify_medication
+from .gather.order_identity import OrderIdentity, as_evaluated, identify_medication
 from .gather.record import Fetcher, GatheredData, based_on_orders, gather, medication_history_available
 from .hook.discovery import Service, effective_configuration
 from .hook.errors import PreconditionFailedError, UnprocessableError
@@ -212,11 +212,20 @@ class _Record:
     def __init__(self, data: GatheredData) -> None:
         self._data = data
         self._record: PatientRecord | None = None
+        self._as_evaluated: dict[str, dict[str, Any]] = {}  # "Type/id" -> the order as the policy reads it
 
     def get(self) -> PatientRecord:
         if self._record is None:
-            self._record = PatientRecord.from_resources(self._data.all_resources())
+            resources = self._data.all_resources()
+            if self._as_evaluated:
+                resources = [self._as_evaluated.get(f"{r.get('resourceType')}/{r.get('id')}", r) for r in resources]
+            self._record = PatientRecord.from_resources(resources)
         return self._record
+
+    def read_as(self, order: dict[str, Any]) -> None:
+        """Evaluate `order` in place of the EHR's resource of the same Type/id (order_identity.as_evaluated)."""
+        self._as_evaluated[f"{order.get('resourceType')}/{order.get('id')}"] = order
+        self._record = None
 
 
 def _decide_order(
@@ -245,6 +254,10 @@ def _decide_order(
     line = payer_route.line_of_business
     if line is None or line not in policy.metadata.lines_of_business:
         return _line_not_covered(ref, order, policy, payer_route, routed.config)
+    evaluated = as_evaluated(drug_order, identity) if identity is not None else None
+    if evaluated is not None:
+        record.read_as(evaluated)
+        drug_order = evaluated
     decision = _evaluate(engine.evaluate, policy, record.get(), drug_order, ref, line, codings, data, now)
     gaps = _evidence_gaps(data, policy)
     assertion, outcome = decided_outcome(decision, policy, payer_route, primary=service.primary, evidence_gaps=gaps)

@@ -77,3 +77,26 @@ def _codings(concept: Any) -> list[tuple[str, str]]:
         for c in concept["coding"]
         if isinstance(c, dict) and isinstance(c.get("code"), str) and c["code"].strip()
     ]
+
+
+def as_evaluated(order: Mapping[str, Any], identity: OrderIdentity) -> dict[str, Any] | None:
+    """The order as the policy reads it, when that differs from what the EHR sent: an order coded by NDC alone gains
+    the RxNorm product the crosswalk maps it to (a coding marked userSelected false, after the EHR's own), so the
+    criteria that read RxNorm products (strength, dose, brand) decide it as they decide an RxNorm order. None when
+    nothing is added (the EHR's order is evaluated as sent). The order sent back to the EHR is never changed."""
+    concept = order.get("medicationCodeableConcept")
+    if not isinstance(concept, dict):
+        return None
+    present = set(_codings(concept))
+    added = [(system, code) for system, code in identity.codings if system == RXNORM and (system, code) not in present]
+    if not added:
+        return None
+    evaluated = dict(order)
+    evaluated["medicationCodeableConcept"] = {
+        **concept,
+        "coding": [
+            *(concept.get("coding") or []),
+            *({"system": system, "code": code, "userSelected": False} for system, code in added),
+        ],
+    }
+    return evaluated

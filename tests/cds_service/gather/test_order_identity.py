@@ -44,8 +44,14 @@ def test_an_order_coded_by_ndc_alone_is_decided_by_its_policy(policy_client: Tes
         "coding": [{"system": NDC, "code": "55513-512-60", "display": "LUMAKRAS 240 mg tablet"}]
     }
     body, values = _answer(policy_client, request)
-    assert body["cards"][0]["extension"]["coverage-hooks.trace"]["policy"] == "centene-cp-phar-549"
-    assert values["covered"] != ["covered"] or values["pa-needed"] != ["no-auth"]
+    trace = body["cards"][0]["extension"]["coverage-hooks.trace"]
+    assert trace["policy"] == "centene-cp-phar-549"
+    # read as its RxNorm product (240 mg), the dose criterion is decided too: 3 tablets a day = 720 mg, within 960
+    assert {c["id"]: c["status"] for c in trace["criteria"]}["I.A.8"] == "met"
+    assert (values["covered"], values["pa-needed"]) == (["covered"], ["satisfied"])
+    # the order sent back to the EHR is the EHR's own: no coding added to it
+    [action] = body["systemActions"]
+    assert action["resource"]["medicationCodeableConcept"] == _order(request)["medicationCodeableConcept"]
 
 
 def test_a_text_only_order_is_conditional_detail_code_with_a_card(policy_client: TestClient) -> None:
