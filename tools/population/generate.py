@@ -106,7 +106,7 @@ def generate(out: Path, patients: int, seed: int, drug_share: float, policies_di
             if kind not in files:
                 path = out / f"{kind}{suffix}"
                 # mtime=0: the same seed gives the same bytes, gzipped or not
-                raw = stack.enter_context(path.open("wb"))
+                raw: BinaryIO = stack.enter_context(path.open("wb"))
                 if compress:
                     raw = cast(BinaryIO, stack.enter_context(gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)))
                 files[kind] = raw
