@@ -77,6 +77,8 @@ def templates(policies_dir: Path) -> list[Template]:
             resources = case_resources(case)
             if not any(r.get("resourceType") == "Patient" for r in resources):
                 continue
+            if not all(isinstance(r.get("id"), str) for r in resources):
+                continue  # a transaction Bundle linked by urn:uuid fullUrls: its links cannot be re-identified
             found.append(
                 Template(
                     name=case.test_id,
