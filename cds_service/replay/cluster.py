@@ -69,6 +69,11 @@ def partitions_for(total_bytes: int, workers: int) -> int:
     return max(workers * 4, -(-total_bytes // (32 * 1024 * 1024)))
 
 
+def _ndjson_bytes(path: Path) -> int:
+    # gzip shrinks FHIR NDJSON about tenfold: size partitions by what they hold once read
+    return path.stat().st_size * (10 if path.suffix == ".gz" else 1)
+
+
 def run_population(
     files: Sequence[Path],
     options: Sequence[PopulationOptions],
@@ -84,7 +89,7 @@ def run_population(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="replay-population-") as work:
         with _runner(scheduler, workers, sequential) as runner:
-            count = partitions or partitions_for(sum(f.stat().st_size for f in files), runner.workers)
+            count = partitions or partitions_for(sum(_ndjson_bytes(f) for f in files), runner.workers)
             if on_start is not None:
                 on_start(count, runner.workers)
             run = PopulationRun(rows=[[] for _ in options], workers=runner.workers)

@@ -76,6 +76,7 @@ def decisions_chart(rows: Sequence[ResultRow], title: str) -> dict[str, Any]:
             tooltip=["policy:N", "line_of_business:N", "decision:N", "orders:Q"],
         )
         .properties(width=520)
+        .resolve_scale(y="independent")  # each policy lists only the lines of business it decided for
     )
     spec: dict[str, Any] = chart.to_dict()
     return spec
@@ -131,6 +132,7 @@ def flips_chart(found: Sequence[Flip]) -> dict[str, Any] | None:
             tooltip=["policy:N", "flip:N", "orders:Q"],
         )
         .properties(width=520)
+        .resolve_scale(y="independent")
     )
     spec: dict[str, Any] = chart.to_dict()
     return spec
