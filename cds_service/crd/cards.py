@@ -247,6 +247,7 @@ def trace(decision: OrderDecision, order_ref: str) -> dict[str, Any]:
         "policy": decision.policy_id,
         "policyVersion": decision.policy_version,
         "decision": decision.decision,
+        "path": decision.path.id,
         "criteria": [
             {"id": c.id, "description": c.description, "status": c.status, "evidence": list(c.evidence)}
             for c in decision.path.criteria

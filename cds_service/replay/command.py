@@ -22,17 +22,19 @@ from ..pipeline import Engine
 from ..settings import SAMPLE_PAYERS_FILE
 from .inputs import PatientRecordInput, ReplayInput, ReplayInputError, expand, read_inputs
 from .orders import OrderSpec, OrderSpecError
+from .patients import PopulationOptions
+from .population_command import run_population_command
 from .report import as_json, print_changes, print_outcome, print_summary, summary
 from .run import InputOutcome, build_engine, compare, evaluation_time, run_all
 
 
 def replay_command(
     paths: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             help="hook-request JSON, FHIR Bundles (transaction/collection/searchset), NDJSON, or directories"
         ),
-    ],
+    ] = None,
     order: Annotated[str | None, typer.Option(help="drug to order for patient records, e.g. rxnorm:2628240")] = None,
     dose: Annotated[str | None, typer.Option(help="dose of that order, e.g. 960mg/d or 480mg*2/d")] = None,
     payer: Annotated[str | None, typer.Option(help="payer key for patient records (replaces their Coverage)")] = None,
@@ -45,10 +47,45 @@ def replay_command(
         typer.Option("--compare-policies", help="re-run under this policy folder; list the decisions that change"),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="print one JSON document instead of tables")] = False,
+    population: Annotated[
+        str | None,
+        typer.Option(help="a Bulk Data export (folder or glob of .ndjson / .ndjson.gz): replay every patient"),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="--population: folder for results.parquet/.csv and report.html")] = Path(
+        "var/population-replay"
+    ),
+    scheduler: Annotated[
+        str | None, typer.Option(help="--population: a Dask scheduler (tcp://host:8786); default a local cluster")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="--population: local worker processes (default: one per core)")
+    ] = None,
+    sequential: Annotated[bool, typer.Option(help="--population: one process, no Dask (for comparison)")] = False,
 ) -> None:
     """Replay hook requests and patient records through the policies and show each order's decision."""
     console = Console(stderr=json_output, highlight=False)
     notes = Console(stderr=True, highlight=False)  # errors and skipped inputs never mix with the results
+    if population is not None:
+        _population(
+            population,
+            order,
+            dose,
+            payer,
+            lob,
+            on,
+            policies,
+            payers_file,
+            compare_policies,
+            out,
+            scheduler,
+            workers,
+            sequential,
+        )
+        return
+    paths = paths or []
+    if not paths:
+        notes.print("[bold red]error:[/bold red] give files or directories to replay, or --population")
+        raise typer.Exit(2)
     try:
         day = date.fromisoformat(on) if on else None
         now = evaluation_time(day)
@@ -90,6 +127,47 @@ def replay_command(
         if changes is not None and compare_policies is not None:
             print_changes(console, changes, str(compare_policies))
     if facts["errors"]:
+        raise typer.Exit(1)
+
+
+def _population(
+    source: str,
+    order: str | None,
+    dose: str | None,
+    payer: str | None,
+    lob: str | None,
+    on: str | None,
+    policies: Path,
+    payers_file: Path,
+    compare_policies: Path | None,
+    out: Path,
+    scheduler: str | None,
+    workers: int | None,
+    sequential: bool,
+) -> None:
+    console = Console(highlight=False)
+    try:
+        now = evaluation_time(date.fromisoformat(on) if on else None)
+        spec = OrderSpec.parse(order, dose, payer, lob, now.date()) if order else None
+        if dose and spec is None:
+            raise OrderSpecError("--dose describes the --order to build; give --order too")
+        if lob and not payer:
+            raise OrderSpecError("--lob needs --payer")
+        options = PopulationOptions(policies, payers_file, now, spec, payer, lob)
+        failed = run_population_command(
+            source,
+            options,
+            out,
+            compare_policies=compare_policies,
+            scheduler=scheduler,
+            workers=workers,
+            sequential=sequential,
+            console=console,
+        )
+    except (ValueError, OrderSpecError) as exc:
+        console.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(2) from None
+    if failed:
         raise typer.Exit(1)
 
 

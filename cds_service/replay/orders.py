@@ -149,18 +149,44 @@ def payer_coverage(payer: str, line: str, patient_id: str) -> list[dict[str, Any
 
 
 def order_sign_request(spec: OrderSpec, patient_id: str, resources: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    record = _with_payer(spec.payer, spec.line_of_business, patient_id, resources)
+    order = order_resource(spec, patient_id, _requester(record))
+    return _sign_request(order, patient_id, record, f"{spec.system}|{spec.code}")
+
+
+def own_order_sign_request(
+    order: Mapping[str, Any],
+    patient_id: str,
+    resources: Iterable[Mapping[str, Any]],
+    payer: str | None = None,
+    line_of_business: str | None = None,
+) -> dict[str, Any]:
+    """The patient's own MedicationRequest signed again as a draft order, the rest of the record as prefetch."""
+    order_id = order.get("id")
+    others = (r for r in resources if not (r.get("resourceType") == "MedicationRequest" and r.get("id") == order_id))
+    record = _with_payer(payer, line_of_business, patient_id, others)
+    draft = {**order, "status": "draft"}
+    return _sign_request(draft, patient_id, record, f"MedicationRequest/{order_id}")
+
+
+def _with_payer(
+    payer: str | None, line: str | None, patient_id: str, resources: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     record = [dict(r) for r in resources]
-    if spec.payer is not None:
+    if payer is not None:
         record = [r for r in record if r.get("resourceType") != "Coverage"]
-        record.extend(payer_coverage(spec.payer, spec.line_of_business or "commercial", patient_id))
+        record.extend(payer_coverage(payer, line or "commercial", patient_id))
+    return record
+
+
+def _sign_request(order: dict[str, Any], patient_id: str, record: list[dict[str, Any]], key: str) -> dict[str, Any]:
     patient = next((r for r in record if r.get("resourceType") == "Patient"), None)
     if patient is None:
         raise OrderSpecError(f"the record of Patient/{patient_id} holds no Patient resource")
     requester = _requester(record)
-    order = order_resource(spec, patient_id, requester)
     prefetch: dict[str, Any] = {discovery.PATIENT: patient}
-    for key, types in _PREFETCH_TYPES.items():
-        prefetch[key] = _searchset(r for r in record if r.get("resourceType") in types)
+    for prefetch_key, types in _PREFETCH_TYPES.items():
+        prefetch[prefetch_key] = _searchset(r for r in record if r.get("resourceType") in types)
     placed = {"Patient", *(t for types in _PREFETCH_TYPES.values() for t in types)}
     prefetch[OTHER_KEY] = _searchset(r for r in record if r.get("resourceType") not in placed)
     context: dict[str, Any] = {
@@ -171,7 +197,7 @@ def order_sign_request(spec: OrderSpec, patient_id: str, resources: Iterable[Map
         context["userId"] = requester
     return {
         "hook": "order-sign",
-        "hookInstance": str(uuid.uuid5(uuid.NAMESPACE_URL, f"replay:{patient_id}:{spec.system}|{spec.code}")),
+        "hookInstance": str(uuid.uuid5(uuid.NAMESPACE_URL, f"replay:{patient_id}:{key}")),
         "context": context,
         "prefetch": prefetch,
     }

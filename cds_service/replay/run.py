@@ -44,6 +44,7 @@ class OrderOutcome:
     expiry: str | None
     summary: str | None
     criteria: tuple[Criterion, ...]
+    path: str | None = None  # the indication path the criteria are of (e.g. I.A)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def _orders(result: Answer) -> Iterable[OrderOutcome]:
             policy_version=record.policy_version,
             expiry=record.expiry_date,
             summary=str(decision_card["summary"]) if decision_card else None,
+            path=str(trace["path"]) if trace.get("path") else None,
             criteria=tuple(
                 Criterion(
                     id=str(c.get("id")),

@@ -130,6 +130,7 @@ def test_approved_card_summary_trace_link_and_claim_instructions() -> None:
         "policy": "centene-cp-phar-549",
         "policyVersion": "2024.11",
         "decision": "approved",
+        "path": "I.A",
         "criteria": [
             {
                 "id": "I.A.1",
