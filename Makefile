@@ -52,7 +52,7 @@ imports: $(STAMP)
 # The build-time generators (value sets, questionnaires, test data, samples) are scripts run from their own folder,
 # importing their neighbours by plain name: each folder is type-checked on its own, with the repository root on
 # MYPYPATH for the shared tools (tools/generated_files.py, the writer they all use, and tools/terminology).
-SCRIPT_DIRS := policies/_shared/testdata policies/_shared/tools policies/centene/CP.PHAR.63/tools sample_bundles
+SCRIPT_DIRS := tools/cases/sotorasib tools/questionnaires tools/everolimus sample_bundles
 typecheck-scripts: $(STAMP)
 	$(PY) -m mypy --strict --explicit-package-bases tools/generated_files.py tools/terminology
 	@for dir in $(SCRIPT_DIRS); do \

@@ -16,7 +16,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "policies"
 SHARED = "_shared"
-_NOT_COPIED = shutil.ignore_patterns("tests", "tools", "__pycache__", "*.pyc")
+_NOT_COPIED = shutil.ignore_patterns("tests", "__pycache__", "*.pyc")
 
 
 def copy_policy(source: Path, target: Path) -> None:

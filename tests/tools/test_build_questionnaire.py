@@ -1,4 +1,4 @@
-"""The one questionnaire builder (policies/_shared/tools/build_questionnaire.py) and its two layouts."""
+"""The one questionnaire builder (tools/questionnaires/build_questionnaire.py) and its two layouts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from policies._shared.tools.build_questionnaire import questionnaire
+from tools.questionnaires.build_questionnaire import questionnaire
 
 POLICY: dict[str, Any] = {
     "id": "payer-x-1",

@@ -18,8 +18,8 @@ SHARED = REPO.parent / "shared"
 needs_shared = pytest.mark.skipif(not (SHARED / "terminology").is_dir(), reason="../shared is not present")
 
 SHARED_VALUESETS = ["tools/terminology/build_valuesets.py"]
-EVEROLIMUS_VALUESETS = ["policies/centene/CP.PHAR.63/tools/build_valuesets.py", str(SHARED)]
-QUESTIONNAIRES = ["policies/_shared/tools/build_questionnaire.py"]
+EVEROLIMUS_VALUESETS = ["tools/everolimus/build_valuesets.py", str(SHARED)]
+QUESTIONNAIRES = ["tools/questionnaires/build_questionnaire.py"]
 ELM = ["tools/dtr/build_elm.py"]  # needs node and tools/reference-cql/node_modules (as tests/conformance does)
 
 # (generator command, a file it writes, another file it writes), paths relative to the repository root

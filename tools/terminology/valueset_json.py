@@ -1,9 +1,9 @@
 """FHIR R4 ValueSet JSON from reviewed code lists: the toolkit both value-set builders share (build time only).
 
-tools/terminology/build_valuesets.py (the shared sotorasib sets) and policies/centene/CP.PHAR.63/tools/
-build_valuesets.py (everolimus) describe each set as a ValueSetSpec and render it with to_resource. What
-legitimately differs between them is a parameter: the version string, and whether concepts are sorted by
-(system, code) or kept in the reviewed order of the code tables.
+tools/terminology/build_valuesets.py (the shared sotorasib sets) and tools/everolimus/build_valuesets.py
+(everolimus) describe each set as a ValueSetSpec and render it with to_resource. What legitimately differs between
+them is a parameter: the version string, and whether concepts are sorted by (system, code) or kept in the reviewed
+order of the code tables.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CP.PHAR.63 test bundles stay what their generator (tools/build_test_data.py) writes.
+"""CP.PHAR.63 test bundles stay what their generator (tools/everolimus/build_test_data.py) writes.
 
 The generator runs as a script, as its README says, so these tests run it in a subprocess; every test that could
 write points it at a copy under tmp_path, never at the repository's tests/data.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY = REPO / "policies" / "centene" / "CP.PHAR.63"
-GENERATOR = POLICY / "tools" / "build_test_data.py"
+GENERATOR = REPO / "tools" / "everolimus" / "build_test_data.py"
 DATA = POLICY / "tests" / "data"
 # Copied by hand from the public mCODE examples; the generator neither writes nor checks it.
 HAND_COPIED = "mcode-ctm-app_Bundle-TrialMatching_Patient02-breast.json"
@@ -38,8 +38,8 @@ def test_committed_bundles_are_current() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_check_runs_from_the_policy_folder_too() -> None:
-    result = run_generator("--check", cwd=POLICY)
+def test_check_runs_from_the_generator_folder_too() -> None:
+    result = run_generator("--check", cwd=GENERATOR.parent)
     assert result.returncode == 0, result.stderr
 
 

@@ -1,13 +1,14 @@
-"""Regenerate tests/data/*.json: small FHIR R4 collection Bundles, one clinical story each.
+"""Regenerate CP.PHAR.63's tests/data/*.json: small FHIR R4 collection Bundles, one clinical story each.
 
 The real mCODE breast-cancer bundle is copied unchanged by hand (tests/data/mcode-ctm-app_...); the bundles
 built here hold synthetic records and, for the real patient, only the draft order, coverage and prescriber.
 The stories live in stories_oncology.py and stories_tsc_transplant.py, the resource builders in
 everolimus_fixtures.py.
 
-    python tools/build_test_data.py                       # write the bundles
-    python tools/build_test_data.py --check               # exit 1 naming each bundle that is stale or missing
-    python tools/build_test_data.py --output-root DIR     # write under DIR/policies/... instead of this repository
+Run from the repository root:
+    .venv/bin/python tools/everolimus/build_test_data.py [--check] [--output-root DIR]
+--check exits 1 naming each bundle that is stale or missing, writing nothing; --output-root DIR writes (or checks)
+under DIR/policies/... instead of this repository.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from stories_oncology import oncology_stories
 from stories_tsc_transplant import tsc_transplant_stories
 
 # Run as a script: the repository root (for the shared writer in tools/generated_files.py) is not on sys.path.
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from tools.generated_files import add_output_options, json_text, write_or_check  # noqa: E402
 
 # Repository-relative, so --output-root can move it; the hand-copied mCODE bundle there is not ours to check.
-DATA = Path(__file__).resolve().parents[1].relative_to(REPO) / "tests" / "data"
+DATA = Path("policies/centene/CP.PHAR.63/tests/data")
 
 
 def all_stories() -> Stories:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-GENERATOR = REPO / "policies" / "_shared" / "testdata" / "build_sotorasib_cases.py"
+GENERATOR = REPO / "tools" / "cases" / "sotorasib" / "build_sotorasib_cases.py"
 POLICY_TESTS = [Path("policies/centene/CP.PHAR.549/tests"), Path("policies/fep-blue/5.21.177/tests")]
 
 

@@ -1,7 +1,7 @@
 """Write each policy's questionnaire.json (FHIR R4 Questionnaire) from its policy.yaml.
 
 Usage (repository root):
-    .venv/bin/python policies/_shared/tools/build_questionnaire.py [--check] [--output-root DIR] [FOLDER ...]
+    .venv/bin/python tools/questionnaires/build_questionnaire.py [--check] [--output-root DIR] [FOLDER ...]
 FOLDER is a policy folder (policies/<payer>/<id>); without one, every folder whose policy.yaml names a
 questionnaire. --check compares with the files on disk instead of writing (exit 1 naming stale or missing ones).
 
@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 # The JSON writer and --check are the repository's shared generated-file helpers (tools/generated_files.py).
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from tools.generated_files import add_output_options, json_text, write_or_check  # noqa: E402

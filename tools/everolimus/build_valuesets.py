@@ -7,7 +7,7 @@ writing its shared generated-file writer (tools/generated_files.py); this script
 sys.path, computed from its own location, to import them. Concepts keep the order listed here (version "2025.02").
 
 Run from the repository root:
-    .venv/bin/python policies/centene/CP.PHAR.63/tools/build_valuesets.py [SHARED_DIR] [--check] [--output-root DIR]
+    .venv/bin/python tools/everolimus/build_valuesets.py [SHARED_DIR] [--check] [--output-root DIR]
 SHARED_DIR defaults to ../shared next to the repository.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 # Build-time only: the shared value-set toolkit and file writer live in the repository's tools/.
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from everolimus_code_tables import (  # noqa: E402
