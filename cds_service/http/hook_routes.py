@@ -211,11 +211,16 @@ async def feedback(request: Request) -> Response:
                 raise BadRequestError("each feedback item needs 'card', 'outcome' and 'outcomeTimestamp'")
             if item["outcome"] == "accepted" and not isinstance(item.get("acceptedSuggestions"), list):
                 raise BadRequestError("accepted feedback lists 'acceptedSuggestions'")
-        for item in items:
-            state.store.record_feedback(service_id, item)
+        # the store's writes block (fsync, a PostgreSQL round trip): off the event loop, as hook calls' are
+        await asyncio.to_thread(_record_feedback, state, service_id, items)
     except HookError as error:
         return outcome_response(error)
     return Response(status_code=200)
+
+
+def _record_feedback(state: AppState, service_id: str, items: list[dict[str, Any]]) -> None:
+    for item in items:
+        state.store.record_feedback(service_id, item)
 
 
 @router.get("/fhir/Questionnaire/{questionnaire_id}")
