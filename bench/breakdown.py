@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from cds_service.audit.store import InvocationRecord
+from cds_service.audit.records import InvocationRecord
 from cds_service.hook.request_model import load_json, parse_hook_request
 
 from . import hook_requests as hr

@@ -17,7 +17,8 @@ import uvicorn
 from typer.core import TyperGroup
 
 from .audit.metrics import MULTIPROC_DIR_ENV
-from .audit.store import AuditStore, open_store
+from .audit.records import AuditStore
+from .audit.store import open_store
 from .policy.cli import policy_cli
 from .replay.command import replay_command
 from .security.redaction import RedactingFilter

@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .audit.metrics import Metrics
-from .audit.store import AuditStore, open_store
+from .audit.records import AuditStore
+from .audit.store import open_store
 from .audit.writer import GroupCommitWriter
 from .crd.cards import CardRenderer
 from .gather.record import Fetcher, FetchResult

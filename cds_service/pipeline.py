@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cql_like import CqlEvaluationError, PatientRecord
 from cql_like.fhir.references import reference_parts
 
-from .audit.store import DecisionRecord, SqliteAuditStore
+from .audit.records import DecisionRecord
+from .audit.store import SqliteAuditStore
 from .crd import coverage_info as ci
 from .crd import determinations as dt
 from .crd.attested import keep_dtr_approval

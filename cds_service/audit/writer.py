@@ -12,7 +12,7 @@ import asyncio
 import queue
 import threading
 
-from .store import AuditStore, InvocationRecord
+from .records import AuditStore, InvocationRecord
 
 _MAX_GROUP = 256
 _STOP = object()

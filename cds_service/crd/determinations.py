@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from ..audit.store import DeterminationRecord, Settled
+from ..audit.records import DeterminationRecord, Settled
 from .coverage_info import COVERAGE_INFO_URL, CoverageAssertion, Reason
 
 if TYPE_CHECKING:

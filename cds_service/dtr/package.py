@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..audit.store import AuditStore
+from ..audit.records import AuditStore
 from ..gather.order_identity import identify_medication
 from ..gather.record import GatheredData
 from ..hook.errors import BadRequestError, NotFoundError, UnprocessableError

@@ -13,7 +13,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ..audit.store import DecisionRecord, InvocationRecord
+from ..audit.records import DecisionRecord, InvocationRecord
 from ..dtr.next_question import next_question
 from ..dtr.package import questionnaire_package
 from ..dtr.params import DtrInput, parse

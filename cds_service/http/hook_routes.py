@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from .. import pipeline
 from ..audit.metrics import METRICS_CONTENT_TYPE
-from ..audit.store import InvocationRecord
+from ..audit.records import InvocationRecord
 from ..hook.discovery import SERVICES, discovery_document
 from ..hook.errors import (
     BadRequestError,

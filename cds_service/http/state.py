@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..audit.metrics import Metrics
-from ..audit.store import AuditStore
+from ..audit.records import AuditStore
 from ..audit.writer import GroupCommitWriter
 from ..pipeline import Engine
 from ..settings import Settings

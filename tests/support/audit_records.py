@@ -3,7 +3,7 @@ and CLI tests store and read back."""
 
 from __future__ import annotations
 
-from cds_service.audit.store import DecisionRecord, DeterminationRecord, InvocationRecord
+from cds_service.audit.records import DecisionRecord, DeterminationRecord, InvocationRecord
 
 
 def approved_call(hook_instance: str) -> InvocationRecord:

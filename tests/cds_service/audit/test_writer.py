@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cds_service.audit.store import InvocationRecord, SqliteAuditStore
+from cds_service.audit.records import InvocationRecord
+from cds_service.audit.store import SqliteAuditStore
 from cds_service.audit.writer import GroupCommitWriter
 from tests.support.audit_records import approved_call
 
