@@ -2,7 +2,8 @@
 
 Run from the repository root:  .venv/bin/python tools/cases/sotorasib/build_sotorasib_cases.py [--check]
 
-The scenarios live in centene_sotorasib_cases.py and fep_lumakras_cases.py, built from the case model and
+The scenarios live in centene_sotorasib_cases.py (with centene_regimen_cases.py, centene_record_reading_cases.py
+and centene_sotorasib_base.py) and fep_lumakras_cases.py, built from the case model and
 shared fixtures in sotorasib_cases_model.py (FHIR resources: sotorasib_fixtures.py). Real public records from
 ../shared/fhir-examples (real_records.py) are copied unchanged into tests/data and merged with a small
 generated file holding the draft order (a case's `data` may list several files). Output is deterministic.
