@@ -78,6 +78,7 @@ class CardRenderer:
                 undefined=jinja2.StrictUndefined,
                 autoescape=False,  # markdown, escaped explicitly with |md
                 keep_trailing_newline=False,
+                auto_reload=False,  # templates ship with the release: no stat() of each file per card
             )
             env.filters["md"] = markdown_escape
             self._environments[override_dir] = env

@@ -7,7 +7,6 @@ The mapping from a policy decision to CRD codes lives in `assertion_for_*`; the 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ import jinja2
 from cql_like.fhir.references import relative_reference
 
 from ..hook.crd_version import CRD_2_0, NEWEST
+from ..hook.request_model import copy_json
 
 COVERAGE_INFO_URL = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
 REASON_SYSTEM = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp"
@@ -280,7 +280,7 @@ def system_action(order: Mapping[str, Any], extension: Mapping[str, Any], descri
     it stood. Every other extension, another payer's coverage-information for a secondary Coverage included
     (resp-32), is kept as it was and in its place; with none of ours present the new one is appended.
     """
-    resource = copy.deepcopy(dict(order))
+    resource = dict(copy_json(order))
     existing = resource.get("extension")
     ours = _coverage_key(extension)
     replaced = False

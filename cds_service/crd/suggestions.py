@@ -7,12 +7,13 @@ Resources carry the CRD request profiles so EHRs and the Inferno kit can validat
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
+
+from ..hook.request_model import copy_json
 
 if TYPE_CHECKING:
     from ..policy.decision import OrderDecision
@@ -103,7 +104,7 @@ def _suggestion(label: str, action_type: str, description: str, resource: dict[s
 
 def _draft_copy(order: Mapping[str, Any]) -> dict[str, Any]:
     """The draft order as the EHR sent it, minus any coverage-information we or others attached."""
-    updated = copy.deepcopy(dict(order))
+    updated = dict(copy_json(order))
     extensions = updated.get("extension")
     if isinstance(extensions, list):
         kept = [e for e in extensions if not (isinstance(e, dict) and "coverage-information" in str(e.get("url")))]
@@ -144,7 +145,7 @@ def _new_request(order: Mapping[str, Any], resource_type: str, today: date) -> d
     }
     for key in ("subject", "requester", "encounter"):
         if isinstance(order.get(key), dict):
-            created[key] = copy.deepcopy(order[key])
+            created[key] = copy_json(order[key])
     return created
 
 

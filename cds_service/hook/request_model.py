@@ -74,6 +74,12 @@ def load_json(body: bytes, max_bytes: int) -> Any:
     return payload
 
 
+def copy_json(value: Any) -> Any:
+    """A deep copy of parsed request JSON: a draft order echoed in a systemAction must not share objects with the
+    request. An orjson round trip is exact for what orjson parsed and ~5x faster than copy.deepcopy."""
+    return orjson.loads(orjson.dumps(value))
+
+
 # The depth check reads the bytes, not the parsed objects: it runs on every request, and a handful of C-level
 # bytes operations cost a third of a walk over every dict and list. It runs after orjson accepted the body, so
 # the brackets are balanced and string quotes pair up.

@@ -49,6 +49,15 @@ def test_token_members_jwts_and_bearer_values_are_redacted_and_nothing_else() ->
     assert redact(plain) is plain  # the common case: nothing to do, no copy
 
 
+def test_secrets_are_found_whatever_their_case_and_a_word_ending_in_bearer_is_not_a_scheme() -> None:
+    body = b'{"ACCESS_TOKEN": "a-1", "x": "xBearer abcdefgh.Bearer ijklmnop1234", "y": "BEARER\tqrstuvwx5678"}'
+    cleaned = orjson.loads(redact(body))
+    assert cleaned["ACCESS_TOKEN"] == "[redacted]"
+    # "xBearer" is not the scheme, but the "Bearer" inside what looked like its value is
+    assert cleaned["x"] == "xBearer abcdefgh.Bearer [redacted]"
+    assert cleaned["y"] == "BEARER [redacted]"
+
+
 def test_the_log_filter_redacts_the_formatted_message() -> None:
     token = jwt_like()
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "header was %s", (f"Bearer {token}",), None)
