@@ -22,20 +22,17 @@ loading; the directory should still be writable only by the service's user.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import marshal
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
 from typing import Any, Literal
 
-from ..syntax.cache import default_directory
+from ..syntax.cache import keyed_entry, read_checked, write_checked
 
 FORMAT = b"code-cache-1"  # bump when the entry layout or the canonical form changes
 Mode = Literal["exec", "eval"]
@@ -48,7 +45,6 @@ _ASSIGNED = re.compile(r"\s*=(?!=)")
 _FRESH = re.compile(r"_[a-z]+\d+")
 
 _memory: dict[tuple[Mode, str, str], CodeType] = {}
-_DIGEST_SIZE = 32
 
 
 @dataclass
@@ -160,22 +156,15 @@ def _code(text: str, filename: str, mode: Mode) -> CodeType:
 
 
 def _entry(text: str, filename: str, mode: Mode) -> Path | None:
-    directory = default_directory()
-    if directory is None:
-        return None
-    digest = hashlib.sha256(b"\0".join([FORMAT, sys.version.encode(), importlib.util.MAGIC_NUMBER, mode.encode(),
-                                        filename.encode(), text.encode()]))  # fmt: skip
-    return directory / "code" / f"{digest.hexdigest()}.marshal"
+    key = b"\0".join([FORMAT, sys.version.encode(), importlib.util.MAGIC_NUMBER, mode.encode(), filename.encode(),
+                      text.encode()])  # fmt: skip
+    return keyed_entry("code", key, ".marshal")
 
 
 def _read(entry: Path) -> CodeType | None:
-    try:
-        data = entry.read_bytes()
-    except OSError:
+    payload = read_checked(entry)  # None when truncated or corrupt: compiled again and rewritten
+    if payload is None:
         return None
-    payload = data[_DIGEST_SIZE:]
-    if len(data) <= _DIGEST_SIZE or hashlib.sha256(payload).digest() != data[:_DIGEST_SIZE]:
-        return None  # truncated or corrupt: compiled again and rewritten
     try:
         code = marshal.loads(payload)
     except (EOFError, ValueError, TypeError):
@@ -184,14 +173,4 @@ def _read(entry: Path) -> CodeType | None:
 
 
 def _write(entry: Path, code: CodeType) -> None:
-    payload = marshal.dumps(code)
-    temporary: Path | None = None
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=entry.parent, prefix=".tmp-", delete=False) as f:
-            temporary = Path(f.name)
-            f.write(hashlib.sha256(payload).digest() + payload)
-        os.replace(temporary, entry)  # atomic: a concurrent reader sees no entry or the whole entry
-    except OSError:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)  # a read-only or full disk only costs the next process a compile
+    write_checked(entry, marshal.dumps(code))
