@@ -18,7 +18,10 @@ ones even where the real value set is empty.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -39,10 +42,36 @@ TEMPLATES = (
 EVEROLIMUS = TEMPLATES[2]
 _NOT_COPIED = shutil.ignore_patterns("tests", "elm", "__pycache__", "*.pyc", "README.md")
 _BRANDS_WITH_GENERIC = "sotorasib-brands-with-generic.json"
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def copy_policy(source: Path, target: Path) -> None:
-    shutil.copytree(source, target, ignore=_NOT_COPIED)
+    # hard links: a thousand copies of a policy folder in seconds (a file rewritten below is unlinked first)
+    shutil.copytree(source, target, ignore=_NOT_COPIED, copy_function=_link)
+
+
+def _link(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system: a copy
+        shutil.copy2(source, target)
+
+
+def _rewrite(path: Path, text: str) -> None:
+    path.unlink()  # never write through a hard link into the template
+    path.write_text(text, encoding="utf-8")
+
+
+@functools.cache
+def _metadata(template: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load((template / "policy.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
+    return loaded
+
+
+@functools.cache
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def synthetic_code(index: int, position: int) -> str:
@@ -70,32 +99,33 @@ def template_of(index: int) -> Path:
 
 
 def code_map(template: Path, index: int) -> dict[str, str]:
-    metadata = yaml.safe_load((template / "policy.yaml").read_text(encoding="utf-8"))
+    metadata = _metadata(template)
     return {str(drug["code"]): synthetic_code(index, k) for k, drug in enumerate(metadata["drugs"])}
 
 
 def write_synthetic(template: Path, target: Path, index: int) -> Synthetic:
     synthetic = Synthetic(index, template, code_map(template, index))
     copy_policy(template, target)
-    generic_brand = _write_metadata(target / "policy.yaml", synthetic)
-    for path in sorted((target / "valuesets").glob("*.json")) if (target / "valuesets").is_dir() else []:
-        _write_value_set(path, synthetic, generic_brand)
-    for cql in target.glob("*.cql"):
+    generic_brand = _write_metadata(template, target / "policy.yaml", synthetic)
+    for path in sorted((template / "valuesets").glob("*.json")) if (template / "valuesets").is_dir() else []:
+        _write_value_set(path, target / "valuesets" / path.name, synthetic, generic_brand)
+    for cql in template.glob("*.cql"):
         text = cql.read_text(encoding="utf-8")
         # a code as a CQL string literal (a strength table row): the real code's row becomes this drug's
-        cql.write_text(re.sub(r"'(\d+)'", lambda m: f"'{synthetic.codes.get(m[1], m[1])}'", text), encoding="utf-8")
-    questionnaire = target / "questionnaire.json"
-    if questionnaire.is_file():
-        resource = json.loads(questionnaire.read_text(encoding="utf-8"))
+        recoded_text = re.sub(r"'(\d+)'", lambda m: f"'{synthetic.codes.get(m[1], m[1])}'", text)
+        if recoded_text != text:
+            _rewrite(target / cql.name, recoded_text)
+    if (template / "questionnaire.json").is_file():
+        resource = dict(_json(template / "questionnaire.json"))
         resource["id"] = f"{resource['id']}-{synthetic.id}"
         resource["url"] = f"{resource['url']}-{synthetic.id}"
-        questionnaire.write_text(json.dumps(resource, indent=1), encoding="utf-8")
+        _rewrite(target / "questionnaire.json", json.dumps(resource, indent=1))
     return synthetic
 
 
-def _write_metadata(path: Path, synthetic: Synthetic) -> str | None:
+def _write_metadata(template: Path, path: Path, synthetic: Synthetic) -> str | None:
     """Rewrites policy.yaml; returns the brand product listed as having a generic, if this copy adds one."""
-    metadata: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    metadata = copy.deepcopy(_metadata(template))
     metadata["id"] = synthetic.id
     metadata["title"] = f"Synthetic drug {synthetic.index}"
     metadata["drug"] = f"Synthdrug-{synthetic.index}"
@@ -116,12 +146,16 @@ def _write_metadata(path: Path, synthetic: Synthetic) -> str | None:
     for drug in metadata["drugs"]:
         if drug["code"] == generic_brand:
             drug["generic_available"] = True
-    path.write_text(yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    _rewrite(path, yaml.dump(metadata, Dumper=_DUMPER, sort_keys=False, allow_unicode=True))
     return generic_brand
 
 
-def _write_value_set(path: Path, synthetic: Synthetic, generic_brand: str | None) -> None:
-    resource = json.loads(path.read_text(encoding="utf-8"))
+def _write_value_set(source: Path, path: Path, synthetic: Synthetic, generic_brand: str | None) -> None:
+    original = _json(source)
+    text = json.dumps(original)
+    if not any(code in text for code in synthetic.codes) and source.name != _BRANDS_WITH_GENERIC:
+        return  # no code of the drug: the linked copy stays
+    resource = copy.deepcopy(original)
 
     def recode(items: list[dict[str, Any]], system: str | None) -> None:
         for item in items:
@@ -137,7 +171,7 @@ def _write_value_set(path: Path, synthetic: Synthetic, generic_brand: str | None
         if path.name == _BRANDS_WITH_GENERIC and generic_brand is not None:
             expansion.setdefault("contains", []).append({"system": RXNORM, "code": generic_brand})
             expansion["total"] = len(expansion["contains"])
-    path.write_text(json.dumps(resource, indent=1), encoding="utf-8")
+    _rewrite(path, json.dumps(resource, indent=1))
 
 
 def build_tree(root: Path, total: int) -> tuple[Path, list[Synthetic]]:
