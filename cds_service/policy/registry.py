@@ -117,18 +117,24 @@ class SharedLoads:
     def __init__(self) -> None:
         self.pool = LibraryPool()
         self._value_sets: dict[Path, list[ValueSet]] = {}
+        # a policy's value sets that another policy already has (policies copied from one template): one object
+        self._interned: dict[tuple[str, str | None, frozenset[tuple[str | None, str]], str | None], ValueSet] = {}
 
     def terminology(self, folder: Path, valueset_dirs: list[Path]) -> LocalTerminology:
         """The policy's own value sets (`folder`'s, read every time) and the shared ones, in from_dirs order."""
         found: list[ValueSet] = []
         for directory in valueset_dirs:
             if directory.parent == folder:
-                found += LocalTerminology.read_dir(directory)
+                found += [self._intern(vs) for vs in LocalTerminology.read_dir(directory)]
             else:
                 if directory not in self._value_sets:
                     self._value_sets[directory] = LocalTerminology.read_dir(directory)
                 found += self._value_sets[directory]
         return LocalTerminology(found)
+
+    def _intern(self, value_set: ValueSet) -> ValueSet:
+        key = (value_set.url, value_set.version, value_set.codes, value_set.problem)
+        return self._interned.setdefault(key, value_set)
 
 
 def load_policy(folder: Path, shared: SharedLoads | None = None) -> Policy:
