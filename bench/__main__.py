@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "policies"
 SOTORASIB_POLICY = POLICIES / "centene" / "CP.PHAR.549"
 DEFAULT_OUT = REPO / "bench" / "results" / "latest.json"
-WATCHDOG_S = 420  # `make bench` is meant to take under 3 minutes; past 7 something hangs: stop, clean up
-DURATION_TARGET_S = 180.0
+WATCHDOG_S = 600  # `make bench` is meant to take under 6 minutes; past 10 something hangs: stop, clean up
+DURATION_TARGET_S = 360.0
 INFO = (  # no target of their own; they say how much of a figure is load and how much is work
     "cql_like_201_index_median_ms",
     "cql_like_201_cold_median_ms",
@@ -38,7 +38,9 @@ INFO = (  # no target of their own; they say how much of a figure is load and ho
     "echo_ratio",
     "scaling_5001_vs_201_met_ratio",
     "scaling_5001_vs_201_cpu_ratio",
-    "policies_100_vs_1_cpu_ratio",
+    "policies_many_vs_1_cpu_ratio",
+    "policies_cold_start_cpu_s",
+    "policies_warm_start_cpu_s",
     "throughput_2w_cpu_bound_rps_estimate",
 )
 
@@ -101,8 +103,15 @@ def flat(results: dict[str, Any]) -> dict[str, Any]:
         out["inprocess_201_cpu_median_ms"] = sizes["sotorasib_met_201"]["cpu_ms"]["median"]
         out["json_floor_ratio"] = inproc["floor"]["json_floor_ratio"]
     if "policies" in results:
-        out["policies_100_vs_1_ratio"] = results["policies"]["policies_100_vs_1_ratio"]
-        out["policies_100_vs_1_cpu_ratio"] = results["policies"]["policies_100_vs_1_cpu_ratio"]
+        policies = results["policies"]
+        many = policies["policies"]
+        out["policies_many_vs_1_ratio"] = policies["policies_many_vs_1_ratio"]
+        out["policies_many_vs_1_cpu_ratio"] = policies["policies_many_vs_1_cpu_ratio"]
+        out["policies_cold_start_s"] = policies[f"cold_start_{many}_s"]
+        out["policies_cold_start_cpu_s"] = policies[f"cold_start_{many}_cpu_s"]
+        out["policies_warm_start_s"] = policies[f"warm_start_{many}_s"]
+        out["policies_warm_start_cpu_s"] = policies[f"warm_start_{many}_cpu_s"]
+        out["policies_rss_mb"] = policies[f"rss_{many}_policies_mb_warm"]
     if "sequential" in http:
         seq = http["sequential"]
         out["http_201_p50_ms"] = seq["cds_201_ms"]["median"]
@@ -153,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
             results["http"]["normal_sync"] = phase_http.without_fsync(workdir, POLICIES, http_budget)
             print(f"  throughput (2 workers, {http_budget.clients} concurrent clients)", flush=True)
             results["http"]["throughput"] = phase_http.throughput(workdir, POLICIES, http_budget, checks)
-        # Compiled only now: 100 policies take ~20 s of CPU, which would otherwise share this 2-core machine with
-        # the in-process and HTTP timings above and inflate them by 20-30 %.
-        policy_workers = phase_policies.PolicyWorkers(SOTORASIB_POLICY, workdir)
+        # Compiled only now: 1,000 policies take up to a minute of CPU cold, which would otherwise share this
+        # 2-core machine with the in-process and HTTP timings above and inflate them.
+        policy_workers = phase_policies.PolicyWorkers(workdir, budget.policy_count)
         results["policies"] = policy_workers.finish(budget, checks)
     except BaseException:
         print(f"\nbenchmark failed; server and worker logs kept in {workdir}", file=sys.stderr)
@@ -184,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     for problem in checks.problems:
         print(f"  CHECK FAILED: {problem}")
     verdict = "PASS" if results["duration_s"] <= DURATION_TARGET_S else "FAIL"
-    print(f"\nwrote {args.out}; `make bench` took {results['duration_s']} s ({verdict}: target < 180 s)")
+    took = f"`make bench` took {results['duration_s']} s ({verdict}: target < {DURATION_TARGET_S:.0f} s)"
+    print(f"\nwrote {args.out}; {took}")
     return 1 if checks.problems else 0
 
 

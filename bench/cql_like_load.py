@@ -69,7 +69,7 @@ def main() -> None:
         if args.synthetic:
             from .synthetic_policies import build_tree
 
-            root = build_tree(Path(tmp) / "tree", REPO / "policies" / POLICIES[0], args.synthetic)
+            root, _ = build_tree(Path(tmp) / "tree", args.synthetic)
             folders = sorted(p.parent for p in root.glob("*/*/policy.yaml"))
             cache = str(Path(tmp) / "synthetic-cache")
             cold_all = timed_load(folders, cache)

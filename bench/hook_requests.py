@@ -128,7 +128,8 @@ def request_from_bundle(name: str, bundle: dict[str, Any], order_id: str, payer:
     """A collection Bundle (policy test data) as order-sign: drafts in draftOrders, the rest prefetched.
 
     Policy tests never route by payer, so their payor Organizations carry real identifiers (NAIC codes) that
-    the sample payers.yaml does not list; the payer's sample identifier is put on them instead.
+    the sample payers.yaml does not list; the payer's sample identifier is put on them instead, and a Coverage
+    without a type is typed Medicaid.
     """
     resources = [e["resource"] for e in bundle.get("entry", []) if isinstance(e.get("resource"), dict)]
     for resource in resources:
@@ -136,6 +137,10 @@ def request_from_bundle(name: str, bundle: dict[str, Any], order_id: str, payer:
             c.get("code") == "pay" for t in resource.get("type", []) for c in t.get("coding", [])
         ):
             resource["identifier"] = [{"system": fr.PAYER_ID_SYSTEM, "value": payer}]
+        if resource["resourceType"] == "Coverage" and "type" not in resource:
+            # nor a coverage type: the payer's rules place a Coverage by it (Medicaid, the line every real policy
+            # covers); one they cannot place is answered conditional / info-needed, never decided
+            resource["type"] = fr.medicaid_coverage()["type"]
     drafts = [r for r in resources if r["resourceType"] == "MedicationRequest" and r.get("status") == "draft"]
     drafts.sort(key=lambda r: r["id"] != order_id)  # the order under decision first, like a one-drug EHR
     patient = next(r for r in resources if r["resourceType"] == "Patient")

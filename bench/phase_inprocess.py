@@ -28,10 +28,11 @@ class Budget:
     policy_rounds_seconds: float = 8.0
     policy_round: int = 10
     policy_iterations: int = 500
+    policy_count: int = 1000  # issue 17: a payer's registry, against 1 loaded policy
 
     @classmethod
     def quick(cls) -> Budget:
-        return cls({9: 5, 201: 5, 1001: 3, 5001: 1}, {9: 1.0, 201: 1.0, 1001: 1.0, 5001: 1.0}, 5, 1.0, 0.5, 2, 4)
+        return cls({9: 5, 201: 5, 1001: 3, 5001: 1}, {9: 1.0, 201: 1.0, 1001: 1.0, 5001: 1.0}, 5, 1.0, 0.5, 2, 4, 12)
 
 
 @dataclass

@@ -35,7 +35,10 @@ TARGETS = (
     Target("throughput_2w_rps", "throughput, 2 workers, 16 clients", 400.0, "req/s", higher_is_better=True),
     Target("json_floor_ratio", "server time / JSON floor (201)", 3.0, "x"),
     Target("scaling_5001_vs_201_ratio", "5,001 vs 201 resources (criteria missing)", 30.0, "x"),
-    Target("policies_100_vs_1_ratio", "100 vs 1 loaded policies", 1.10, "x"),
+    Target("policies_many_vs_1_ratio", "1,000 vs 1 loaded policies, request latency", 1.10, "x"),
+    Target("policies_cold_start_s", "1,000 policies, cold start (empty caches)", 120.0, "s"),
+    Target("policies_warm_start_s", "1,000 policies, warm start (caches filled)", 5.0, "s"),
+    Target("policies_rss_mb", "1,000 policies, RSS per worker", 300.0, "MB"),
     Target("rss_mb", "RSS after startup, all policies, per worker", 150.0, "MB"),
     Target("peak_rss_5001_mb", "peak RSS during the 5,001 request", 150.0, "MB"),
 )

@@ -45,12 +45,16 @@ def serve(
         handler.addFilter(RedactingFilter())  # no credential reaches the log, whatever a message quotes
     chosen_port = port if port is not None else int(os.environ.get("PORT") or 8080)
     with _shared_metrics_dir(workers):
+        if workers > 1:
+            from .prefork import serve_forked  # policies loaded once, workers forked (cds_service/prefork.py)
+
+            serve_forked(host, chosen_port, workers, log_level)
+            return
         uvicorn.run(
             "cds_service.app:app_from_env",
             factory=True,
             host=host,
             port=chosen_port,
-            workers=workers,
             log_level=log_level,
             access_log=False,
         )

@@ -133,6 +133,9 @@ class LibraryPool:
 
     def __init__(self) -> None:
         self.libraries: dict[Hashable, CompiledLibrary] = {}
+        # the syntax trees of included files by (path, text): a hit needs its includes' keys, so every load parses
+        # the files it includes; kept here, each is read from the parse cache once per pool, not once per policy
+        self.sources: dict[tuple[str, str], LibrarySource] = {}
         self.hits = 0
         self.misses = 0
 
@@ -160,15 +163,22 @@ class _Loader:
         self.keys: dict[int, Hashable] = {}  # id(compiled library) -> its pool key
         self.loading: list[str] = []
 
-    def parse_file(self, path: Path) -> LibrarySource | None:
+    def parse_file(self, path: Path, pooled: bool = False) -> LibrarySource | None:
+        """The file's syntax tree; `pooled` (an included file, loaded with a pool) keeps it in the pool."""
         text = path.read_text(encoding="utf-8")
         self.texts[str(path)] = text  # the text parsed, for the pool key
         self.sink.add_source(str(path), text)
+        kept = (str(path), text)
+        if pooled and self.pool is not None and (tree := self.pool.sources.get(kept)) is not None:
+            return tree
         try:
-            return self.parse_cache.parse(text, str(path))
+            tree = self.parse_cache.parse(text, str(path))
         except CqlError as err:
             self.sink.diagnostics.extend(err.diagnostics)
             return None
+        if pooled and self.pool is not None:
+            self.pool.sources[kept] = tree
+        return tree
 
     def compile_file(self, path: Path, main: bool) -> CompiledLibrary | None:
         source = self.parse_file(path)
@@ -185,7 +195,7 @@ class _Loader:
     def compile_included(self, path: Path) -> CompiledLibrary | None:
         if self.pool is None:
             return self.compile_file(path, main=False)
-        source = self.parse_file(path)
+        source = self.parse_file(path, pooled=True)
         if source is None:
             return None
         key = self._pool_key(path, source)

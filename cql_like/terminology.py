@@ -80,19 +80,25 @@ class LocalTerminology:
 
     @classmethod
     def from_dirs(cls, dirs: Iterable[Path]) -> LocalTerminology:
-        """Load every *.json ValueSet under the given directories (missing directories are skipped)."""
+        """Load every *.json ValueSet under the given directories (missing directories are skipped); a later
+        directory's value set replaces an earlier one's of the same url."""
+        return cls(vs for directory in dirs for vs in cls.read_dir(Path(directory)))
+
+    @staticmethod
+    def read_dir(directory: Path) -> list[ValueSet]:
+        """Every *.json ValueSet under `directory`, in path order (none when it is missing). A caller loading many
+        terminologies over one shared directory reads it once and builds each with LocalTerminology(...)."""
         found: list[ValueSet] = []
-        for directory in dirs:
-            if not Path(directory).is_dir():
+        if not directory.is_dir():
+            return found
+        for path in sorted(directory.rglob("*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
                 continue
-            for path in sorted(Path(directory).rglob("*.json")):
-                try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    continue
-                if isinstance(data, dict) and data.get("resourceType") == "ValueSet":
-                    found.append(value_set_from_json(data, str(path)))
-        return cls(found)
+            if isinstance(data, dict) and data.get("resourceType") == "ValueSet":
+                found.append(value_set_from_json(data, str(path)))
+        return found
 
     def find(self, url: str, version: str | None = None) -> ValueSet | None:
         if version:

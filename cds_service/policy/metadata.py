@@ -13,6 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .yaml_cache import parse_yaml
+
 CriterionStatus = Literal["met", "not-met", "unknown"]
 LineOfBusiness = Literal["medicaid", "marketplace", "commercial", "fehb"]
 PathKind = Literal["initial", "continued"]
@@ -148,7 +150,7 @@ class PolicyMetadata(_Open):
 
 def load_metadata(path: Path) -> PolicyMetadata:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyMetadataError(f"{path}: cannot read policy metadata: {exc}") from exc
     if not isinstance(raw, dict):

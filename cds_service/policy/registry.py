@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cql_like import Library, LibraryPool, LocalTerminology, load_library
+from cql_like import Library, LibraryPool, LocalTerminology, ValueSet, load_library
 
 from .metadata import PolicyMetadata, PolicyMetadataError, load_metadata
 
@@ -58,11 +58,11 @@ class PolicyRegistry:
     @classmethod
     def load(cls, policies_dir: Path) -> PolicyRegistry:
         registry = cls()
-        shared = LibraryPool()  # the shared libraries every policy includes are compiled once, not per policy
+        shared = SharedLoads()
         for metadata_path in sorted(policies_dir.rglob(METADATA_FILE)):
             if SHARED_FOLDER in metadata_path.relative_to(policies_dir).parts:
                 continue
-            registry.add(load_policy(metadata_path.parent, pool=shared))
+            registry.add(load_policy(metadata_path.parent, shared=shared))
         return registry
 
     def add(self, policy: Policy) -> None:
@@ -110,13 +110,43 @@ def shared_dirs(folder: Path) -> list[Path]:
     return found
 
 
-def load_policy(folder: Path, pool: LibraryPool | None = None) -> Policy:
+class SharedLoads:
+    """What the policies of one registry share as they load: the libraries of `_shared` compiled once (a pool), and
+    the value sets of `_shared/valuesets` read once, not once per policy (a payer has about a thousand)."""
+
+    def __init__(self) -> None:
+        self.pool = LibraryPool()
+        self._value_sets: dict[Path, list[ValueSet]] = {}
+        # a policy's value sets that another policy already has (policies copied from one template): one object
+        self._interned: dict[tuple[str, str | None, frozenset[tuple[str | None, str]], str | None], ValueSet] = {}
+
+    def terminology(self, folder: Path, valueset_dirs: list[Path]) -> LocalTerminology:
+        """The policy's own value sets (`folder`'s, read every time) and the shared ones, in from_dirs order."""
+        found: list[ValueSet] = []
+        for directory in valueset_dirs:
+            if directory.parent == folder:
+                found += [self._intern(vs) for vs in LocalTerminology.read_dir(directory)]
+            else:
+                if directory not in self._value_sets:
+                    self._value_sets[directory] = LocalTerminology.read_dir(directory)
+                found += self._value_sets[directory]
+        return LocalTerminology(found)
+
+    def _intern(self, value_set: ValueSet) -> ValueSet:
+        key = (value_set.url, value_set.version, value_set.codes, value_set.problem)
+        return self._interned.setdefault(key, value_set)
+
+
+def load_policy(folder: Path, shared: SharedLoads | None = None) -> Policy:
     metadata = load_metadata(folder / METADATA_FILE)
     library_dirs = [folder, *shared_dirs(folder)]
     valueset_dirs = [d / "valuesets" for d in library_dirs if (d / "valuesets").is_dir()]
-    terminology = LocalTerminology.from_dirs(valueset_dirs)
+    shared = shared if shared is not None else SharedLoads()
     library = load_library(
-        folder / f"{metadata.library}.cql", terminology=terminology, library_paths=library_dirs, pool=pool
+        folder / f"{metadata.library}.cql",
+        terminology=shared.terminology(folder, valueset_dirs),
+        library_paths=library_dirs,
+        pool=shared.pool,
     )
     questionnaire = None
     if metadata.questionnaire:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from ..context import EvaluationContext
 from ..runtime import temporal as t
 from ..runtime.clinical import Code, Concept
-from . import fused
+from . import code_cache, fused
 
 Fn = Callable[[EvaluationContext], Any]
 
@@ -92,7 +92,7 @@ def define(ctx):
         ctx.cache[_key] = hit
     return hit[0]
 """
-    exec(compile(code, f"<define {key[1]}>", "exec"), names)  # noqa: S102 - our own text
+    code_cache.run(code, f"<define {key[1]}>", names)
     define: Fn = names["define"]
     return define
 
@@ -205,7 +205,7 @@ def _one_parameter(target: FunctionTarget, name: str) -> Callable[[EvaluationCon
     """apply(ctx, value), generated: the memo lookup, then on a miss the body with the parameter as a local."""
     names: dict[str, Any] = {
         "_missing": _MISSING, "_none": _NO_EVIDENCE, "_arg_key": _arg_key, "_keep": _keep, "_kept": target.kept,
-        "_kept_types": _KEPT_TYPES, "_body": target.body,
+        "_kept_types": _KEPT_TYPES, "_body": target.body, "_target": id(target),
     }  # fmt: skip
     own = f"ctx.env.get({name!r})"
     if target.source is not None and target.source.depth < fused.MAX_DEPTH:
@@ -237,7 +237,7 @@ def run(ctx, value):
 
 def apply(ctx, value):
     # the common argument is a resource or element: keyed by identity, without the generic dispatch
-    key = ({id(target)}, id(value)) if type(value) is dict else ({id(target)}, _arg_key(value))
+    key = (_target, id(value)) if type(value) is dict else (_target, _arg_key(value))
     hit = ctx.memo.get(key)
     if hit is None:
         hit = run(ctx, value)
@@ -257,6 +257,6 @@ def apply_pure(ctx, value):
         _keep(_kept, key, result)
     return result
 """
-    exec(compile(text, f"<function {target.name}>", "exec"), names)  # noqa: S102 - our own text
+    code_cache.run(text, f"<function {target.name}>", names)
     apply: Callable[[EvaluationContext, Any], Any] = names["apply_pure" if target.pure else "apply"]
     return apply

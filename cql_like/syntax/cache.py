@@ -12,6 +12,9 @@ Safe to share between processes: an entry is written to a temporary file in the 
 place (atomic on POSIX), so a reader sees a whole entry or none; an unreadable entry is ignored and rewritten.
 The directory must be writable only by the service's own user: entries are pickles, and loading a pickle runs code.
 
+The same directory holds other kinds of entries under their own folders (codegen/code_cache.py: compiled code;
+the service's parsed policy metadata), each written by write_checked: its payload behind its SHA-256.
+
 Where: `CQL_LIKE_CACHE_DIR` if set (empty or `off` turns the cache off), else `$XDG_CACHE_HOME/cql_like` or
 `~/.cache/cql_like`.
 """
@@ -25,8 +28,9 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..errors import SourceLocation
 from . import nodes as n
@@ -52,6 +56,34 @@ def default_directory() -> Path | None:
         return None if configured.strip() in ("", "off") else Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cql_like"
+
+
+def keyed_entry(kind: str, key: bytes, suffix: str) -> Path | None:
+    """Where the cache keeps the entry of `kind` for `key` (hashed), or None when the cache is off."""
+    directory = default_directory()
+    if directory is None:
+        return None
+    return directory / kind / f"{hashlib.sha256(key).hexdigest()}{suffix}"
+
+
+def read_checked(entry: Path) -> bytes | None:
+    """The payload of an entry written by write_checked; None when it is absent, truncated or corrupt."""
+    try:
+        data = entry.read_bytes()
+    except OSError:
+        return None
+    payload = data[_DIGEST_SIZE:]
+    if len(data) <= _DIGEST_SIZE or hashlib.sha256(payload).digest() != data[:_DIGEST_SIZE]:
+        return None
+    return payload
+
+
+def write_checked(entry: Path, payload: bytes) -> None:
+    """The payload behind its SHA-256, written atomically; a read-only or full disk only costs a later miss."""
+    _replace_atomically(entry, lambda f: f.write(hashlib.sha256(payload).digest() + payload))
+
+
+_DIGEST_SIZE = 32
 
 
 class ParseCache:
@@ -118,13 +150,17 @@ def _read(entry: Path, file: str) -> n.LibrarySource | None:
 
 
 def _write(entry: Path, tree: n.LibrarySource) -> None:
+    _replace_atomically(entry, lambda f: _Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(tree))
+
+
+def _replace_atomically(entry: Path, write: Callable[[IO[bytes]], object]) -> None:
     temporary: Path | None = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=entry.parent, prefix=".tmp-", delete=False) as f:
             temporary = Path(f.name)
-            _Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(tree)
+            write(f)
         os.replace(temporary, entry)  # atomic: a concurrent reader sees the old state or the whole entry
     except OSError:
         if temporary is not None:
-            temporary.unlink(missing_ok=True)  # a read-only or full disk only costs the next load a parse
+            temporary.unlink(missing_ok=True)  # a read-only or full disk only costs the next load a miss

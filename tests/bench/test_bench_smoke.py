@@ -15,7 +15,7 @@ from bench.http_client import HttpError, parse_head
 from bench.inprocess import InProcessService
 from bench.phase_inprocess import Budget, Checks
 from bench.stats import Summary, percentile, time_calls
-from bench.synthetic_policies import POLICIES, build_tree
+from bench.synthetic_policies import EVEROLIMUS, build_tree, recoded
 from bench.targets import TARGETS, verdicts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,14 +59,29 @@ def test_everolimus_request_is_deterministic_and_routable() -> None:
 
 
 def test_synthetic_policy_tree(tmp_path: Path) -> None:
-    real = POLICIES / "centene" / "CP.PHAR.549"
-    tree = build_tree(tmp_path / "policies", real, 3)
+    tree, synthetics = build_tree(tmp_path / "policies", 6)
     metadata = [yaml.safe_load(p.read_text()) for p in sorted(tree.rglob("policy.yaml"))]
-    assert len(metadata) == 3
-    assert len({m["id"] for m in metadata}) == 3
-    codes = [d["code"] for m in metadata for d in m["drugs"]]
+    assert len(metadata) == 6 and len(synthetics) == 3
+    assert len({m["id"] for m in metadata}) == 6
+    codes = [(m["payer"], d["code"]) for m in metadata for d in m["drugs"]]
     assert len(codes) == len(set(codes))
-    assert not any(p.name == "tests" for p in tree.rglob("*"))
+    assert not any(p.name in ("tests", "elm") for p in tree.rglob("*"))
+    everolimus = next(s for s in synthetics if s.template == EVEROLIMUS)
+    folder = tree / "centene" / everolimus.folder_name
+    value_set = (folder / "valuesets" / "everolimus-zortress-products.json").read_text()
+    assert everolimus.codes["977427"] in value_set and "977427" not in value_set
+    assert f"'{everolimus.codes['998189']}'" in (folder / "CenteneEverolimus.cql").read_text()  # strength table
+
+
+def test_a_synthetic_policy_decides_an_order_of_its_own_drug(tmp_path: Path) -> None:
+    tree, synthetics = build_tree(tmp_path / "policies", 6)
+    everolimus = next(s for s in synthetics if s.template == EVEROLIMUS)
+    with InProcessService(tree, tmp_path) as service:
+        mine, _ = service.answer(recoded(hr.everolimus_request(), everolimus.codes))
+        real, _ = service.answer(hr.everolimus_request())
+    # the first draft is the everolimus order; the second, exemestane, has no policy
+    assert (mine.decisions[0].policy_id, mine.decisions[0].decision) == (everolimus.id, "approved")
+    assert (real.decisions[0].policy_id, real.decisions[0].decision) == ("centene-cp-phar-63", "approved")
 
 
 def test_in_process_harness_runs_a_few_iterations(tmp_path: Path) -> None:

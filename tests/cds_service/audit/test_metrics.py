@@ -17,6 +17,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from typer.testing import CliRunner
 
 from cds_service import __main__ as cli_module
+from cds_service import prefork
 from cds_service.audit.metrics import LATENCY_BUCKETS_S, MULTIPROC_DIR_ENV, Metrics
 from tests.support.live_server import LiveServer
 from tests.support.prometheus_text import scraped, total
@@ -65,7 +66,7 @@ def test_each_app_counts_in_its_own_registry() -> None:
 
 
 def serve_and_see_metrics_dir(monkeypatch: pytest.MonkeyPatch, workers: int) -> str | None:
-    """Runs `serve --workers N` with uvicorn stubbed; the metrics directory the workers would have inherited."""
+    """Runs `serve --workers N` with the server stubbed; the metrics directory the workers would have inherited."""
     seen: list[str | None] = []
 
     def run_uvicorn(*args: object, **kwargs: object) -> None:
@@ -73,7 +74,8 @@ def serve_and_see_metrics_dir(monkeypatch: pytest.MonkeyPatch, workers: int) -> 
         assert directory is None or Path(directory).is_dir()
         seen.append(directory)
 
-    monkeypatch.setattr(uvicorn, "run", run_uvicorn)
+    monkeypatch.setattr(uvicorn, "run", run_uvicorn)  # one worker
+    monkeypatch.setattr(prefork, "serve_forked", run_uvicorn)  # several: gunicorn forks them (cds_service/prefork.py)
     result = CliRunner().invoke(cli_module.cli, ["serve", "--workers", str(workers)])
     assert result.exit_code == 0, result.output
     [directory] = seen
