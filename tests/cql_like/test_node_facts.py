@@ -19,6 +19,7 @@ from cql_like.compile.host import BACKENDS, Backend
 from cql_like.compile.stages import LibraryCompiler
 from cql_like.compile.types import NodeFacts
 from cql_like.errors import ErrorSink
+from cql_like.syntax import nodes as n
 from cql_like.syntax.parser import parse_text
 from cql_like.terminology import LocalTerminology
 from tests.cql_like.helpers import CONFORMANCE, write_library
@@ -118,8 +119,8 @@ def test_a_closure_node_spliced_as_a_call_carries_its_reads() -> None:
     compiler = _compiler("generated")
     node = next(d for d in compiler.source.defines if d.name == "Onset In 2020")
     query = node.expression
-    assert query.where is not None  # type: ignore[attr-defined]
-    where = compiler.exprs.sys(query.where, {"C": "FHIR.Condition"})  # type: ignore[attr-defined]
+    assert isinstance(query, n.Query) and query.where is not None
+    where = compiler.exprs.sys(query.where, {"C": "FHIR.Condition"})
     assert where.facts.reads == frozenset({"C"})
     assert fused.of(where).env_reads == frozenset({"C"})
 
