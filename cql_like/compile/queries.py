@@ -24,18 +24,7 @@ from ..terminology import ValueSet
 from .closures import calling
 from .fastpath import code_filter
 from .host import Emitter, Scope
-from .types import (
-    NO_FACTS,
-    READS_RECORD,
-    Compiled,
-    NodeFacts,
-    element_of,
-    is_fhir,
-    is_list,
-    is_tuple,
-    list_of,
-    tuple_of,
-)
+from .types import READS_RECORD, Compiled, NodeFacts, element_of, is_fhir, is_list, is_tuple, list_of, tuple_of
 
 _MISSING = object()
 
@@ -245,8 +234,8 @@ def emit_query(ec: Emitter, e: n.Query, scope: Scope) -> Compiled:
     result_type = elem_type if single else list_of(elem_type)
     if ec.generated and len(sources) == 1 and not lets and not inclusions and not sort:
         alias, source, many = sources[0]
-        where_facts = NO_FACTS if w is None else w.facts
-        return_facts = NO_FACTS if r is None else r.facts
+        where_facts = NodeFacts() if w is None else w.facts
+        return_facts = NodeFacts() if r is None else r.facts
         shape = LoopShape(alias, many, single, distinct, items_note, sources_note, where_facts.adds_evidence,
                           return_facts.adds_evidence)  # fmt: skip
         query, exists = query_loop(

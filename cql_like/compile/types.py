@@ -35,7 +35,8 @@ class NodeFacts:
     adds_evidence: bool = False
     # reads something besides its arguments: the record, the patient, the clock, a parameter, a define's cached value
     reads_context: bool = False
-    # alias, let and function-parameter names it reads from the scope (with `$this` of a sort key)
+    # alias, let and function-parameter names it reads from the scope (with `$this` of a sort key); a query's
+    # include the aliases it binds itself (broader than needed, never wrong)
     reads: frozenset[str] = frozenset()
 
     def __or__(self, other: NodeFacts) -> NodeFacts:
@@ -77,7 +78,7 @@ class Compiled:
         self.type = type
         self.constant = constant  # the value never depends on the evaluation (literals, codes)
         self.src = src
-        self.facts = NodeFacts.union([facts, *(c.facts for c in over)])
+        self.facts = NodeFacts.union([facts, *(c.facts for c in over)]) if over else facts
 
     @property
     def reads(self) -> frozenset[str]:
