@@ -33,7 +33,7 @@ class FunctionTarget(Protocol):
     kept: dict[Any, Any]
     adds_evidence: bool
     source: fused.Source | None
-    param_reads: int
+    param_reads: frozenset[str]  # the parameters its body reads
 
 
 _MISSING = object()
@@ -212,13 +212,13 @@ def _one_parameter(target: FunctionTarget, name: str) -> Callable[[EvaluationCon
         names.update(target.source.names)
         # within the body's own text the parameter is only ever this name
         body = target.source.text.replace(own, "value")
-        spliced = target.source.text.count(own)
+        env_reads = target.source.env_reads
     else:
-        body, spliced = "_body(ctx)", 0
+        body, env_reads = "_body(ctx)", target.param_reads
     evidence = target.adds_evidence
     setup: list[str] = []
     teardown: list[str] = []
-    if spliced != target.param_reads:  # closures the body calls read the parameter from ctx.env
+    if name in env_reads:  # closures the body calls read the parameter from ctx.env
         setup += ["env = ctx.env", f"saved = env.get({name!r}, _missing)", f"env[{name!r}] = value"]
         teardown += ["if saved is _missing:", f"    env.pop({name!r}, None)", "else:", f"    env[{name!r}] = saved"]
     if evidence:

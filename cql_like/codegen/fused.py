@@ -29,6 +29,9 @@ class Source:
     text: str
     names: Mapping[str, Any]
     depth: int = 0
+    # scope names read from ctx.env by closures the text calls: reads spliced into the text itself are
+    # `ctx.env.get(name)` there, and a generated loop or function running the text binds a name only when it is here
+    env_reads: frozenset[str] = frozenset()
 
     def function(self) -> Callable[[Any], Any]:
         fn: Callable[[Any], Any] = code_cache.evaluate(f"lambda ctx: {self.text}", self.names)
@@ -44,6 +47,8 @@ class Operand(Protocol):
     def constant(self) -> bool: ...
     @property
     def fn(self) -> Callable[[Any], Any]: ...
+    @property
+    def reads(self) -> frozenset[str]: ...
 
 
 def fresh(prefix: str) -> str:
@@ -56,24 +61,27 @@ def constant(value: Any) -> Source:
     return Source(name, {name: value})
 
 
-def call(fn: Callable[[Any], Any]) -> Source:
+def call(fn: Callable[[Any], Any], reads: frozenset[str] = frozenset()) -> Source:
+    """A call of a closure; `reads`: the scope names it reads (from ctx.env, as the text around it cannot see)."""
     name = fresh("f")
-    return Source(f"{name}(ctx)", {name: fn})
+    return Source(f"{name}(ctx)", {name: fn}, env_reads=reads)
 
 
 def of(c: Operand) -> Source:
     """The operand as text: its own Source, its constant value, or a call of its closure."""
     src = c.src
     if src is not None:
-        return src if src.depth < MAX_DEPTH else call(src.function())
+        return src if src.depth < MAX_DEPTH else call(src.function(), c.reads)
     if c.constant:
         return constant(c.fn(None))  # constants ignore the context
-    return call(c.fn)
+    return call(c.fn, c.reads)
 
 
 def join(text: str, parts: tuple[Source, ...], names: Mapping[str, Any] | None = None) -> Source:
     """A Source whose text was built from `parts` (and binds `names` besides theirs)."""
     merged: dict[str, Any] = dict(names or {})
+    env_reads: frozenset[str] = frozenset()
     for p in parts:
         merged.update(p.names)
-    return Source(text, merged, 1 + max((p.depth for p in parts), default=0))
+        env_reads |= p.env_reads
+    return Source(text, merged, 1 + max((p.depth for p in parts), default=0), env_reads)

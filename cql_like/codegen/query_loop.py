@@ -42,14 +42,15 @@ class LoopShape:
 
 
 def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | None, ret: fused.Source | None,
-               fast: CodeFilter | None, alias_reads: int, note_within: Any,
+               fast: CodeFilter | None, reads: frozenset[str], source_reads: frozenset[str], note_within: Any,
                minus_items: Any) -> tuple[fused.Source, fused.Source | None]:  # fmt: skip
     """(the query, `exists` over it or None) as fused texts: calls of the generated functions.
 
     `exists` is given for lean queries whose return names nothing: stopping early loses no evidence then. A source
     that can name no resource is evaluated in the caller's text and passed in, so its reads are spliced there too.
-    `alias_reads` counts every read of the alias compiled in the where and return: when all of them are in the
-    spliced texts, no closure reads it and the loop does not bind it in ctx.env."""
+    `reads`, `source_reads`: the scope names the where and return, and the source, read. The loop binds the alias in
+    ctx.env only when a closure the where or return calls reads it (`Source.env_reads`); reads spliced into their
+    texts become the local `item`."""
     names: dict[str, Any] = {"_missing": _MISSING, "_distinct": lists.distinct, "_note_within": note_within,
                              "_minus_items": minus_items}  # fmt: skip
     for part in (where, ret):
@@ -62,8 +63,8 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
     # within the query's own where and return the alias is only ever this item (a nested query or a closure is
     # a function of its own and reads ctx.env)
     own = f"ctx.env.get({alias})"
-    spliced = sum(p.text.count(own) for p in (where, ret) if p is not None)
-    bind = f"env[{alias}] = item" if spliced != alias_reads else ""
+    env_reads = frozenset().union(*(p.env_reads for p in (where, ret) if p is not None))
+    bind = f"env[{alias}] = item" if shape.alias in env_reads else ""
     where = None if where is None else fused.Source(where.text.replace(own, "item"), where.names, where.depth)
     value = ret.text.replace(own, "item") if ret is not None else "item"
     keep_rejected = shape.source_notes  # rejected items are taken out of the source's evidence
@@ -140,8 +141,12 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
         text += _binding_alias(exists_name, parameters, alias, find_one, bind != "")
     code_cache.run(text, f"<query over {shape.alias}>", names)
 
+    # the generated function reads from ctx.env what its where and return read (but its own alias), and what the
+    # source reads when the source is evaluated inside it
+    function_reads = (reads - {shape.alias}) | (source_reads if shape.source_notes else frozenset())
+
     def call(name: str) -> fused.Source:
-        function = fused.Source(name, {name: names[name]})
+        function = fused.Source(name, {name: names[name]}, env_reads=function_reads)
         if shape.source_notes:
             return fused.join(f"{name}(ctx)", (function,))
         return fused.join(f"{name}(ctx, {source.text})", (function, source))

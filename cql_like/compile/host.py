@@ -2,14 +2,13 @@
 
 Emitters (operators.py, queries.py, selectors.py, type_ops.py, timing.py, fastpath.py) are plain functions
 `emit_x(ec, node, scope) -> Compiled` listed in dispatch.py. They reach the rest of the compilation only through
-`Emitter` (compile a child, report an error, navigate a member, the facts counters) and `LibraryScope` (names the
+`Emitter` (compile a child, report an error, navigate a member) and `LibraryScope` (names the
 library declares or includes). This module imports nothing of the compiler, so no emitter imports the modules that
 import it, and the compiler's import graph stays a tree.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from typing import Literal, Protocol
 
@@ -48,15 +47,10 @@ class Emitter(Protocol):
     lib: LibraryScope
     # False under the "closures" backend: an emitter then gives a plain closure, never fused text or generated code
     generated: bool
-    # compiled nodes so far that can add evidence / read the record, clock, patient or a parameter: a stage compares
-    # the counts before and after a body to learn what the body does
-    evidence_sources: int
-    context_reads: int
     # a lean query -> the `exists` form that stops at the first passing item (keyed by id; the entry keeps it alive)
     exists_forms: dict[int, tuple[Compiled, Compiled]]
-    # reads of each alias/let/parameter name compiled so far (generated code binds a name in ctx.env only when needed)
-    alias_reads: Counter[str]
 
+    # a node compiled by these carries the facts (types.NodeFacts) of its whole subtree
     def compile(self, expr: n.Expr, scope: Scope) -> Compiled: ...
     def sys(self, expr: n.Expr, scope: Scope) -> Compiled: ...
     def error(self, loc: SourceLocation, code: str, message: str) -> None: ...

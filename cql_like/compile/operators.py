@@ -24,7 +24,7 @@ from .host import Emitter, Scope
 from .queries import value_set_membership
 from .registry import FHIRHELPERS_FUNCTIONS, SYSTEM_FUNCTIONS, FunctionSpec
 from .timing import quantity_of
-from .types import Compiled, Fn, comparable, element_of, is_fhir, is_list, is_tuple
+from .types import NO_FACTS, READS_CONTEXT, Compiled, Fn, NodeFacts, comparable, element_of, is_fhir, is_list, is_tuple
 
 _BINARY: dict[str, Any] = {
     "equal": comparison.equal, "not_equal": comparison.not_equal,
@@ -83,13 +83,13 @@ def emit_quantity_literal(ec: Emitter, e: n.QuantityLiteral, scope: Scope) -> Co
 def emit_identifier(ec: Emitter, e: n.Identifier, scope: Scope) -> Compiled:
     name = e.name
     if name in scope:
-        ec.alias_reads[name] += 1
+        reads = NodeFacts(reads=frozenset((name,)))
         if not ec.generated:
-            return Compiled(lambda ctx: ctx.env.get(name), scope[name])
-        return Compiled.fused(f"ctx.env.get({name!r})", (), scope[name])
+            return Compiled(lambda ctx: ctx.env.get(name), scope[name], facts=reads)
+        return Compiled.fused(f"ctx.env.get({name!r})", (), scope[name], facts=reads)
     this_type = scope.get("$this")
     if this_type is not None:
-        this = Compiled(lambda ctx: ctx.env.get("$this"), this_type)
+        this = Compiled(lambda ctx: ctx.env.get("$this"), this_type, facts=NodeFacts(reads=frozenset(("$this",))))
         if is_fhir(this_type) and model.element(this_type[5:], name) is not None:
             return ec.member(this, name, e.loc)
         if is_tuple(this_type) or this_type == "Any":
@@ -168,15 +168,15 @@ def _system_call(ec: Emitter, spec: FunctionSpec, e: n.Call, scope: Scope, *, co
         returns = args[0].type if args else "Any"
     elif returns == "elem0":
         returns = element_of(args[0].type) if args and is_list(args[0].type) else "Any"
+    own = READS_CONTEXT if spec.needs_context else NO_FACTS  # the clock, or the patient's birth date
     if spec.needs_context:
-        ec.context_reads += 1
         if spec.name.startswith("AgeIn"):  # the patient's age reads Patient.birthDate
             ec.lib.note_retrieved("Patient")
         if not args:
-            return Compiled(impl, returns)
+            return Compiled(impl, returns, facts=own)
     if not ec.generated:
         fn = calling(impl, [a.fn for a in args], with_ctx=spec.needs_context, propagate_null=spec.propagate_null)
-        return Compiled(fn, returns)
+        return Compiled(fn, returns, facts=own)
     parts = tuple(fused.of(a) for a in args)
     f = fused.constant(impl)
     lead = ["ctx"] if spec.needs_context else []
@@ -187,7 +187,7 @@ def _system_call(ec: Emitter, spec: FunctionSpec, e: n.Call, scope: Scope, *, co
         text = f"(None if {test} else {f.text}({', '.join(lead + names)}))"
     else:
         text = f"{f.text}({', '.join(lead + [p.text for p in parts])})"
-    return Compiled.fused(text, (f, *parts), returns)
+    return Compiled.fused(text, (f, *parts), returns, facts=own)
 
 
 # ---- operators

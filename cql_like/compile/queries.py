@@ -24,7 +24,7 @@ from ..terminology import ValueSet
 from .closures import calling
 from .fastpath import code_filter
 from .host import Emitter, Scope
-from .types import Compiled, element_of, is_fhir, is_list, is_tuple, list_of, tuple_of
+from .types import READS_RECORD, Compiled, NodeFacts, element_of, is_fhir, is_list, is_tuple, list_of, tuple_of
 
 _MISSING = object()
 
@@ -115,12 +115,12 @@ def value_set_membership(ec: Emitter, item: Compiled, vs_ref: Compiled, loc: Sou
 
 
 def emit_retrieve(ec: Emitter, e: n.Retrieve, scope: Scope, as_source: bool = False) -> Compiled:
-    ec.evidence_sources += 1
-    ec.context_reads += 1
+    """The resources of a type, filtered by codes; `as_source`: a query's source, which notes only the items that
+    pass it (its facts still say the retrieve can add evidence: the query's evidence frames depend on it)."""
     rtype = e.resource_type.name
     if e.resource_type.namespace not in (None, "FHIR") or rtype not in model.RESOURCE_TYPES:
         ec.error(e.resource_type.loc, "unknown-type", f"unknown FHIR resource type {rtype!r}")
-        return Compiled(lambda ctx: [], "List<Any>")
+        return Compiled(lambda ctx: [], "List<Any>", facts=READS_RECORD)
     ec.lib.note_retrieved(rtype)
     result_type = list_of("FHIR." + rtype)
     if e.terminology is None:
@@ -128,11 +128,11 @@ def emit_retrieve(ec: Emitter, e: n.Retrieve, scope: Scope, as_source: bool = Fa
             fetch_all: Any = lambda ctx: [ctx.record.patient] if ctx.record.patient else []  # noqa: E731
         else:
             fetch_all = lambda ctx: ctx.record.of_type(rtype)  # noqa: E731
-        return _noting(fetch_all, result_type, as_source)
+        return _noting(fetch_all, result_type, as_source, ())
     path = e.code_path or DEFAULT_CODE_PATH.get(rtype)
     if path is None or (e.code_path and model.element(rtype, e.code_path) is None):
         ec.error(e.loc, "unknown-property", f"{rtype} has no code path {path!r}")
-        return Compiled(lambda ctx: [], result_type)
+        return Compiled(lambda ctx: [], result_type, facts=READS_RECORD)
     if e.code_op not in (None, "in", "~", "="):
         ec.error(e.loc, "unsupported", f"retrieve operator {e.code_op!r} is not supported")
     term = ec.compile(e.terminology, scope)
@@ -141,7 +141,7 @@ def emit_retrieve(ec: Emitter, e: n.Retrieve, scope: Scope, as_source: bool = Fa
         vs: ValueSet = term.fn(None)  # type: ignore[arg-type]
         wanted = vs.codes
         fetch = lambda ctx: [r for r, keys in ctx.record.coded(rtype, path, extract) if not keys.isdisjoint(wanted)]  # noqa: E731
-        return _noting(fetch, result_type, as_source)
+        return _noting(fetch, result_type, as_source, (term,))
     if term.type not in ("Code", "Concept", "List<Code>", "List<Concept>", "Any", "List<Any>"):
         ec.error(
             e.terminology.loc,
@@ -154,19 +154,20 @@ def emit_retrieve(ec: Emitter, e: n.Retrieve, scope: Scope, as_source: bool = Fa
         keys_wanted = _codes_of(tf(ctx)) or frozenset()
         return [r for r, keys in ctx.record.coded(rtype, path, extract) if not keys.isdisjoint(keys_wanted)]
 
-    return _noting(fetch_codes, result_type, as_source)
+    return _noting(fetch_codes, result_type, as_source, (term,))
 
 
-def _noting(fetch: Any, result_type: str, as_source: bool) -> Compiled:
+def _noting(fetch: Any, result_type: str, as_source: bool, over: tuple[Compiled, ...]) -> Compiled:
+    # a source is not made by ec.compile, so it carries its terminology's facts itself
     if as_source:
-        return Compiled(fetch, result_type)
+        return Compiled(fetch, result_type, facts=READS_RECORD, over=over)
 
     def fetch_and_note(ctx: EvaluationContext) -> Any:
         items = fetch(ctx)
         _note_all(ctx, items)
         return items
 
-    return Compiled(fetch_and_note, result_type)
+    return Compiled(fetch_and_note, result_type, facts=READS_RECORD, over=over)
 
 
 def _source(ec: Emitter, src: n.AliasedSource, scope: Scope) -> tuple[Compiled, str, bool]:
@@ -188,7 +189,6 @@ def emit_query(ec: Emitter, e: n.Query, scope: Scope) -> Compiled:
     inner = dict(scope)
     sources: list[tuple[str, Compiled, bool]] = []
     single = True
-    before_sources = ec.evidence_sources
     items_note = False
     for s in e.sources:
         c, elem, many = _source(ec, s, inner)
@@ -196,9 +196,10 @@ def emit_query(ec: Emitter, e: n.Query, scope: Scope) -> Compiled:
         inner[s.alias] = elem
         sources.append((s.alias, c, many))
         items_note = items_note or _may_hold_resources(elem)
-    sources_note = ec.evidence_sources != before_sources
-    if items_note:
-        ec.evidence_sources += 1  # the items themselves are evidence
+    sources_note = any(c.facts.adds_evidence for _, c, _ in sources)
+    # the sources (a retrieve as a source is not compiled by ec.compile), and whether the query itself can note
+    # evidence: the items, and a matched `with` item (the general plan notes it)
+    facts = NodeFacts.union(c.facts for _, c, _ in sources) | NodeFacts(adds_evidence=items_note)
     lets = []
     for name, expr in e.lets:
         c = ec.compile(expr, inner)
@@ -207,32 +208,23 @@ def emit_query(ec: Emitter, e: n.Query, scope: Scope) -> Compiled:
     inclusions = []
     for inc in e.inclusions:
         c, elem, many = _source(ec, inc.source, inner)
-        if not inc.negated and _may_hold_resources(elem):
-            ec.evidence_sources += 1  # the general plan notes the matched `with` item
+        facts |= c.facts | NodeFacts(adds_evidence=not inc.negated and _may_hold_resources(elem))
         inc_scope = dict(inner)
         inc_scope[inc.source.alias] = elem
         cond = ec.sys(inc.condition, inc_scope)
         ec.expect_boolean(cond, inc.condition.loc)
         inclusions.append((inc.source.alias, c.fn, many, cond.fn, inc.negated))
-    # reads of the (first) alias in where and return, against those the generated loop splices
-    alias_reads_before = ec.alias_reads[sources[0][0]]
     w: Compiled | None = None
     fast: CodeFilter | None = None
-    where_notes = False
     if e.where is not None:
-        before = ec.evidence_sources
         w = ec.sys(e.where, inner)
-        where_notes = ec.evidence_sources != before
         ec.expect_boolean(w, e.where.loc)
         if ec.generated and len(sources) == 1 and not lets:
             fast = code_filter(ec, e.where, sources[0][0], inner)
     aliases = [a for a, _, _ in sources]
     r: Compiled | None = None
-    ret_notes = False
     if e.return_expr is not None:
-        before = ec.evidence_sources
         r = ec.compile(e.return_expr, inner)
-        ret_notes = ec.evidence_sources != before
         elem_type = r.type
         distinct = e.return_distinct
     else:
@@ -242,20 +234,23 @@ def emit_query(ec: Emitter, e: n.Query, scope: Scope) -> Compiled:
     result_type = elem_type if single else list_of(elem_type)
     if ec.generated and len(sources) == 1 and not lets and not inclusions and not sort:
         alias, source, many = sources[0]
-        shape = LoopShape(alias, many, single, distinct, items_note, sources_note, where_notes, ret_notes)
+        where_facts = NodeFacts() if w is None else w.facts
+        return_facts = NodeFacts() if r is None else r.facts
+        shape = LoopShape(alias, many, single, distinct, items_note, sources_note, where_facts.adds_evidence,
+                          return_facts.adds_evidence)  # fmt: skip
         query, exists = query_loop(
             shape, fused.of(source), None if w is None else fused.of(w), None if r is None else fused.of(r),
-            fast, ec.alias_reads[alias] - alias_reads_before, _note_within, _minus_items,
+            fast, where_facts.reads | return_facts.reads, source.reads, _note_within, _minus_items,
         )  # fmt: skip
-        compiled = Compiled(None, result_type, src=query)
+        compiled = Compiled(None, result_type, src=query, facts=facts)
         if exists is not None:
-            ec.exists_forms[id(compiled)] = (compiled, Compiled(None, "Boolean", src=exists))
+            ec.exists_forms[id(compiled)] = (compiled, Compiled(None, "Boolean", src=exists, facts=facts))
         return compiled
     plan = _QueryPlan(
         [(alias, c.fn, many) for alias, c, many in sources], lets, inclusions, None if w is None else w.fn,
         None if r is None else r.fn, distinct, sort, single,
     )  # fmt: skip
-    return Compiled(plan.run, result_type)
+    return Compiled(plan.run, result_type, facts=facts)
 
 
 def _sort(ec: Emitter, e: n.Query, elem_type: str, scope: Scope) -> list[tuple[Any, bool]]:

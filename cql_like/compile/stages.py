@@ -22,7 +22,7 @@ from .conversions import to_sys
 from .expressions import ExprCompiler
 from .host import Backend
 from .type_ops import resolve_type
-from .types import Compiled, Fn, assignable
+from .types import READS_CONTEXT, Compiled, Fn, NodeFacts, assignable
 
 FHIRHELPERS = "FHIRHelpers"
 _MISSING = object()
@@ -36,6 +36,7 @@ class CompiledDefine:
     private: bool
     type: str = "Any"
     fn: Fn | None = None
+    adds_evidence: bool = True  # its body can name a resource (a reference adds what the body named)
 
 
 @dataclass
@@ -52,7 +53,7 @@ class CompiledFunction:
     kept: dict[Any, Any] = field(default_factory=dict, repr=False)  # pure results by argument values
     adds_evidence: bool = True  # its body can name a resource (a retrieve, a define, a query over resources)
     source: fused.Source | None = None  # the body as fused text, when it has one
-    param_reads: int = 0  # how many times the body reads a parameter (all of them spliced: no ctx.env binding)
+    param_reads: frozenset[str] = frozenset()  # the parameters its body reads
 
 
 @dataclass
@@ -216,19 +217,18 @@ class LibraryCompiler:
             self.error(node.loc, "cycle", f"definitions refer to each other in a cycle: {cycle}")
             return CompiledDefine(name, node.loc, node.private, "Any", lambda ctx: None)
         self._in_progress.append(name)
-        evidence_before = self.exprs.evidence_sources
         try:
-            body = self.exprs.compile(node.expression, {})
+            body = self.exprs.compile_body(node.expression, {})
         finally:
             self._in_progress.pop()
-        adds_evidence = self.exprs.evidence_sources != evidence_before
+        adds_evidence = body.facts.adds_evidence
         key = (self.out.file, name)
         reference = (
             define_reference(key, body, adds_evidence)
             if self.exprs.generated
             else plain_define_reference(key, body.fn, adds_evidence)
         )
-        compiled = CompiledDefine(name, node.loc, node.private, body.type, reference)
+        compiled = CompiledDefine(name, node.loc, node.private, body.type, reference, adds_evidence)
         self.out.defines[name] = compiled
         return compiled
 
@@ -242,13 +242,11 @@ class LibraryCompiler:
             self.error(node.loc, "cycle", f"function {name!r} calls itself; recursion is not supported")
             return CompiledFunction(name, node.loc, node.private, params, "Any", lambda ctx: None)
         self._in_progress.append(key)
-        reads_before, evidence_before = self.exprs.context_reads, self.exprs.evidence_sources
-        param_reads_before = self._param_reads(params)
         try:
-            body = self.exprs.compile(node.body, dict(params))
+            body = self.exprs.compile_body(node.body, dict(params))
         finally:
             self._in_progress.pop()
-        pure = self.exprs.context_reads == reads_before and all(t in VALUE_TYPES for _, t in params)
+        pure = not body.facts.reads_context and all(t in VALUE_TYPES for _, t in params)
         declared = resolve_type(node.return_type) if node.return_type is not None else None
         if declared is not None and not assignable(body.type, declared):
             self.error(
@@ -256,14 +254,10 @@ class LibraryCompiler:
                 f"function {name!r} is declared to return {declared} but its body is {body.type}",
             )  # fmt: skip
         compiled = CompiledFunction(name, node.loc, node.private, params, body.type, body.fn, pure,
-                                    adds_evidence=self.exprs.evidence_sources != evidence_before,
-                                    source=body.src,
-                                    param_reads=self._param_reads(params) - param_reads_before)  # fmt: skip
+                                    adds_evidence=body.facts.adds_evidence, source=body.src,
+                                    param_reads=body.facts.reads & {p for p, _ in params})  # fmt: skip
         self.out.functions.setdefault(name, []).append(compiled)
         return compiled
-
-    def _param_reads(self, params: tuple[tuple[str, str], ...]) -> int:
-        return sum(self.exprs.alias_reads[p] for p, _ in params)
 
     # ---- name resolution used by the expression compiler
     def note_retrieved(self, resource_type: str) -> None:
@@ -288,16 +282,13 @@ class LibraryCompiler:
             d = self.define(name)
             if d is None or d.fn is None:
                 return None
-            self.exprs.evidence_sources += 1
-            self.exprs.context_reads += 1
-            return Compiled(d.fn, d.type)
+            return _define_node(d)
         return self._resolve_in(self.out, name, local=True) or self._context_identifier(name)
 
     def _context_identifier(self, name: str) -> Compiled | None:
         if name == "Patient" and self.context == "Patient":
-            self.exprs.context_reads += 1
             self.out.retrieved_types.add("Patient")
-            return Compiled(lambda ctx: ctx.record.patient, "FHIR.Patient")
+            return Compiled(lambda ctx: ctx.record.patient, "FHIR.Patient", facts=READS_CONTEXT)
         return None
 
     def _resolve_in(self, lib: CompiledLibrary, name: str, local: bool) -> Compiled | None:
@@ -305,8 +296,7 @@ class LibraryCompiler:
             return None
         if name in lib.parameters:
             typ, default = lib.parameters[name]
-            self.exprs.context_reads += 1
-            return Compiled(_parameter(lib, name, default, self.main and local), typ)
+            return Compiled(_parameter(lib, name, default, self.main and local), typ, facts=READS_CONTEXT)
         if name in lib.value_sets:
             vs = lib.value_sets[name]
             return Compiled(lambda ctx: vs, "ValueSet", True)
@@ -322,9 +312,7 @@ class LibraryCompiler:
         if not local and name in lib.defines:
             d = lib.defines[name]
             if d.fn is not None:
-                self.exprs.evidence_sources += 1
-                self.exprs.context_reads += 1
-                return Compiled(d.fn, d.type)
+                return _define_node(d)
         return None
 
     def resolve_qualified(self, alias: str, name: str, loc: SourceLocation) -> Compiled | None:
@@ -342,21 +330,25 @@ class LibraryCompiler:
             if not overloads:
                 return None
             target = overloads[0]
-        if target.adds_evidence:
-            self.exprs.evidence_sources += 1
-        if not target.pure:
-            self.exprs.context_reads += 1
+        # what the body does, but its parameter reads (the call provides them); the arguments' facts are the
+        # call node's children's
+        facts = NodeFacts(adds_evidence=target.adds_evidence, reads_context=not target.pure)
         operands = [to_sys(self.exprs, a) if not p[1].startswith("FHIR.") else a
                     for a, p in zip(args, target.params, strict=True)]  # fmt: skip
         if not self.exprs.generated:
             # every call through the plain path: the arguments as a tuple, evaluated left to right
             return Compiled(calling(invoke(target, generated=False), [_arguments(operands)], with_ctx=True),
-                            target.type)  # fmt: skip
+                            target.type, facts=facts)  # fmt: skip
         parts = tuple(fused.of(a) for a in operands)
         apply = fused.constant(invoke(target))
         # one argument is passed as it is, more as a tuple (evaluated left to right, like the closures did)
         arguments = parts[0].text if len(parts) == 1 else f"({''.join(p.text + ', ' for p in parts)})"
-        return Compiled.fused(f"{apply.text}(ctx, {arguments})", (apply, *parts), target.type)
+        return Compiled.fused(f"{apply.text}(ctx, {arguments})", (apply, *parts), target.type, facts=facts)
+
+
+def _define_node(d: CompiledDefine) -> Compiled:
+    """A reference to a define: it reads the evaluation's cache, and adds the evidence the define's body named."""
+    return Compiled(d.fn, d.type, facts=NodeFacts(adds_evidence=d.adds_evidence, reads_context=True))
 
 
 def _arguments(operands: list[Compiled]) -> Fn:

@@ -5,7 +5,8 @@ Only as precise as property resolution and obvious-mismatch checks need; `Any` d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..codegen.fused import Source, join
@@ -21,18 +22,68 @@ NUMERIC = frozenset({"Integer", "Long", "Decimal"})
 TEMPORAL = frozenset({"Date", "DateTime"})
 
 
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    """What evaluating a node can do, as the compiler decides it: the union of its children's facts and its own.
+
+    A define or function is judged by its body's facts: whether it needs an evidence frame, whether a function is a
+    pure function of its arguments (results kept across evaluations), which names a generated loop or function must
+    provide. Too broad costs speed; too narrow is wrong, so every fact errs on the broad side."""
+
+    # can note a resource as evidence (a retrieve, a query over items that can be resources, a define or function
+    # whose body can)
+    adds_evidence: bool = False
+    # reads something besides its arguments: the record, the patient, the clock, a parameter, a define's cached value
+    reads_context: bool = False
+    # alias, let and function-parameter names it reads from the scope (with `$this` of a sort key); a query's
+    # include the aliases it binds itself (broader than needed, never wrong)
+    reads: frozenset[str] = frozenset()
+
+    def __or__(self, other: NodeFacts) -> NodeFacts:
+        if other is NO_FACTS or other == self:
+            return self
+        if self is NO_FACTS:
+            return other
+        return NodeFacts(self.adds_evidence or other.adds_evidence, self.reads_context or other.reads_context,
+                         self.reads | other.reads)  # fmt: skip
+
+    @staticmethod
+    def union(facts: Iterable[NodeFacts]) -> NodeFacts:
+        out = NO_FACTS
+        for f in facts:
+            out = out | f
+        return out
+
+
+NO_FACTS = NodeFacts()  # a literal, a code, a value set: nothing but its value
+READS_CONTEXT = NodeFacts(reads_context=True)  # Patient, a parameter, the clock
+READS_RECORD = NodeFacts(adds_evidence=True, reads_context=True)  # a retrieve
+
+
 class Compiled:
-    """A compiled expression: its closure, its static type, and (for fused nodes) its Python text."""
+    """A compiled expression: its closure, its static type, (for fused nodes) its Python text, and its facts.
 
-    __slots__ = ("_fn", "type", "constant", "src")
+    `facts` covers the whole subtree: an emitter states only what its node does itself (`facts=`) and any node it
+    builds around others outside `Emitter.compile` (`over=`); `ExprCompiler.compile` adds the facts of every child
+    it compiled, so a node returned by `compile` or `sys` carries all of them."""
 
-    def __init__(self, fn: Fn | None, type: str, constant: bool = False, src: Source | None = None) -> None:
+    __slots__ = ("_fn", "type", "constant", "src", "facts")
+    facts: NodeFacts
+
+    def __init__(self, fn: Fn | None, type: str, constant: bool = False, src: Source | None = None, *,
+                 facts: NodeFacts = NO_FACTS, over: Iterable[Compiled] = ()) -> None:  # fmt: skip
         if fn is None and src is None:
             raise ValueError("a compiled expression needs a closure or a source")
         self._fn = fn
         self.type = type
         self.constant = constant  # the value never depends on the evaluation (literals, codes)
         self.src = src
+        self.facts = NodeFacts.union([facts, *(c.facts for c in over)]) if over else facts
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The scope names the node reads (fused.Operand: a closure's reads are names ctx.env must hold)."""
+        return self.facts.reads
 
     @property
     def fn(self) -> Fn:
@@ -42,8 +93,9 @@ class Compiled:
         return self._fn
 
     @classmethod
-    def fused(cls, text: str, parts: tuple[Source, ...], type: str, names: dict[str, Any] | None = None) -> Compiled:
-        return cls(None, type, src=join(text, parts, names))
+    def fused(cls, text: str, parts: tuple[Source, ...], type: str, names: dict[str, Any] | None = None, *,
+              facts: NodeFacts = NO_FACTS) -> Compiled:  # fmt: skip
+        return cls(None, type, src=join(text, parts, names), facts=facts)
 
 
 def list_of(t: str) -> str:
