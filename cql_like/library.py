@@ -11,6 +11,7 @@ from typing import Any
 
 from .compile.host import BACKENDS, Backend
 from .compile.stages import FHIRHELPERS, CompiledLibrary, LibraryCompiler
+from .compiled_cache import Dependencies, LibraryCache, Stored, closure
 from .context import EvaluationContext
 from .errors import CqlError, CqlEvaluationError, ErrorSink, SourceLocation
 from .fhir.record import PatientRecord
@@ -129,10 +130,17 @@ class LibraryPool:
     value set it declares as this load's terminology resolves it, and the keys of the libraries it includes (as
     this load's library paths resolve them). A load whose terminology or paths differ compiles its own copy.
     Compiled libraries hold no evaluation state (Library.evaluate is pure), so sharing them is safe.
+
+    With a cache directory (`cache`, by default the one of `CQL_LIKE_CACHE_DIR`), libraries loaded through the pool
+    are also kept on disk, compiled (compiled_cache.py): a later process unpickles them instead of compiling, and
+    its policies still share one copy of each included library.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, cache: LibraryCache | None = None) -> None:
         self.libraries: dict[Hashable, CompiledLibrary] = {}
+        self.cache = cache if cache is not None else LibraryCache.from_environment()
+        # the entries of pooled libraries, by id (libraries in `libraries`, alive with the pool)
+        self.stored: dict[int, Stored] = {}
         # the syntax trees of included files by (path, text): a hit needs its includes' keys, so every load parses
         # the files it includes; kept here, each is read from the parse cache once per pool, not once per policy
         self.sources: dict[tuple[str, str], LibrarySource] = {}
@@ -162,6 +170,8 @@ class _Loader:
         self.texts: dict[str, str] = {}
         self.keys: dict[int, Hashable] = {}  # id(compiled library) -> its pool key
         self.loading: list[str] = []
+        self.cache = pool.cache if pool is not None and pool.cache.enabled else None
+        self.main_source: LibrarySource | None = None
 
     def parse_file(self, path: Path, pooled: bool = False) -> LibrarySource | None:
         """The file's syntax tree; `pooled` (an included file, loaded with a pool) keeps it in the pool."""
@@ -184,6 +194,8 @@ class _Loader:
         source = self.parse_file(path)
         if source is None:
             return None
+        if main:
+            self.main_source = source
         if main and source.name and source.name_loc and path.stem != source.name:
             self.sink.error(
                 source.name_loc,
@@ -207,12 +219,97 @@ class _Loader:
             self.keys[id(hit)] = key
             return hit
         self.pool.misses += 1
+        stored: Stored | None = None
+        disk = self._disk_key(path, source) if self.cache is not None else None
+        if self.cache is not None and disk is not None:
+            loaded = self.cache.load(disk[0], disk[1], self.terminology, shared=True)
+            if loaded is not None:
+                self._pooled(key, *loaded)
+                return loaded[0]
+            self.cache.counts.misses += 1
         problems = len(self.sink.diagnostics)
         lib = LibraryCompiler(source, self.sink, self.terminology, self.include, False, self.backend).compile()
         if len(self.sink.diagnostics) == problems:  # a library with errors is never shared
-            self.pool.libraries[key] = lib
-            self.keys[id(lib)] = key
+            if self.cache is not None and disk is not None:
+                lib, stored = self.cache.store(disk[0], lib, disk[1], self.terminology, shared=True)
+            self._pooled(key, lib, stored)
         return lib
+
+    def _pooled(self, key: Hashable, lib: CompiledLibrary, stored: Stored | None) -> None:
+        assert self.pool is not None
+        self.pool.libraries[key] = lib
+        self.keys[id(lib)] = key
+        if stored is not None:
+            self.pool.stored[id(lib)] = stored
+
+    def _disk_key(self, path: Path, source: LibrarySource) -> tuple[str, tuple[Stored, ...]] | None:
+        """The cache key of an included library and the stored libraries its entry refers to; None when one of
+        its includes or value sets has no entry or no content (it is compiled every time)."""
+        assert self.cache is not None
+        includes = [inc for inc in source.includes if inc.name != FHIRHELPERS]
+        return self._cache_key(
+            path,
+            [(inc.name, inc.version) for inc in includes],
+            [(vs.url, vs.version) for vs in source.valuesets],
+            SourceLocation(str(path), 1, 1),
+        )
+
+    def _cache_key(self, path: Path, includes: Sequence[tuple[str, str | None]],
+                   value_sets: Sequence[tuple[str, str | None]],
+                   loc: SourceLocation) -> tuple[str, tuple[Stored, ...]] | None:  # fmt: skip
+        assert self.cache is not None and self.pool is not None
+        direct: list[Stored] = []
+        for name, version in includes:
+            lib = self.include(name, version, loc)
+            stored = self.pool.stored.get(id(lib)) if lib is not None else None
+            if stored is None:
+                return None
+            direct.append(stored)
+        found = []
+        for url, version in value_sets:
+            vs = self.terminology.find(url, version)
+            if vs is None or vs.problem:
+                return None
+            found.append(vs)
+        within = closure(direct)
+        return self.cache.key(path, self.texts[str(path)], found, within, self.backend), within
+
+    def load_main_from_cache(self, path: Path) -> CompiledLibrary | None:
+        """The main library from its entry, without parsing it; None (and nothing reported) when it has none."""
+        assert self.cache is not None
+        text = path.read_text(encoding="utf-8")
+        self.texts[str(path)] = text
+        dependencies = self.cache.dependencies(text)
+        if dependencies is None:
+            return None
+        sink, done = self.sink, dict(self.done)
+        self.sink = ErrorSink()  # a problem with an include is reported by the compile that follows a miss
+        try:
+            loc = SourceLocation(str(path), 1, 1)
+            disk = self._cache_key(path, dependencies.includes, dependencies.value_sets, loc)
+            loaded = None
+            if disk is not None and not self.sink.diagnostics:
+                loaded = self.cache.load(disk[0], disk[1], self.terminology, shared=False)
+        finally:
+            clean = not self.sink.diagnostics
+            self.sink = sink
+        if not clean:
+            self.done = done  # the compile includes them again, reporting their problems where they are named
+        if loaded is None or not clean:
+            return None
+        return loaded[0]
+
+    def store_main(self, path: Path, lib: CompiledLibrary) -> None:
+        """Keeps a main library that compiled without diagnostics (before any evaluation)."""
+        assert self.cache is not None and self.main_source is not None
+        source = self.main_source
+        includes = tuple((inc.name, inc.version) for inc in source.includes if inc.name != FHIRHELPERS)
+        dependencies = Dependencies(includes, tuple((vs.url, vs.version) for vs in source.valuesets))
+        disk = self._cache_key(path, dependencies.includes, dependencies.value_sets, SourceLocation(str(path), 1, 1))
+        if disk is None or self.sink.diagnostics:
+            return
+        self.cache.store(disk[0], lib, disk[1], self.terminology, shared=False)
+        self.cache.store_dependencies(self.texts[str(path)], dependencies)
 
     def _pool_key(self, path: Path, source: LibrarySource) -> Hashable | None:
         """None when an include cannot be resolved (the compile reports it; nothing is shared)."""
@@ -286,9 +383,16 @@ def load_library(
     loader = _Loader(terminology or LocalTerminology(), paths, sink, cache, pool, backend)
     if not path.is_file():
         raise CqlError([_missing(path)])
+    if loader.cache is not None:
+        compiled = loader.load_main_from_cache(path)
+        if compiled is not None:
+            return Library(compiled)
+        loader.cache.counts.misses += 1
     compiled = loader.compile_file(path, main=True)
     sink.raise_if_any()
     assert compiled is not None
+    if loader.cache is not None:
+        loader.store_main(path, compiled)
     return Library(compiled)
 
 
