@@ -41,7 +41,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import CodeType, FunctionType, ModuleType
+from types import BuiltinFunctionType, CodeType, FunctionType, ModuleType
 from typing import Any
 
 import cloudpickle
@@ -228,10 +228,18 @@ class LibraryCache:
             ids = {}
             for position, stored in enumerate(within):
                 for index, obj in stored.objects.items():
-                    if not isinstance(obj, _IMMUTABLE_SCALARS):
+                    if not _by_name(obj):
                         ids[id(obj)] = (position, index)
             self._shared_ids[signature] = ids
         return ids
+
+
+def _by_name(obj: object) -> bool:
+    """Stored by name (a class, module, module-level function) or by value at no cost (a scalar): never worth a
+    persistent id, which the unpickler resolves per occurrence, where a name is memoized."""
+    if isinstance(obj, (*_IMMUTABLE_SCALARS, type, ModuleType, BuiltinFunctionType)):
+        return True
+    return type(obj) is FunctionType and obj.__module__ is not None and "<locals>" not in obj.__qualname__
 
 
 def _text_key(text: str) -> str:
@@ -260,6 +268,7 @@ def _module_globals() -> dict[int, tuple[str, str, str]]:
     """Objects bound at module level in cql_like that pickle by value (sentinels, tables): stored by name. Built
     once, after the engine is imported; functions and classes cloudpickle stores by name already."""
     ids: dict[int, tuple[str, str, str]] = {}
+    _module_values.clear()
     for module_name, module in list(sys.modules.items()):
         if not (module_name == "cql_like" or module_name.startswith("cql_like.")) or not isinstance(module, ModuleType):
             continue
@@ -267,7 +276,11 @@ def _module_globals() -> dict[int, tuple[str, str, str]]:
             if name.startswith("__") or isinstance(value, (*_IMMUTABLE_SCALARS, type, ModuleType, FunctionType)):
                 continue
             ids.setdefault(id(value), ("global", module_name, name))
+            _module_values.append(value)  # alive while its id is in the table, even if its name is rebound
     return ids
+
+
+_module_values: list[Any] = []
 
 
 _codes: dict[bytes, CodeType] = {}
@@ -299,11 +312,50 @@ class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]
         if type(obj) is CodeType:
             data = marshal.dumps(obj)
             return shared_code, (hashlib.sha256(data).digest(), data)
-        if type(obj) is FunctionType and obj.__module__ is None:
-            # generated code (exec'd in a namespace of its own): by value, without cloudpickle's search of every
-            # loaded module for one that might hold it, most of storing a library's time
-            return self._dynamic_function_reduce(obj)
+        if type(obj) is FunctionType:
+            if obj.__module__ is None:
+                # generated code (exec'd in a namespace of its own): by value, without cloudpickle's search of
+                # every loaded module for one that might hold it, most of storing a library's time
+                return _lean(obj, self._dynamic_function_reduce(obj))
+            reduced = super().reducer_override(obj)
+            return reduced if reduced is NotImplemented else _lean(obj, reduced)
         return super().reducer_override(obj)
+
+
+def _lean(function: FunctionType, reduced: Any) -> Any:
+    """cloudpickle's reduction of a function by value, without what the function has already: a name and module
+    its code and globals give, no annotations, no attributes. cloudpickle would set each anew, and give every
+    loaded function two empty dicts of its own (`__dict__`, `__annotations__`): tens of MB over 1,000 policies."""
+    make, arguments, (attributes, slots), *_ = reduced
+    code, base_globals = arguments[0], arguments[1]
+    slots = dict(slots)
+    for name, default in (("__name__", code.co_name), ("__qualname__", code.co_qualname),
+                          ("__module__", base_globals.get("__name__")), ("__doc__", None), ("__defaults__", None),
+                          ("__kwdefaults__", None)):  # fmt: skip
+        if slots.get(name) == default:
+            del slots[name]
+    if not slots.get("__annotations__"):
+        slots.pop("__annotations__", None)
+    return make, arguments, (attributes, slots), None, None, restore_function
+
+
+def restore_function(function: FunctionType, state: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """cloudpickle's _function_setstate, touching only what the state holds (no empty `__dict__`)."""
+    attributes, slots = state
+    if attributes:
+        function.__dict__.update(attributes)
+    function.__globals__.update(slots.pop("__globals__"))
+    function.__globals__["__builtins__"] = __builtins__
+    closure = slots.pop("__closure__")
+    slots.pop("_cloudpickle_submodules", None)  # held only so that unpickling them imported them
+    if closure is not None:
+        for cell, target in zip(closure, function.__closure__ or (), strict=True):
+            try:
+                target.cell_contents = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+    for name, value in slots.items():
+        setattr(function, name, value)
 
 
 class _Unpickler(pickle.Unpickler):
@@ -325,5 +377,6 @@ class _Unpickler(pickle.Unpickler):
                 raise pickle.UnpicklingError(f"value set {url} is not in this load's terminology")
             return getattr(vs, attribute) if attribute else vs
         if kind == "global":
-            return getattr(importlib.import_module(pid[1]), pid[2])
+            module = sys.modules.get(pid[1]) or importlib.import_module(pid[1])
+            return getattr(module, pid[2])
         raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")

@@ -13,7 +13,8 @@ place (atomic on POSIX), so a reader sees a whole entry or none; an unreadable e
 The directory must be writable only by the service's own user: entries are pickles, and loading a pickle runs code.
 
 The same directory holds other kinds of entries under their own folders (codegen/code_cache.py: compiled code;
-the service's parsed policy metadata), each written by write_checked: its payload behind its SHA-256.
+compiled_cache.py: compiled libraries; the service's parsed policy metadata), each written by write_checked: its
+payload behind its SHA-256.
 
 Where: `CQL_LIKE_CACHE_DIR` if set (empty or `off` turns the cache off), else `$XDG_CACHE_HOME/cql_like` or
 `~/.cache/cql_like`.
