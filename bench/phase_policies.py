@@ -2,11 +2,11 @@
 timed in two child processes (bench.policy_worker), one holding the real policy alone and one holding it among
 the other real policies and synthetic ones (bench/synthetic_policies.py), rounds alternating between them.
 
-Each tree is started twice. Cold: an empty cache directory (`CQL_LIKE_CACHE_DIR`: parsed CQL, compiled code and libraries,
-parsed policy.yaml), as a new release on a new machine starts. Warm: the directory the cold start filled, as every
-later worker and restart starts. The warm workers are the ones timed. Before quitting, the cold N-policy worker
-answers orders of two synthetic drugs: each must be decided by its own synthetic policy, and the everolimus one
-must be approved as the real policy approves the same order of the real drug.
+Each tree is started twice. Cold: an empty cache directory (`CQL_LIKE_CACHE_DIR`: parsed CQL, compiled code and
+libraries, parsed policy.yaml), as a new release on a new machine starts. Warm: the directory the cold start filled,
+as every later worker and restart starts. The warm workers are the ones timed. Before quitting, the cold N-policy
+worker answers orders of two synthetic drugs: each must be decided by its own synthetic policy, and the everolimus
+one must be approved as the real policy approves the same order of the real drug.
 
 The workers start after the other phases (compiling 1,000 policies cold takes a minute of CPU, which would
 otherwise be timed into them); `finish` waits for them, then measures.
