@@ -41,13 +41,14 @@ def to_sys(ec: Emitter, c: Compiled) -> Compiled:
         def convert(ctx: EvaluationContext, raw: Any) -> Any:
             if not isinstance(raw, dict):
                 return model.to_system(raw, name)
-            # the same element is often converted many times in one evaluation (once per criterion)
-            key = (name, id(raw))  # a str first: never a function's memo key (an int first)
-            hit = ctx.memo.get(key)
+            # the same element is converted many times (once per criterion, and again by the next evaluation
+            # of the same record): once per record
+            converted = ctx.record.converted
+            key = (name, id(raw))
+            hit = converted.get(key)
             if hit is None:
-                hit = (conversion(raw), frozenset(), (raw,))
-                ctx.memo[key] = hit
-            return hit[0]
+                hit = converted[key] = (raw, conversion(raw))
+            return hit[1]
 
         if not ec.generated:
             return Compiled(calling(convert, (c.fn,), with_ctx=True), target)

@@ -12,7 +12,7 @@ from .retrieve import Resource, codes_at
 class PatientRecord:
     """Indexes resources by type and by `Type/id` (and bundle fullUrl) for retrieves and references."""
 
-    __slots__ = ("_by_type", "_by_ref", "refs", "_code_cache", "_codes_by_id", "patient")
+    __slots__ = ("_by_type", "_by_ref", "refs", "_code_cache", "_codes_by_id", "patient", "converted")
 
     def __init__(self, resources: Iterable[Resource], full_urls: Sequence[str | None] = ()) -> None:
         self._by_type: dict[str, list[Resource]] = {}
@@ -21,6 +21,10 @@ class PatientRecord:
         self.refs: dict[int, str] = {}
         self._code_cache: dict[tuple[str, str], list[tuple[Resource, frozenset[tuple[str | None, str]]]]] = {}
         self._codes_by_id: dict[tuple[str, str], dict[int, frozenset[tuple[str | None, str]]]] = {}
+        # (FHIR type, id(element)) -> (element, its System value): FHIRHelpers' conversion of an element, made once
+        # per record (compile/conversions.py). The element is kept beside its value so its id cannot be reused
+        # while the entry exists; elements are never changed after parsing, so the value stays right.
+        self.converted: dict[tuple[str, int], tuple[Any, Any]] = {}
         urls = list(full_urls)
         for index, resource in enumerate(resources):
             rtype = resource.get("resourceType")
