@@ -67,24 +67,27 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
     where = None if where is None else fused.Source(where.text.replace(own, "item"), where.names, where.depth)
     value = ret.text.replace(own, "item") if ret is not None else "item"
     keep_rejected = shape.source_notes  # rejected items are taken out of the source's evidence
-    # a rejected resource is dropped by name at once; anything else (a tuple holding resources) at the end
+    # a rejected resource is dropped by name at once; a tuple (which may hold resources) at the end; anything else
+    # holds no resource (_minus_items would find none in it)
     reject = (
-        """if type(item) is dict and "resourceType" in item:
-                    dropped.add(refs.get(id(item)))
-                else:
-                    rejected.append(item)
+        """if type(item) is dict:
+                    if "resourceType" in item:
+                        dropped.add(refs.get(id(item)))
+                    else:
+                        rejected.append(item)
                 """
         if keep_rejected
         else ""
     )
     test = _test(where, fast, shape.where_notes, reject)
     note = (
-        """if type(item) is dict and "resourceType" in item:
-                ref = refs.get(id(item))
-                if ref is not None:
-                    frame.add(ref)
-            else:
-                _note_within(ctx, item)
+        """if type(item) is dict:
+                if "resourceType" in item:
+                    ref = refs.get(id(item))
+                    if ref is not None:
+                        frame.add(ref)
+                else:
+                    _note_within(ctx, item)
             """
         if shape.items_note
         else ""

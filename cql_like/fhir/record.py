@@ -12,7 +12,7 @@ from .retrieve import Resource, codes_at
 class PatientRecord:
     """Indexes resources by type and by `Type/id` (and bundle fullUrl) for retrieves and references."""
 
-    __slots__ = ("_by_type", "_by_ref", "refs", "_code_cache", "_codes_by_id", "patient", "converted")
+    __slots__ = ("_by_type", "_by_ref", "refs", "_code_cache", "_codes_by_id", "patient", "converted", "_in_codes")
 
     def __init__(self, resources: Iterable[Resource], full_urls: Sequence[str | None] = ()) -> None:
         self._by_type: dict[str, list[Resource]] = {}
@@ -25,6 +25,8 @@ class PatientRecord:
         # per record (compile/conversions.py). The element is kept beside its value so its id cannot be reused
         # while the entry exists; elements are never changed after parsing, so the value stays right.
         self.converted: dict[tuple[str, int], tuple[Any, Any]] = {}
+        # (type, code path, id(codes)) -> (codes, the resources with one of them): a value-set retrieve, once per record
+        self._in_codes: dict[tuple[str, str, int], tuple[frozenset[tuple[str | None, str]], list[Resource]]] = {}
         urls = list(full_urls)
         for index, resource in enumerate(resources):
             rtype = resource.get("resourceType")
@@ -91,6 +93,19 @@ class PatientRecord:
             cached = [(r, codes_of(self, r)) for r in self.of_type(resource_type)]
             self._code_cache[key] = cached
         return cached
+
+    def coded_in(
+        self, resource_type: str, path: str, codes_of: Any, wanted: frozenset[tuple[str | None, str]]
+    ) -> list[Resource]:
+        """Resources of a type with one of the `wanted` (system, code) pairs at their code path, in record order,
+        found once per record and code set (a value set's codes are one long-lived frozenset, kept here beside the
+        result so its id is not reused while the entry exists). The list is shared: callers never change it."""
+        key = (resource_type, path, id(wanted))
+        hit = self._in_codes.get(key)
+        if hit is None:
+            found = [r for r, keys in self.coded(resource_type, path, codes_of) if not keys.isdisjoint(wanted)]
+            hit = self._in_codes[key] = (wanted, found)
+        return hit[1]
 
     def codes_of(self, resource_type: str, path: str, resource: Resource) -> frozenset[tuple[str | None, str]]:
         """The (system, code) pairs of one resource at a CodeableConcept path (indexed once per path)."""
