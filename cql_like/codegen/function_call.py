@@ -236,8 +236,10 @@ def run(ctx, value):
     return (result, {found}, (value,))
 
 def apply(ctx, value):
-    # the common argument is a resource or element: keyed by identity, without the generic dispatch
-    key = ({id(target)}, id(value)) if type(value) is dict else ({id(target)}, _arg_key(value))
+    # the common arguments, a resource or element (by identity) and a value of a kept type (by value), are keyed
+    # here as _arg_key keys them, without its call
+    kind = type(value)
+    key = ({id(target)}, id(value)) if kind is dict else ({id(target)}, (kind, value)) if kind in _kept_types else ({id(target)}, _arg_key(value))
     hit = ctx.memo.get(key)
     if hit is None:
         hit = run(ctx, value)

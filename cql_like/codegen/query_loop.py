@@ -80,6 +80,7 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
         else ""
     )
     test = _test(where, fast, shape.where_notes, reject)
+    where_trial = where is not None and fast is None and shape.where_notes
     note = (
         """if type(item) is dict:
                 if "resourceType" in item:
@@ -116,6 +117,7 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
         if value is None:
             return {"None" if shape.single else "[]"}
         out = []
+        {"trial = set()" if where_trial else ""}
         {"rejected = []; dropped = set()" if keep_rejected else ""}
         for item in {items}:
             if item is None:
@@ -165,15 +167,17 @@ def _test(where: fused.Source | None, fast: CodeFilter | None, where_notes: bool
     if not where_notes:
         return f"""if ({where.text}) is not True:
                 {reject}continue"""
-    # what the condition touched counts only when the item passes
-    return f"""trial = set()
-            evidence.append(trial)
+    # what the condition touched counts only when the item passes; one set serves every item (emptied after use:
+    # nothing keeps an evidence frame once it is popped)
+    return f"""evidence.append(trial)
             passed = ({where.text}) is True
             evidence.pop()
-            if not passed:
-                {reject}continue
             if trial:
-                frame.update(trial)"""
+                if passed:
+                    frame.update(trial)
+                trial.clear()
+            if not passed:
+                {reject}continue"""
 
 
 def _binding_alias(name: str, parameters: str, alias: str, body: str, bind: bool) -> str:

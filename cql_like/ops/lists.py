@@ -99,6 +99,11 @@ def distinct(xs: Any) -> Any:
     """Remove duplicates by CQL equality (two nulls count as duplicates)."""
     if xs is None:
         return None
+    kinds = set(map(type, xs))
+    if len(kinds) == 1 and kinds <= _HASHABLE_KINDS:
+        # one hashable kind (strings, codes, concepts ...): Python equality is CQL equality among them, and the
+        # dict keeps the first of equal items in order, as the loop below does, without a key per item
+        return list(dict.fromkeys(xs))
     out: list[Any] = []
     seen: set[Any] = set()
     buckets: dict[Any, list[Any]] = {}
