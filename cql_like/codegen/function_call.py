@@ -201,6 +201,33 @@ def _keep(kept: dict[Any, Any], key: Any, result: Any) -> None:
     kept[key] = result
 
 
+# a body longer than this (characters of text) is called, not spliced into every call site
+INLINE_LIMIT = 1200
+
+
+def inlined_call(target: FunctionTarget, arguments: tuple[fused.Source, ...]) -> fused.Source | None:
+    """The call as the function's body spliced in, its parameters bound to the arguments by walrus names: no memo
+    lookup, no evidence frame, no call. None when the body is not all text that reads its parameters (a closure
+    reads ctx.env), is long, or the function is pure (its results are kept across evaluations: the call keeps them).
+
+    The same answer and evidence as the call: CQL functions are pure, so evaluating the body again gives what the
+    memo held, and what it names goes to the caller's frame, where a memo hit puts it too. Arguments are
+    evaluated left to right, all of them, as the call evaluated them."""
+    source = target.source
+    if target.pure or source is None or source.depth >= fused.MAX_DEPTH or len(source.text) > INLINE_LIMIT:
+        return None
+    reads = [f"ctx.env.get({p!r})" for p, _ in target.params]
+    if sum(source.text.count(read) for read in reads) != target.param_reads:
+        return None
+    text, binds = source.text, []
+    for read, argument in zip(reads, arguments, strict=True):
+        name = fused.fresh("p")
+        text = text.replace(read, name)
+        binds.append(f"(({name} := {argument.text}) is {name})")
+    body = fused.Source(text, source.names, source.depth)
+    return fused.join(f"({text} if {' & '.join(binds)} else None)", (body, *arguments))
+
+
 def _one_parameter(target: FunctionTarget, name: str) -> Callable[[EvaluationContext, Any], Any]:
     """apply(ctx, value), generated: the memo lookup, then on a miss the body with the parameter as a local."""
     names: dict[str, Any] = {

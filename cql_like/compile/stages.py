@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..codegen import fused
-from ..codegen.function_call import VALUE_TYPES, define_reference, invoke, plain_define_reference
+from ..codegen.function_call import VALUE_TYPES, define_reference, inlined_call, invoke, plain_define_reference
 from ..context import EvaluationContext
 from ..errors import ErrorSink, SourceLocation
 from ..runtime.clinical import Code, Concept
@@ -353,6 +353,9 @@ class LibraryCompiler:
             return Compiled(calling(invoke(target, generated=False), [_arguments(operands)], with_ctx=True),
                             target.type)  # fmt: skip
         parts = tuple(fused.of(a) for a in operands)
+        inlined = inlined_call(target, parts)
+        if inlined is not None:
+            return Compiled(None, target.type, src=inlined)
         apply = fused.constant(invoke(target))
         # one argument is passed as it is, more as a tuple (evaluated left to right, like the closures did)
         arguments = parts[0].text if len(parts) == 1 else f"({''.join(p.text + ', ' for p in parts)})"
