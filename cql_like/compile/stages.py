@@ -6,6 +6,7 @@ defines and functions (compiled on demand, so a reference cycle is found where i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -217,10 +218,12 @@ class LibraryCompiler:
             return CompiledDefine(name, node.loc, node.private, "Any", lambda ctx: None)
         self._in_progress.append(name)
         evidence_before = self.exprs.evidence_sources
+        reads_outside = self.exprs.alias_reads.copy()
         try:
             body = self.exprs.compile(node.expression, {})
         finally:
             self._in_progress.pop()
+            self._restore_alias_reads(reads_outside)
         adds_evidence = self.exprs.evidence_sources != evidence_before
         key = (self.out.file, name)
         reference = (
@@ -244,10 +247,13 @@ class LibraryCompiler:
         self._in_progress.append(key)
         reads_before, evidence_before = self.exprs.context_reads, self.exprs.evidence_sources
         param_reads_before = self._param_reads(params)
+        reads_outside = self.exprs.alias_reads.copy()
         try:
             body = self.exprs.compile(node.body, dict(params))
+            param_reads = self._param_reads(params) - param_reads_before
         finally:
             self._in_progress.pop()
+            self._restore_alias_reads(reads_outside)
         pure = self.exprs.context_reads == reads_before and all(t in VALUE_TYPES for _, t in params)
         declared = resolve_type(node.return_type) if node.return_type is not None else None
         if declared is not None and not assignable(body.type, declared):
@@ -258,12 +264,20 @@ class LibraryCompiler:
         compiled = CompiledFunction(name, node.loc, node.private, params, body.type, body.fn, pure,
                                     adds_evidence=self.exprs.evidence_sources != evidence_before,
                                     source=body.src,
-                                    param_reads=self._param_reads(params) - param_reads_before)  # fmt: skip
+                                    param_reads=param_reads)  # fmt: skip
         self.out.functions.setdefault(name, []).append(compiled)
         return compiled
 
     def _param_reads(self, params: tuple[tuple[str, str], ...]) -> int:
         return sum(self.exprs.alias_reads[p] for p, _ in params)
+
+    def _restore_alias_reads(self, outside: Counter[str]) -> None:
+        """Reads compiled in a define or function body (compiled on demand, in the middle of another expression)
+        read that body's own names: they must not count as reads of an enclosing query alias or parameter of the
+        same name, or its generated form would bind ctx.env for a read that is not there."""
+        reads = self.exprs.alias_reads
+        reads.clear()
+        reads.update(outside)
 
     # ---- name resolution used by the expression compiler
     def note_retrieved(self, resource_type: str) -> None:
