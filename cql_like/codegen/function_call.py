@@ -208,13 +208,18 @@ INLINE_LIMIT = 1200
 def inlined_call(target: FunctionTarget, arguments: tuple[fused.Source, ...]) -> fused.Source | None:
     """The call as the function's body spliced in, its parameters bound to the arguments by walrus names: no memo
     lookup, no evidence frame, no call. None when the body is not all text that reads its parameters (a closure
-    reads ctx.env), is long, or the function is pure (its results are kept across evaluations: the call keeps them).
+    reads ctx.env), is long, or the function is pure (its results are kept across evaluations: the call keeps them),
+    or no argument varies with a query item or parameter.
 
     The same answer and evidence as the call: CQL functions are pure, so evaluating the body again gives what the
     memo held, and what it names goes to the caller's frame, where a memo hit puts it too. Arguments are
     evaluated left to right, all of them, as the call evaluated them."""
     source = target.source
     if target.pure or source is None or source.depth >= fused.MAX_DEPTH or len(source.text) > INLINE_LIMIT:
+        return None
+    if not any("ctx.env.get(" in argument.text for argument in arguments):
+        # arguments that read no query alias or parameter (`"Age"("Order")`) are the same at every call: the memo
+        # computes the body once for all of them
         return None
     reads = [f"ctx.env.get({p!r})" for p, _ in target.params]
     if sum(source.text.count(read) for read in reads) != target.param_reads:
