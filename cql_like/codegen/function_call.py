@@ -271,7 +271,10 @@ def apply(ctx, value):
     # the common arguments, a resource or element (by identity) and a value of a kept type (by value), are keyed
     # here as _arg_key keys them, without its call
     kind = type(value)
-    key = ({id(target)}, id(value)) if kind is dict else ({id(target)}, (kind, value)) if kind in _kept_types else ({id(target)}, _arg_key(value))
+    if kind is dict:
+        key = ({id(target)}, id(value))
+    else:
+        key = ({id(target)}, (kind, value) if kind in _kept_types else _arg_key(value))
     hit = ctx.memo.get(key)
     if hit is None:
         hit = run(ctx, value)

@@ -320,7 +320,7 @@ class LibraryCompiler:
         if name in lib.parameters:
             typ, default = lib.parameters[name]
             self.exprs.context_reads += 1
-            return Compiled(_parameter(lib, name, default, self.main and local), typ)
+            return self._parameter_read(lib, name, default, self.main and local, typ)
         if name in lib.value_sets:
             vs = lib.value_sets[name]
             return Compiled(lambda ctx: vs, "ValueSet", True)
@@ -340,6 +340,22 @@ class LibraryCompiler:
                 self.exprs.context_reads += 1
                 return Compiled(d.fn, d.type)
         return None
+
+    def _parameter_read(self, lib: CompiledLibrary, name: str, default: Fn | None, overridable: bool,
+                        typ: str) -> Compiled:  # fmt: skip
+        read = _parameter(lib, name, default, overridable)
+        if not self.exprs.generated:
+            return Compiled(read, typ)
+        # read as text (a parameter in a query's where is read once per item): the value given, else the default
+        # once computed; `read` runs only when neither is there yet
+        f, v = fused.constant(read), fused.fresh("v")
+        if overridable:
+            missing = fused.constant(_MISSING)
+            text = f"({v} if ({v} := ctx.parameters.get({name!r}, {missing.text})) is not {missing.text} else "
+            return Compiled.fused(f"{text}{f.text}(ctx))", (f, missing), typ)
+        key = fused.constant(_parameter_key(lib, name))
+        text = f"({v}[0] if ({v} := ctx.cache.get({key.text})) is not None else {f.text}(ctx))"
+        return Compiled.fused(text, (f, key), typ)
 
     def resolve_qualified(self, alias: str, name: str, loc: SourceLocation) -> Compiled | None:
         return self._resolve_in(self.out.includes[alias], name, local=False)
@@ -381,8 +397,13 @@ def _arguments(operands: list[Compiled]) -> Fn:
     return lambda ctx: tuple([f(ctx) for f in fns])
 
 
+def _parameter_key(lib: CompiledLibrary, name: str) -> tuple[str, str]:
+    """The evaluation cache entry of a parameter's default."""
+    return (lib.file, "parameter " + name)
+
+
 def _parameter(lib: CompiledLibrary, name: str, default: Fn | None, overridable: bool) -> Fn:
-    key = (lib.file, "parameter " + name)
+    key = _parameter_key(lib, name)
 
     def parameter(ctx: EvaluationContext) -> Any:
         if overridable and name in ctx.parameters:

@@ -13,7 +13,9 @@ from .retrieve import Resource, codes_at
 class PatientRecord:
     """Indexes resources by type and by `Type/id` (and bundle fullUrl) for retrieves and references."""
 
-    __slots__ = ("_by_type", "_by_ref", "refs", "_code_cache", "_codes_by_id", "patient", "converted", "_concepts", "_in_codes")
+    __slots__ = (
+        "_by_type", "_by_ref", "refs", "_code_cache", "_codes_by_id", "patient", "converted", "_concepts", "_in_codes",
+    )  # fmt: skip
 
     def __init__(self, resources: Iterable[Resource], full_urls: Sequence[str | None] = ()) -> None:
         self._by_type: dict[str, list[Resource]] = {}
