@@ -38,21 +38,15 @@ class Code:
 class Concept:
     """A CQL Concept; immutable by convention, like Code."""
 
-    __slots__ = ("codes", "display", "_keys", "_hash")
+    __slots__ = ("codes", "display", "keys", "_hash")
 
     def __init__(self, codes: tuple[Code, ...], display: str | None = None) -> None:
         self.codes = codes
         self.display = display
-        self._keys: frozenset[tuple[str | None, str]] | None = None
+        # (system, code) pairs, so value-set membership is one set operation; made at once, as a plain attribute:
+        # a concept is tested far more often than made (the record keeps the concepts it reads)
+        self.keys: frozenset[tuple[str | None, str]] = frozenset([(c.system, c.code) for c in codes])
         self._hash: int | None = None
-
-    @property
-    def keys(self) -> frozenset[tuple[str | None, str]]:
-        """(system, code) pairs, so value-set membership is one set operation."""
-        keys = self._keys
-        if keys is None:
-            keys = self._keys = frozenset([(c.system, c.code) for c in self.codes])
-        return keys
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not Concept:
