@@ -121,6 +121,13 @@ def plain_define_reference(key: tuple[str, str], body: Fn, adds_evidence: bool) 
     return define
 
 
+def value_key(value: Any) -> tuple[type, Any]:
+    """A value of a kept type as memos and kept results key it: a Concept by its ident (hashed and compared
+    without Python code), anything else by itself; the type first, so 1 and true differ."""
+    kind = type(value)
+    return (kind, value.ident) if kind is Concept else (kind, value)
+
+
 def _arg_key(value: Any) -> Any:
     """Hashable values key by value (and type, so 1 and true differ); others by identity.
 
@@ -130,7 +137,7 @@ def _arg_key(value: Any) -> Any:
     if kind is dict or kind is list:  # resources, elements, tuples and lists: no exception on the hot path
         return ("id", id(value))
     if kind in _KEPT_TYPES:  # hashable by construction: no probe
-        return (kind, value)
+        return value_key(value)
     try:
         hash(value)
     except TypeError:
@@ -183,7 +190,7 @@ def invoke(target: FunctionTarget, generated: bool = True) -> Callable[[Evaluati
     def apply_pure(ctx: EvaluationContext, values: tuple[Any, ...]) -> Any:
         if any(type(v) not in _KEPT_TYPES for v in values):
             return apply(ctx, values)
-        key = tuple([(type(v), v) for v in values])
+        key = tuple([value_key(v) for v in values])
         result = kept.get(key, _MISSING)
         if result is _MISSING:
             result = run_body(ctx, values)[0]
@@ -237,7 +244,7 @@ def _one_parameter(target: FunctionTarget, name: str) -> Callable[[EvaluationCon
     """apply(ctx, value), generated: the memo lookup, then on a miss the body with the parameter as a local."""
     names: dict[str, Any] = {
         "_missing": _MISSING, "_none": _NO_EVIDENCE, "_arg_key": _arg_key, "_keep": _keep, "_kept": target.kept,
-        "_kept_types": _KEPT_TYPES, "_body": target.body,
+        "_kept_types": _KEPT_TYPES, "_body": target.body, "_concept": Concept,
     }  # fmt: skip
     own = f"ctx.env.get({name!r})"
     if target.source is not None and target.source.depth < fused.MAX_DEPTH:
@@ -273,8 +280,10 @@ def apply(ctx, value):
     kind = type(value)
     if kind is dict:
         key = ({id(target)}, id(value))
+    elif kind in _kept_types:  # value_key, inlined
+        key = ({id(target)}, (kind, value.ident if kind is _concept else value))
     else:
-        key = ({id(target)}, (kind, value) if kind in _kept_types else _arg_key(value))
+        key = ({id(target)}, _arg_key(value))
     hit = ctx.memo.get(key)
     if hit is None:
         hit = run(ctx, value)
@@ -287,7 +296,7 @@ def apply_pure(ctx, value):
     kind = type(value)
     if kind not in _kept_types:
         return apply(ctx, value)
-    key = (kind, value)
+    key = (kind, value.ident if kind is _concept else value)  # value_key, inlined
     result = _kept.get(key, _missing)
     if result is _missing:
         result = run(ctx, value)[0]  # a pure body reads no resource, so it has no evidence

@@ -30,7 +30,7 @@ class PatientRecord:
         self.converted: dict[tuple[str, int], tuple[Any, Any]] = {}
         # one Concept object per distinct concept read from the record: equal drugs of different orders meet in
         # function memos and kept results by identity, without Concept.__eq__
-        self._concepts: dict[Concept, Concept] = {}
+        self._concepts: dict[tuple[Any, ...], Concept] = {}
         # (type, code path, id(codes)) -> (codes, the resources with one of them): a value-set retrieve, once per record
         self._in_codes: dict[tuple[str, str, int], tuple[frozenset[tuple[str | None, str]], list[Resource]]] = {}
         urls = list(full_urls)
@@ -107,7 +107,10 @@ class PatientRecord:
         if hit is None:
             value = conversion(element)
             if type(value) is Concept:
-                value = self._concepts.setdefault(value, value)
+                try:
+                    value = self._concepts.setdefault(value.ident, value)
+                except TypeError:  # a malformed coding (a list for a code): not hashable, kept as it is
+                    pass
             hit = self.converted[key] = (element, value)
         return hit[1]
 
