@@ -54,9 +54,11 @@ def emit_tuple_selector(ec: Emitter, e: n.TupleSelector, scope: Scope) -> Compil
     compiled = [(name, ec.compile(x, scope)) for name, x in e.elements]
     typ = tuple_of({k: c.type for k, c in compiled})
     if ec.generated:  # a dict display: the elements evaluated in order, as the closure does
+        # element names are bound names, not literals: no text of a name can look like generated code
+        names = tuple(fused.constant(name) for name, _ in compiled)
         sources = tuple(fused.of(c) for _, c in compiled)
-        text = "{" + "".join(f"{name!r}: {p.text}, " for (name, _), p in zip(compiled, sources, strict=True)) + "}"
-        return Compiled.fused(text, sources, typ)
+        text = "{" + "".join(f"{k.text}: {p.text}, " for k, p in zip(names, sources, strict=True)) + "}"
+        return Compiled.fused(text, (*names, *sources), typ)
     parts = [(name, c.fn) for name, c in compiled]
     return Compiled(lambda ctx: {name: f(ctx) for name, f in parts}, typ)
 
