@@ -350,9 +350,9 @@ class LibraryCompiler:
         # once computed; `read` runs only when neither is there yet
         f, v = fused.constant(read), fused.fresh("v")
         if overridable:
-            missing = fused.constant(_MISSING)
-            text = f"({v} if ({v} := ctx.parameters.get({name!r}, {missing.text})) is not {missing.text} else "
-            return Compiled.fused(f"{text}{f.text}(ctx))", (f, missing), typ)
+            missing, given = fused.constant(_MISSING), fused.constant(name)
+            text = f"({v} if ({v} := ctx.parameters.get({given.text}, {missing.text})) is not {missing.text} else "
+            return Compiled.fused(f"{text}{f.text}(ctx))", (f, missing, given), typ)
         key = fused.constant(_parameter_key(lib, name))
         text = f"({v}[0] if ({v} := ctx.cache.get({key.text})) is not None else {f.text}(ctx))"
         return Compiled.fused(text, (f, key), typ)
