@@ -146,11 +146,11 @@ def _arg_key(value: Any) -> Any:
 
 
 def invoke(target: FunctionTarget, generated: bool = True) -> Callable[[EvaluationContext, Any], Any]:
-    """`apply(ctx, argument)` for one parameter when `generated`, else `apply(ctx, (arguments, ...))`: the plain path,
-    which the closures backend takes for every function."""
+    """`apply(ctx, argument)` for one parameter, `apply(ctx, (arguments, ...))` for more; generated when
+    `generated`, else the plain path, which the closures backend takes for every function."""
     names = [p for p, _ in target.params]
-    if len(names) == 1 and generated:
-        return _one_parameter(target, names[0])
+    if names and generated:
+        return _generated(target)
     function_id = id(target)
     body = target.body
     kept = target.kept
@@ -240,26 +240,38 @@ def inlined_call(target: FunctionTarget, arguments: tuple[fused.Source, ...]) ->
     return fused.join(f"({text} if {' & '.join(binds)} else None)", (body, *arguments))
 
 
-def _one_parameter(target: FunctionTarget, name: str) -> Callable[[EvaluationContext, Any], Any]:
-    """apply(ctx, value), generated: the memo lookup, then on a miss the body with the parameter as a local."""
+def _generated(target: FunctionTarget) -> Callable[[EvaluationContext, Any], Any]:
+    """apply(ctx, value) for one parameter, apply(ctx, (value, ...)) for more, generated: the memo lookup, then on
+    a miss the body with the parameters as locals."""
     names: dict[str, Any] = {
         "_missing": _MISSING, "_none": _NO_EVIDENCE, "_arg_key": _arg_key, "_keep": _keep, "_kept": target.kept,
         "_kept_types": _KEPT_TYPES, "_body": target.body, "_concept": Concept,
     }  # fmt: skip
-    own = f"ctx.env.get({name!r})"
+    params = [p for p, _ in target.params]
+    args = ["value"] if len(params) == 1 else [f"a{i}" for i in range(len(params))]
+    owns = [f"ctx.env.get({p!r})" for p in params]
     if target.source is not None and target.source.depth < fused.MAX_DEPTH:
         names.update(target.source.names)
-        # within the body's own text the parameter is only ever this name
-        body = target.source.text.replace(own, "value")
-        spliced = target.source.text.count(own)
+        # within the body's own text a parameter is only ever this name
+        body = target.source.text
+        spliced = sum(body.count(own) for own in owns)
+        for own, arg in zip(owns, args, strict=True):
+            body = body.replace(own, arg)
     else:
         body, spliced = "_body(ctx)", 0
     evidence = target.adds_evidence
     setup: list[str] = []
     teardown: list[str] = []
-    if spliced != target.param_reads:  # closures the body calls read the parameter from ctx.env
-        setup += ["env = ctx.env", f"saved = env.get({name!r}, _missing)", f"env[{name!r}] = value"]
-        teardown += ["if saved is _missing:", f"    env.pop({name!r}, None)", "else:", f"    env[{name!r}] = saved"]
+    if spliced != target.param_reads:  # closures the body calls read the parameters from ctx.env
+        setup.append("env = ctx.env")
+        for i, (p, arg) in enumerate(zip(params, args, strict=True)):
+            setup += [f"saved{i} = env.get({p!r}, _missing)", f"env[{p!r}] = {arg}"]
+            teardown += [
+                f"if saved{i} is _missing:",
+                f"    env.pop({p!r}, None)",
+                "else:",
+                f"    env[{p!r}] = saved{i}",
+            ]
     if evidence:
         setup += ["found = set()", "ctx.evidence.append(found)"]
         teardown.insert(0, "ctx.evidence.pop()")
@@ -269,37 +281,58 @@ def _one_parameter(target: FunctionTarget, name: str) -> Callable[[EvaluationCon
         run = [f"result = {body}"]
     found = "frozenset(found) if found else _none" if evidence else "_none"
     run_text = "\n    ".join(run)
-    text = f"""
-def run(ctx, value):
-    {run_text}
-    return (result, {found}, (value,))
-
-def apply(ctx, value):
-    # the common arguments, a resource or element (by identity) and a value of a kept type (by value), are keyed
-    # here as _arg_key keys them, without its call
-    kind = type(value)
+    listed = ", ".join(args)
+    if len(params) == 1:
+        # the common arguments, a resource or element (by identity) and a value of a kept type (by value), are
+        # keyed here as _arg_key keys them, without its call
+        arguments, unpack = "value", ""
+        memo_key = f"""kind = type(value)
     if kind is dict:
         key = ({id(target)}, id(value))
     elif kind in _kept_types:  # value_key, inlined
         key = ({id(target)}, (kind, value.ident if kind is _concept else value))
     else:
-        key = ({id(target)}, _arg_key(value))
+        key = ({id(target)}, _arg_key(value))"""
+        kept_key = """kind = type(value)
+    if kind not in _kept_types:
+        return apply(ctx, value)
+    key = (kind, value.ident if kind is _concept else value)  # value_key, inlined"""
+    else:
+        # _arg_key and value_key of each argument, inlined: the keys the plain path makes
+        arguments, unpack = "values", f"{listed}, = values"
+        keys = [
+            f'(("id", id({a})) if (t{i} := type({a})) is dict or t{i} is list'
+            f" else (t{i}, {a}.ident if t{i} is _concept else {a}) if t{i} in _kept_types else _arg_key({a}))"
+            for i, a in enumerate(args)
+        ]
+        memo_key = f"key = ({id(target)}, ({''.join(k + ', ' for k in keys)}))"
+        kinds = " and ".join(f"(t{i} := type({a})) in _kept_types" for i, a in enumerate(args))
+        values = "".join(f"(t{i}, {a}.ident if t{i} is _concept else {a}), " for i, a in enumerate(args))
+        kept_key = f"""if not ({kinds}):
+        return apply(ctx, values)
+    key = ({values})"""
+    text = f"""
+def run(ctx, {listed}):
+    {run_text}
+    return (result, {found}, ({listed},))
+
+def apply(ctx, {arguments}):
+    {unpack}
+    {memo_key}
     hit = ctx.memo.get(key)
     if hit is None:
-        hit = run(ctx, value)
+        hit = run(ctx, {listed})
         ctx.memo[key] = hit
     {"if hit[1]: ctx.evidence[-1].update(hit[1])" if evidence else ""}
     return hit[0]
 
 
-def apply_pure(ctx, value):
-    kind = type(value)
-    if kind not in _kept_types:
-        return apply(ctx, value)
-    key = (kind, value.ident if kind is _concept else value)  # value_key, inlined
+def apply_pure(ctx, {arguments}):
+    {unpack}
+    {kept_key}
     result = _kept.get(key, _missing)
     if result is _missing:
-        result = run(ctx, value)[0]  # a pure body reads no resource, so it has no evidence
+        result = run(ctx, {listed})[0]  # a pure body reads no resource, so it has no evidence
         _keep(_kept, key, result)
     return result
 """
