@@ -100,6 +100,8 @@ class LibraryCompiler:
         self._define_nodes = {d.name: d for d in source.defines}
         self._function_nodes: dict[str, list[n.FunctionDef]] = {}
         self._in_progress: list[str] = []
+        # id(function) -> (function, its generated apply): one per function, shared by its call sites
+        self._applies: dict[int, tuple[CompiledFunction, Callable[[EvaluationContext, Any], Any]]] = {}
         self.context = source.contexts[0].name if source.contexts else "Unfiltered"
 
     def error(self, loc: SourceLocation, code: str, message: str) -> None:
@@ -386,7 +388,10 @@ class LibraryCompiler:
         inlined = inlined_call(target, parts)
         if inlined is not None:
             return Compiled(None, target.type, src=inlined)
-        apply = fused.constant(invoke(target))
+        made = self._applies.get(id(target))
+        if made is None:
+            made = self._applies[id(target)] = (target, invoke(target))
+        apply = fused.constant(made[1])
         # one argument is passed as it is, more as a tuple (evaluated left to right, like the closures did)
         arguments = parts[0].text if len(parts) == 1 else f"({''.join(p.text + ', ' for p in parts)})"
         return Compiled.fused(f"{apply.text}(ctx, {arguments})", (apply, *parts), target.type)
