@@ -121,6 +121,13 @@ def plain_define_reference(key: tuple[str, str], body: Fn, adds_evidence: bool) 
     return define
 
 
+def value_key(value: Any) -> tuple[type, Any]:
+    """A value of a kept type as memos and kept results key it: a Concept by its ident (hashed and compared
+    without Python code), anything else by itself; the type first, so 1 and true differ."""
+    kind = type(value)
+    return (kind, value.ident) if kind is Concept else (kind, value)
+
+
 def _arg_key(value: Any) -> Any:
     """Hashable values key by value (and type, so 1 and true differ); others by identity.
 
@@ -130,7 +137,7 @@ def _arg_key(value: Any) -> Any:
     if kind is dict or kind is list:  # resources, elements, tuples and lists: no exception on the hot path
         return ("id", id(value))
     if kind in _KEPT_TYPES:  # hashable by construction: no probe
-        return (kind, value)
+        return value_key(value)
     try:
         hash(value)
     except TypeError:
@@ -139,11 +146,11 @@ def _arg_key(value: Any) -> Any:
 
 
 def invoke(target: FunctionTarget, generated: bool = True) -> Callable[[EvaluationContext, Any], Any]:
-    """`apply(ctx, argument)` for one parameter when `generated`, else `apply(ctx, (arguments, ...))`: the plain path,
-    which the closures backend takes for every function."""
+    """`apply(ctx, argument)` for one parameter, `apply(ctx, (arguments, ...))` for more; generated when
+    `generated`, else the plain path, which the closures backend takes for every function."""
     names = [p for p, _ in target.params]
-    if len(names) == 1 and generated:
-        return _one_parameter(target, names[0])
+    if names and generated:
+        return _generated(target)
     function_id = id(target)
     body = target.body
     kept = target.kept
@@ -183,7 +190,7 @@ def invoke(target: FunctionTarget, generated: bool = True) -> Callable[[Evaluati
     def apply_pure(ctx: EvaluationContext, values: tuple[Any, ...]) -> Any:
         if any(type(v) not in _KEPT_TYPES for v in values):
             return apply(ctx, values)
-        key = tuple([(type(v), v) for v in values])
+        key = tuple([value_key(v) for v in values])
         result = kept.get(key, _MISSING)
         if result is _MISSING:
             result = run_body(ctx, values)[0]
@@ -201,26 +208,71 @@ def _keep(kept: dict[Any, Any], key: Any, result: Any) -> None:
     kept[key] = result
 
 
-def _one_parameter(target: FunctionTarget, name: str) -> Callable[[EvaluationContext, Any], Any]:
-    """apply(ctx, value), generated: the memo lookup, then on a miss the body with the parameter as a local."""
+# a body longer than this (characters of text) is called, not spliced into every call site
+INLINE_LIMIT = 1200
+
+
+def inlined_call(target: FunctionTarget, arguments: tuple[fused.Source, ...]) -> fused.Source | None:
+    """The call as the function's body spliced in, its parameters bound to the arguments by walrus names: no memo
+    lookup, no evidence frame, no call. None when the body is not all text that reads its parameters (a closure
+    reads ctx.env), is long, or the function is pure (its results are kept across evaluations: the call keeps them),
+    or no argument varies with a query item or parameter.
+
+    The same answer and evidence as the call: CQL functions are pure, so evaluating the body again gives what the
+    memo held, and what it names goes to the caller's frame, where a memo hit puts it too. Arguments are
+    evaluated left to right, all of them, as the call evaluated them."""
+    source = target.source
+    if target.pure or source is None or source.depth >= fused.MAX_DEPTH or len(source.text) > INLINE_LIMIT:
+        return None
+    if not any("ctx.env.get(" in argument.text for argument in arguments):
+        # arguments that read no query alias or parameter (`"Age"("Order")`) are the same at every call: the memo
+        # computes the body once for all of them
+        return None
+    reads = [f"ctx.env.get({p!r})" for p, _ in target.params]
+    if any(p in source.env_reads for p, _ in target.params):
+        return None  # a closure the body calls reads a parameter from ctx.env: only a call binds it there
+    text, binds = source.text, []
+    for read, argument in zip(reads, arguments, strict=True):
+        name = fused.fresh("p")
+        text = text.replace(read, name)
+        binds.append(f"(({name} := {argument.text}) is {name})")
+    body = fused.Source(text, source.names, source.depth, source.env_reads)
+    return fused.join(f"({text} if {' & '.join(binds)} else None)", (body, *arguments))
+
+
+def _generated(target: FunctionTarget) -> Callable[[EvaluationContext, Any], Any]:
+    """apply(ctx, value) for one parameter, apply(ctx, (value, ...)) for more, generated: the memo lookup, then on
+    a miss the body with the parameters as locals."""
     names: dict[str, Any] = {
         "_missing": _MISSING, "_none": _NO_EVIDENCE, "_arg_key": _arg_key, "_keep": _keep, "_kept": target.kept,
-        "_kept_types": _KEPT_TYPES, "_body": target.body, "_target": id(target),
+        "_kept_types": _KEPT_TYPES, "_body": target.body, "_target": id(target), "_concept": Concept,
     }  # fmt: skip
-    own = f"ctx.env.get({name!r})"
+    params = [p for p, _ in target.params]
+    args = ["value"] if len(params) == 1 else [f"a{i}" for i in range(len(params))]
+    owns = [f"ctx.env.get({p!r})" for p in params]
     if target.source is not None and target.source.depth < fused.MAX_DEPTH:
         names.update(target.source.names)
-        # within the body's own text the parameter is only ever this name
-        body = target.source.text.replace(own, "value")
+        # within the body's own text a parameter is only ever this name
+        body = target.source.text
+        for own, arg in zip(owns, args, strict=True):
+            body = body.replace(own, arg)
         env_reads = target.source.env_reads
     else:
         body, env_reads = "_body(ctx)", target.param_reads
     evidence = target.adds_evidence
     setup: list[str] = []
     teardown: list[str] = []
-    if name in env_reads:  # closures the body calls read the parameter from ctx.env
-        setup += ["env = ctx.env", f"saved = env.get({name!r}, _missing)", f"env[{name!r}] = value"]
-        teardown += ["if saved is _missing:", f"    env.pop({name!r}, None)", "else:", f"    env[{name!r}] = saved"]
+    bound = [(i, p, arg) for i, (p, arg) in enumerate(zip(params, args, strict=True)) if p in env_reads]
+    if bound:  # closures the body calls read these parameters from ctx.env
+        setup.append("env = ctx.env")
+        for i, p, arg in bound:
+            setup += [f"saved{i} = env.get({p!r}, _missing)", f"env[{p!r}] = {arg}"]
+            teardown += [
+                f"if saved{i} is _missing:",
+                f"    env.pop({p!r}, None)",
+                "else:",
+                f"    env[{p!r}] = saved{i}",
+            ]
     if evidence:
         setup += ["found = set()", "ctx.evidence.append(found)"]
         teardown.insert(0, "ctx.evidence.pop()")
@@ -230,30 +282,58 @@ def _one_parameter(target: FunctionTarget, name: str) -> Callable[[EvaluationCon
         run = [f"result = {body}"]
     found = "frozenset(found) if found else _none" if evidence else "_none"
     run_text = "\n    ".join(run)
+    listed = ", ".join(args)
+    if len(params) == 1:
+        # the common arguments, a resource or element (by identity) and a value of a kept type (by value), are
+        # keyed here as _arg_key keys them, without its call
+        arguments, unpack = "value", ""
+        memo_key = """kind = type(value)
+    if kind is dict:
+        key = (_target, id(value))
+    elif kind in _kept_types:  # value_key, inlined
+        key = (_target, (kind, value.ident if kind is _concept else value))
+    else:
+        key = (_target, _arg_key(value))"""
+        kept_key = """kind = type(value)
+    if kind not in _kept_types:
+        return apply(ctx, value)
+    key = (kind, value.ident if kind is _concept else value)  # value_key, inlined"""
+    else:
+        # _arg_key and value_key of each argument, inlined: the keys the plain path makes
+        arguments, unpack = "values", f"{listed}, = values"
+        keys = [
+            f'(("id", id({a})) if (t{i} := type({a})) is dict or t{i} is list'
+            f" else (t{i}, {a}.ident if t{i} is _concept else {a}) if t{i} in _kept_types else _arg_key({a}))"
+            for i, a in enumerate(args)
+        ]
+        memo_key = f"key = (_target, ({''.join(k + ', ' for k in keys)}))"
+        kinds = " and ".join(f"(t{i} := type({a})) in _kept_types" for i, a in enumerate(args))
+        values = "".join(f"(t{i}, {a}.ident if t{i} is _concept else {a}), " for i, a in enumerate(args))
+        kept_key = f"""if not ({kinds}):
+        return apply(ctx, values)
+    key = ({values})"""
     text = f"""
-def run(ctx, value):
+def run(ctx, {listed}):
     {run_text}
-    return (result, {found}, (value,))
+    return (result, {found}, ({listed},))
 
-def apply(ctx, value):
-    # the common argument is a resource or element: keyed by identity, without the generic dispatch
-    key = (_target, id(value)) if type(value) is dict else (_target, _arg_key(value))
+def apply(ctx, {arguments}):
+    {unpack}
+    {memo_key}
     hit = ctx.memo.get(key)
     if hit is None:
-        hit = run(ctx, value)
+        hit = run(ctx, {listed})
         ctx.memo[key] = hit
     {"if hit[1]: ctx.evidence[-1].update(hit[1])" if evidence else ""}
     return hit[0]
 
 
-def apply_pure(ctx, value):
-    kind = type(value)
-    if kind not in _kept_types:
-        return apply(ctx, value)
-    key = (kind, value)
+def apply_pure(ctx, {arguments}):
+    {unpack}
+    {kept_key}
     result = _kept.get(key, _missing)
     if result is _missing:
-        result = run(ctx, value)[0]  # a pure body reads no resource, so it has no evidence
+        result = run(ctx, {listed})[0]  # a pure body reads no resource, so it has no evidence
         _keep(_kept, key, result)
     return result
 """

@@ -68,24 +68,28 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
     where = None if where is None else fused.Source(where.text.replace(own, "item"), where.names, where.depth)
     value = ret.text.replace(own, "item") if ret is not None else "item"
     keep_rejected = shape.source_notes  # rejected items are taken out of the source's evidence
-    # a rejected resource is dropped by name at once; anything else (a tuple holding resources) at the end
+    # a rejected resource is dropped by name at once; a tuple (which may hold resources) at the end; anything else
+    # holds no resource (_minus_items would find none in it)
     reject = (
-        """if type(item) is dict and "resourceType" in item:
-                    dropped.add(refs.get(id(item)))
-                else:
-                    rejected.append(item)
+        """if type(item) is dict:
+                    if "resourceType" in item:
+                        dropped.add(refs.get(id(item)))
+                    else:
+                        rejected.append(item)
                 """
         if keep_rejected
         else ""
     )
     test = _test(where, fast, shape.where_notes, reject)
+    where_trial = where is not None and fast is None and shape.where_notes
     note = (
-        """if type(item) is dict and "resourceType" in item:
-                ref = refs.get(id(item))
-                if ref is not None:
-                    frame.add(ref)
-            else:
-                _note_within(ctx, item)
+        """if type(item) is dict:
+                if "resourceType" in item:
+                    ref = refs.get(id(item))
+                    if ref is not None:
+                        frame.add(ref)
+                else:
+                    _note_within(ctx, item)
             """
         if shape.items_note
         else ""
@@ -114,6 +118,7 @@ def query_loop(shape: LoopShape, source: fused.Source, where: fused.Source | Non
         if value is None:
             return {"None" if shape.single else "[]"}
         out = []
+        {"trial = set()" if where_trial else ""}
         {"rejected = []; dropped = set()" if keep_rejected else ""}
         for item in {items}:
             if item is None:
@@ -167,15 +172,17 @@ def _test(where: fused.Source | None, fast: CodeFilter | None, where_notes: bool
     if not where_notes:
         return f"""if ({where.text}) is not True:
                 {reject}continue"""
-    # what the condition touched counts only when the item passes
-    return f"""trial = set()
-            evidence.append(trial)
+    # what the condition touched counts only when the item passes; one set serves every item (emptied after use:
+    # nothing keeps an evidence frame once it is popped)
+    return f"""evidence.append(trial)
             passed = ({where.text}) is True
             evidence.pop()
-            if not passed:
-                {reject}continue
             if trial:
-                frame.update(trial)"""
+                if passed:
+                    frame.update(trial)
+                trial.clear()
+            if not passed:
+                {reject}continue"""
 
 
 def _binding_alias(name: str, parameters: str, alias: str, body: str, bind: bool) -> str:

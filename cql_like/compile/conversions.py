@@ -41,18 +41,20 @@ def to_sys(ec: Emitter, c: Compiled) -> Compiled:
         def convert(ctx: EvaluationContext, raw: Any) -> Any:
             if not isinstance(raw, dict):
                 return model.to_system(raw, name)
-            # the same element is often converted many times in one evaluation (once per criterion)
-            key = (name, id(raw))  # a str first: never a function's memo key (an int first)
-            hit = ctx.memo.get(key)
-            if hit is None:
-                hit = (conversion(raw), frozenset(), (raw,))
-                ctx.memo[key] = hit
-            return hit[0]
+            # the same element is converted many times (once per criterion, and again by the next evaluation
+            # of the same record): once per record
+            return ctx.record.converted_value(name, raw, conversion)
 
         if not ec.generated:
             return Compiled(calling(convert, (c.fn,), with_ctx=True), target)
-        f, x = fused.constant(convert), fused.of(c)
-        return Compiled.fused(f"{f.text}(ctx, {x.text})", (f, x), target)
+        # a conversion the record already made is read here, without a call (PatientRecord.converted_value's
+        # table: a non-dict, never stored, always misses)
+        f, x, hit, raw = fused.constant(convert), fused.of(c), fused.fresh("h"), fused.fresh("r")
+        return Compiled.fused(
+            f"({hit}[1] if ({hit} := ctx.record.converted.get(({name!r}, id({raw} := {x.text})))) is not None"
+            f" else {f.text}(ctx, {raw}))",
+            (f, x), target,
+        )  # fmt: skip
     if base == "Any":
         return applied(ec, _guess, c, c.type)
     return c

@@ -32,12 +32,21 @@ def _concept_keys(ctx: EvaluationContext, item: Any) -> CodeKeys | None:
 
 def code_filter(exprs: Emitter, where: n.Expr, alias: str, scope: Scope) -> CodeFilter | None:
     """(codes of the item, wanted codes) when `where` is such a membership test, else None."""
+    found = _code_filter(exprs, where, alias, scope)
+    return None if found is None else (found[1], found[2])
+
+
+# what an item's codes are read from: the item itself (a Code or Concept), or a resource type and code path
+_Source = tuple[str, ...]
+
+
+def _code_filter(exprs: Emitter, where: n.Expr, alias: str, scope: Scope) -> tuple[_Source, KeysOf, CodeKeys] | None:
     if isinstance(where, n.Binary) and where.op == "or":
-        left = code_filter(exprs, where.left, alias, scope)
-        right = code_filter(exprs, where.right, alias, scope)
-        if left is None or right is None or left[0] is not right[0]:
+        left = _code_filter(exprs, where.left, alias, scope)
+        right = _code_filter(exprs, where.right, alias, scope)
+        if left is None or right is None or left[0] != right[0]:
             return None
-        return left[0], left[1] | right[1]
+        return left[0], left[1], left[2] | right[2]
     if not isinstance(where, n.Binary) or where.op != "in":
         return None
     keys_of = _keys_getter(exprs, where.left, alias, scope)
@@ -47,16 +56,13 @@ def code_filter(exprs: Emitter, where: n.Expr, alias: str, scope: Scope) -> Code
     if container.type != "ValueSet" or not container.constant:
         return None
     vs: ValueSet = container.fn(None)  # type: ignore[arg-type]  # value set refs are constants
-    return keys_of, vs.codes
+    return keys_of[0], keys_of[1], vs.codes
 
 
-_PATH_GETTERS: dict[tuple[str, str], KeysOf] = {}
-
-
-def _keys_getter(exprs: Emitter, operand: n.Expr, alias: str, scope: Scope) -> KeysOf | None:
+def _keys_getter(exprs: Emitter, operand: n.Expr, alias: str, scope: Scope) -> tuple[_Source, KeysOf] | None:
     alias_type = scope.get(alias)
     if isinstance(operand, n.Identifier) and operand.name == alias and alias_type in ("Concept", "Code"):
-        return _concept_keys
+        return ("item",), _concept_keys
     if (
         isinstance(operand, n.Call) and operand.name == "ToConcept" and len(operand.args) == 1
         and isinstance(operand.qualifier, n.Identifier) and exprs.lib.is_library_alias(operand.qualifier.name)
@@ -71,8 +77,8 @@ def _keys_getter(exprs: Emitter, operand: n.Expr, alias: str, scope: Scope) -> K
     el = model.element(resource_type, path)
     if resource_type not in model.RESOURCE_TYPES or el is None or el.is_list or el.types != ("CodeableConcept",):
         return None
-    # one getter per (type, path), so `or`-chains over the same element share it
-    return _PATH_GETTERS.setdefault((resource_type, path), _resource_keys(resource_type, path))
+    # `or`-chains over the same element share one getter (the first one's)
+    return (resource_type, path), _resource_keys(resource_type, path)
 
 
 def _resource_keys(resource_type: str, path: str) -> KeysOf:

@@ -25,6 +25,17 @@ _SYSTEM_PROPERTIES: dict[str, dict[str, str]] = {
 _PRIMITIVE_SYSTEM = frozenset({"Boolean", "Integer", "Decimal", "String", "Date", "DateTime", "Time"})
 
 
+# (System type, property) -> (the class, the property read as text over {v}): what _system_attr gives for a value
+# of exactly that class, for generated text that reads it without the call
+_SYSTEM_ATTRIBUTES: dict[tuple[str, str], tuple[type, str]] = {
+    **{("Code", name): (Code, "{v}." + name) for name in ("code", "system", "display", "version")},
+    ("Concept", "codes"): (Concept, "list({v}.codes)"), ("Concept", "display"): (Concept, "{v}.display"),
+    ("Quantity", "value"): (Quantity, "{v}.value"), ("Quantity", "unit"): (Quantity, "{v}.unit"),
+    ("Interval", "low"): (Interval, "{v}.low"), ("Interval", "high"): (Interval, "{v}.high"),
+    ("Interval", "lowClosed"): (Interval, "{v}.low_closed"), ("Interval", "highClosed"): (Interval, "{v}.high_closed"),
+}  # fmt: skip
+
+
 def _system_attr(value: Any, name: str) -> Any:
     if isinstance(value, Quantity):
         return {"value": value.value, "unit": value.unit}.get(name)
@@ -155,6 +166,13 @@ class MemberResolver:
                 xf = src.fn
                 return Compiled(lambda ctx: _system_attr(xf(ctx), name), t)
             f, x = fused.constant(_system_attr), fused.of(src)
+            direct = _SYSTEM_ATTRIBUTES.get((base, name))
+            if direct is not None:
+                # a value of exactly the static type reads the attribute; anything else is _system_attr's
+                kind, v = fused.constant(direct[0]), fused.fresh("v")
+                read = direct[1].format(v=v)
+                text = f"({read} if type({v} := {x.text}) is {kind.text} else {f.text}({v}, {name!r}))"
+                return Compiled.fused(text, (f, x, kind), t)
             return Compiled.fused(f"{f.text}({x.text}, {name!r})", (f, x), t)
         return self._dynamic(src, name, "List<Any>" if many else "Any")
 

@@ -13,10 +13,12 @@ from typing import Any
 from ..codegen import fused
 from ..context import EvaluationContext
 from ..fhir import model
-from ..ops import arithmetic, comparison, lists, logical, temporal
+from ..ops import arithmetic, comparison, conversion, lists, logical, temporal
 from ..ops import interval as interval_ops
 from ..runtime import temporal as t
 from ..runtime.clinical import Code, Concept
+from ..runtime.interval import Interval
+from ..runtime.quantity import Quantity
 from ..syntax import nodes as n
 from .closures import calling
 from .conversions import applied, to_sys
@@ -45,6 +47,12 @@ _SAME_TYPE_SCALAR_OPS: dict[str, str] = {
 _SCALAR_PYTHON_TYPES: dict[str, type] = {"String": str, "Integer": int}
 _COMPARISONS = frozenset({"equal", "not_equal", "less", "less_or_equal", "greater", "greater_or_equal"})
 _RAW_LIST_OPS = frozenset({"union", "intersect", "except"})
+# conversion functions that return a value of exactly this type unchanged: `FHIRHelpers.ToConcept(C.code)` is mostly
+# the Concept the implicit conversion already made, so the generated text passes it through without the call
+_UNCHANGED_OF_TYPE: dict[Any, type] = {
+    conversion.to_concept: Concept, conversion.to_code: Code, conversion.to_quantity: Quantity,
+    conversion.to_interval: Interval,
+}  # fmt: skip
 _RAW_ARG_FUNCTIONS = frozenset({
     "Exists", "Count", "First", "Last", "Flatten", "Distinct", "IndexOf", "Tail", "Skip", "Take",
     "SingletonFrom", "IsNull", "ToList", "Length", "Coalesce",
@@ -180,6 +188,11 @@ def _system_call(ec: Emitter, spec: FunctionSpec, e: n.Call, scope: Scope, *, co
     parts = tuple(fused.of(a) for a in args)
     f = fused.constant(impl)
     lead = ["ctx"] if spec.needs_context else []
+    unchanged = _UNCHANGED_OF_TYPE.get(impl) if len(parts) == 1 and spec.propagate_null and not lead else None
+    if unchanged is not None:
+        v, kind = fused.fresh("v"), fused.constant(unchanged)
+        text = f"({v} if type({v} := {parts[0].text}) is {kind.text} else (None if {v} is None else {f.text}({v})))"
+        return Compiled.fused(text, (f, kind, *parts), returns)
     if spec.propagate_null and parts:
         # every argument is evaluated (`|`, not `or`), as each may add evidence
         names = [fused.fresh("v") for _ in parts]

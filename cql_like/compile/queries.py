@@ -140,7 +140,7 @@ def emit_retrieve(ec: Emitter, e: n.Retrieve, scope: Scope, as_source: bool = Fa
     if term.type == "ValueSet":
         vs: ValueSet = term.fn(None)  # type: ignore[arg-type]
         wanted = vs.codes
-        fetch = lambda ctx: [r for r, keys in ctx.record.coded(rtype, path, extract) if not keys.isdisjoint(wanted)]  # noqa: E731
+        fetch = lambda ctx: ctx.record.coded_in(rtype, path, extract, wanted)  # noqa: E731
         return _noting(fetch, result_type, as_source, (term,))
     if term.type not in ("Code", "Concept", "List<Code>", "List<Concept>", "Any", "List<Any>"):
         ec.error(

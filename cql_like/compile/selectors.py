@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..codegen import fused
 from ..context import EvaluationContext
 from ..runtime.clinical import Code, Concept
 from ..runtime.interval import Interval
@@ -26,7 +27,11 @@ def _promoted(fn: Fn) -> Fn:
 
 def emit_interval_selector(ec: Emitter, e: n.IntervalSelector, scope: Scope) -> Compiled:
     low, high = ec.sys(e.low, scope), ec.sys(e.high, scope)
-    lf, hf, lc, hc = low.fn, high.fn, e.low_closed, e.high_closed
+    lc, hc = e.low_closed, e.high_closed
+    if ec.generated:
+        ls, hs, interval = fused.of(low), fused.of(high), fused.constant(Interval)
+        return Compiled.fused(f"{interval.text}({ls.text}, {hs.text}, {lc}, {hc})", (interval, ls, hs), "Interval")
+    lf, hf = low.fn, high.fn
     return Compiled(lambda ctx: Interval(lf(ctx), hf(ctx), lc, hc), "Interval")
 
 
@@ -39,13 +44,23 @@ def emit_list_selector(ec: Emitter, e: n.ListSelector, scope: Scope) -> Compiled
         # built once: `X.code in { 'a', 'b' }` inside a query would otherwise rebuild it per row
         value = [f(None) for f in fns]  # type: ignore[arg-type]  # constants ignore the context
         return Compiled(lambda ctx: value, list_of(elem), True)
+    if ec.generated:  # a list display: the elements evaluated left to right, as the closure does
+        parts = tuple(fused.of(c) for c in items)
+        return Compiled.fused("[" + "".join(f"{p.text}, " for p in parts) + "]", parts, list_of(elem))
     return Compiled(lambda ctx: [f(ctx) for f in fns], list_of(elem))
 
 
 def emit_tuple_selector(ec: Emitter, e: n.TupleSelector, scope: Scope) -> Compiled:
     compiled = [(name, ec.compile(x, scope)) for name, x in e.elements]
+    typ = tuple_of({k: c.type for k, c in compiled})
+    if ec.generated:  # a dict display: the elements evaluated in order, as the closure does
+        # element names are bound names, not literals: no text of a name can look like generated code
+        names = tuple(fused.constant(name) for name, _ in compiled)
+        sources = tuple(fused.of(c) for _, c in compiled)
+        text = "{" + "".join(f"{k.text}: {p.text}, " for k, p in zip(names, sources, strict=True)) + "}"
+        return Compiled.fused(text, (*names, *sources), typ)
     parts = [(name, c.fn) for name, c in compiled]
-    return Compiled(lambda ctx: {name: f(ctx) for name, f in parts}, tuple_of({k: c.type for k, c in compiled}))
+    return Compiled(lambda ctx: {name: f(ctx) for name, f in parts}, typ)
 
 
 def emit_instance_selector(ec: Emitter, e: n.InstanceSelector, scope: Scope) -> Compiled:

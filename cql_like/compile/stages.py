@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..codegen import fused
-from ..codegen.function_call import VALUE_TYPES, define_reference, invoke, plain_define_reference
+from ..codegen.function_call import VALUE_TYPES, define_reference, inlined_call, invoke, plain_define_reference
 from ..context import EvaluationContext
 from ..errors import ErrorSink, SourceLocation
 from ..runtime.clinical import Code, Concept
@@ -100,6 +100,8 @@ class LibraryCompiler:
         self._define_nodes = {d.name: d for d in source.defines}
         self._function_nodes: dict[str, list[n.FunctionDef]] = {}
         self._in_progress: list[str] = []
+        # id(function) -> (function, its generated apply): one per function, shared by its call sites
+        self._applies: dict[int, tuple[CompiledFunction, Callable[[EvaluationContext, Any], Any]]] = {}
         self.context = source.contexts[0].name if source.contexts else "Unfiltered"
 
     def error(self, loc: SourceLocation, code: str, message: str) -> None:
@@ -296,7 +298,7 @@ class LibraryCompiler:
             return None
         if name in lib.parameters:
             typ, default = lib.parameters[name]
-            return Compiled(_parameter(lib, name, default, self.main and local), typ, facts=READS_CONTEXT)
+            return self._parameter_read(lib, name, default, self.main and local, typ)
         if name in lib.value_sets:
             vs = lib.value_sets[name]
             return Compiled(lambda ctx: vs, "ValueSet", True)
@@ -314,6 +316,22 @@ class LibraryCompiler:
             if d.fn is not None:
                 return _define_node(d)
         return None
+
+    def _parameter_read(self, lib: CompiledLibrary, name: str, default: Fn | None, overridable: bool,
+                        typ: str) -> Compiled:  # fmt: skip
+        read = _parameter(lib, name, default, overridable)
+        if not self.exprs.generated:
+            return Compiled(read, typ, facts=READS_CONTEXT)
+        # read as text (a parameter in a query's where is read once per item): the value given, else the default
+        # once computed; `read` runs only when neither is there yet
+        f, v = fused.constant(read), fused.fresh("v")
+        if overridable:
+            missing, given = fused.constant(_MISSING), fused.constant(name)
+            text = f"({v} if ({v} := ctx.parameters.get({given.text}, {missing.text})) is not {missing.text} else "
+            return Compiled.fused(f"{text}{f.text}(ctx))", (f, missing, given), typ, facts=READS_CONTEXT)
+        key = fused.constant(_parameter_key(lib, name))
+        text = f"({v}[0] if ({v} := ctx.cache.get({key.text})) is not None else {f.text}(ctx))"
+        return Compiled.fused(text, (f, key), typ, facts=READS_CONTEXT)
 
     def resolve_qualified(self, alias: str, name: str, loc: SourceLocation) -> Compiled | None:
         return self._resolve_in(self.out.includes[alias], name, local=False)
@@ -340,7 +358,13 @@ class LibraryCompiler:
             return Compiled(calling(invoke(target, generated=False), [_arguments(operands)], with_ctx=True),
                             target.type, facts=facts)  # fmt: skip
         parts = tuple(fused.of(a) for a in operands)
-        apply = fused.constant(invoke(target))
+        inlined = inlined_call(target, parts)
+        if inlined is not None:
+            return Compiled(None, target.type, src=inlined, facts=facts)
+        made = self._applies.get(id(target))
+        if made is None:
+            made = self._applies[id(target)] = (target, invoke(target))
+        apply = fused.constant(made[1])
         # one argument is passed as it is, more as a tuple (evaluated left to right, like the closures did)
         arguments = parts[0].text if len(parts) == 1 else f"({''.join(p.text + ', ' for p in parts)})"
         return Compiled.fused(f"{apply.text}(ctx, {arguments})", (apply, *parts), target.type, facts=facts)
@@ -356,8 +380,13 @@ def _arguments(operands: list[Compiled]) -> Fn:
     return lambda ctx: tuple([f(ctx) for f in fns])
 
 
+def _parameter_key(lib: CompiledLibrary, name: str) -> tuple[str, str]:
+    """The evaluation cache entry of a parameter's default."""
+    return (lib.file, "parameter " + name)
+
+
 def _parameter(lib: CompiledLibrary, name: str, default: Fn | None, overridable: bool) -> Fn:
-    key = (lib.file, "parameter " + name)
+    key = _parameter_key(lib, name)
 
     def parameter(ctx: EvaluationContext) -> Any:
         if overridable and name in ctx.parameters:

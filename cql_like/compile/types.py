@@ -5,6 +5,7 @@ Only as precise as property resolution and obvious-mismatch checks need; `Any` d
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -119,17 +120,16 @@ def base_name(t: str) -> str:
 
 
 # Tuple types keep their element types, so a FHIR resource read back out of a tuple is still typed
-# (`T.request.statusReason` is a list of CodeableConcept). The string names the shape; the
-# registry holds the element types behind it (shapes are few and shared by every library).
-_TUPLE_ELEMENTS: dict[str, dict[str, str]] = {}
+# (`T.request.statusReason` is a list of CodeableConcept): the name spells every element and its type, and
+# tuple_elements reads them back from it (no table: equal shapes are equal names).
+_TUPLE_OPEN, _TUPLE_CLOSE = "Tuple { ", " }"
 
 
 def tuple_of(elements: dict[str, str]) -> str:
     if not elements:
         return "Tuple"
-    name = "Tuple { " + ", ".join(f'"{k}" {v}' for k, v in elements.items()) + " }"
-    _TUPLE_ELEMENTS.setdefault(name, dict(elements))
-    return name
+    spelled = ", ".join(f"{json.dumps(k, ensure_ascii=False)} {v}" for k, v in elements.items())
+    return _TUPLE_OPEN + spelled + _TUPLE_CLOSE
 
 
 def is_tuple(t: str) -> bool:
@@ -137,8 +137,26 @@ def is_tuple(t: str) -> bool:
 
 
 def tuple_elements(t: str) -> dict[str, str] | None:
-    """Element name -> type, or None when the shape is not known at compile time."""
-    return _TUPLE_ELEMENTS.get(t)
+    """Element name -> type, read back from a name tuple_of made; None when the shape is not known at compile
+    time ("Tuple", Any)."""
+    if not (t.startswith(_TUPLE_OPEN) and t.endswith(_TUPLE_CLOSE)):
+        return None
+    body, at, elements = t[len(_TUPLE_OPEN) : -len(_TUPLE_CLOSE)], 0, {}
+    decoder = json.JSONDecoder()
+    while at < len(body):
+        name, at = decoder.raw_decode(body, at)  # a quoted element name
+        start = at = at + 1
+        depth = 0
+        while at < len(body) and not (depth == 0 and body.startswith(", ", at)):
+            if body[at] == '"':  # a name of a nested tuple: skip it whole (it may hold brackets or commas)
+                at = decoder.raw_decode(body, at)[1]
+                continue
+            depth += body[at] in "<{"
+            depth -= body[at] in ">}"
+            at += 1
+        elements[name] = body[start:at]
+        at += 2
+    return elements
 
 
 def comparable(a: str, b: str) -> bool:

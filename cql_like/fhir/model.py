@@ -137,16 +137,18 @@ def to_code(coding: Any) -> Code | None:
 def to_concept(cc: Any) -> Concept | None:
     if not isinstance(cc, dict):
         return None
-    codes = []
-    for x in cc.get("coding", ()):  # to_code, inlined: one Concept per CodeableConcept an evaluation reads
+    codes, fields = [], []
+    for x in cc.get("coding", ()):  # to_code, inlined: one Concept per CodeableConcept a record holds
         if isinstance(x, dict):
             code = x.get("code")
             if code is not None:
-                codes.append(Code(code, x.get("system"), x.get("version"), x.get("display")))
+                field = (code, x.get("system"), x.get("version"), x.get("display"))
+                codes.append(Code(*field))
+                fields.append(field)
     text = cc.get("text")
     if not codes and text is None:
         return None
-    return Concept(tuple(codes), text)
+    return Concept(tuple(codes), text, (tuple(fields), text))
 
 
 def to_quantity(qty: Any) -> Quantity | None:

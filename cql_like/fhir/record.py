@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..runtime.clinical import Concept
 from .references import relative_reference
 from .retrieve import Resource, codes_at
 
@@ -12,7 +13,9 @@ from .retrieve import Resource, codes_at
 class PatientRecord:
     """Indexes resources by type and by `Type/id` (and bundle fullUrl) for retrieves and references."""
 
-    __slots__ = ("_by_type", "_by_ref", "refs", "_code_cache", "_codes_by_id", "patient")
+    __slots__ = (
+        "_by_type", "_by_ref", "refs", "_code_cache", "_codes_by_id", "patient", "converted", "_concepts", "_in_codes",
+    )  # fmt: skip
 
     def __init__(self, resources: Iterable[Resource], full_urls: Sequence[str | None] = ()) -> None:
         self._by_type: dict[str, list[Resource]] = {}
@@ -21,6 +24,15 @@ class PatientRecord:
         self.refs: dict[int, str] = {}
         self._code_cache: dict[tuple[str, str], list[tuple[Resource, frozenset[tuple[str | None, str]]]]] = {}
         self._codes_by_id: dict[tuple[str, str], dict[int, frozenset[tuple[str | None, str]]]] = {}
+        # (FHIR type, id(element)) -> (element, its System value): FHIRHelpers' conversion of an element, made once
+        # per record (compile/conversions.py). The element is kept beside its value so its id cannot be reused
+        # while the entry exists; elements are never changed after parsing, so the value stays right.
+        self.converted: dict[tuple[str, int], tuple[Any, Any]] = {}
+        # one Concept object per distinct concept read from the record: equal drugs of different orders meet in
+        # function memos and kept results by identity, without Concept.__eq__
+        self._concepts: dict[tuple[Any, ...], Concept] = {}
+        # (type, code path, id(codes)) -> (codes, the resources with one of them): a value-set retrieve, once per record
+        self._in_codes: dict[tuple[str, str, int], tuple[frozenset[tuple[str | None, str]], list[Resource]]] = {}
         urls = list(full_urls)
         for index, resource in enumerate(resources):
             rtype = resource.get("resourceType")
@@ -87,6 +99,33 @@ class PatientRecord:
             cached = [(r, codes_of(self, r)) for r in self.of_type(resource_type)]
             self._code_cache[key] = cached
         return cached
+
+    def converted_value(self, fhir_type: str, element: dict[str, Any], conversion: Any) -> Any:
+        """`conversion(element)` (FHIRHelpers' conversion of an element of that FHIR type), made once per record."""
+        key = (fhir_type, id(element))
+        hit = self.converted.get(key)
+        if hit is None:
+            value = conversion(element)
+            if type(value) is Concept:
+                try:
+                    value = self._concepts.setdefault(value.ident, value)
+                except TypeError:  # a malformed coding (a list for a code): not hashable, kept as it is
+                    pass
+            hit = self.converted[key] = (element, value)
+        return hit[1]
+
+    def coded_in(
+        self, resource_type: str, path: str, codes_of: Any, wanted: frozenset[tuple[str | None, str]]
+    ) -> list[Resource]:
+        """Resources of a type with one of the `wanted` (system, code) pairs at their code path, in record order,
+        found once per record and code set (a value set's codes are one long-lived frozenset, kept here beside the
+        result so its id is not reused while the entry exists). The list is shared: callers never change it."""
+        key = (resource_type, path, id(wanted))
+        hit = self._in_codes.get(key)
+        if hit is None:
+            found = [r for r, keys in self.coded(resource_type, path, codes_of) if not keys.isdisjoint(wanted)]
+            hit = self._in_codes[key] = (wanted, found)
+        return hit[1]
 
     def codes_of(self, resource_type: str, path: str, resource: Resource) -> frozenset[tuple[str | None, str]]:
         """The (system, code) pairs of one resource at a CodeableConcept path (indexed once per path)."""

@@ -53,6 +53,7 @@ def flatten(xs: Any) -> Any:
 
 
 _HASHABLE_KINDS = frozenset({str, bool, int, Code, Concept})
+_DICTS = frozenset({dict})
 
 
 def _key(x: Any) -> Any:
@@ -99,6 +100,19 @@ def distinct(xs: Any) -> Any:
     """Remove duplicates by CQL equality (two nulls count as duplicates)."""
     if xs is None:
         return None
+    kinds = set(map(type, xs))
+    if len(kinds) == 1 and kinds <= _HASHABLE_KINDS:
+        # one hashable kind (strings, codes, concepts ...): Python equality is CQL equality among them, and the
+        # dict keeps the first of equal items in order, as the loop below does, without a key per item
+        return list(dict.fromkeys(xs))
+    if kinds == _DICTS:
+        # resources (a union of two lists of them): the same object once; when no two others share a type and id
+        # (the bucket below), none equals another and every one is kept, in order
+        unique = list({id(x): x for x in xs}.values())
+        if all("resourceType" in x for x in unique):
+            named = {(x["resourceType"], rid if type(rid := x.get("id")) is str else None) for x in unique}
+            if len(named) == len(unique):
+                return unique
     out: list[Any] = []
     seen: set[Any] = set()
     buckets: dict[Any, list[Any]] = {}
