@@ -23,7 +23,6 @@ from ..settings import SAMPLE_PAYERS_FILE
 from .inputs import PatientRecordInput, ReplayInput, ReplayInputError, expand, read_inputs
 from .orders import OrderSpec, OrderSpecError
 from .patients import PopulationOptions
-from .population_command import run_population_command
 from .report import as_json, print_changes, print_outcome, print_summary, summary
 from .run import InputOutcome, build_engine, compare, evaluation_time, run_all
 
@@ -154,6 +153,10 @@ def _population(
         if lob and not payer:
             raise OrderSpecError("--lob needs --payer")
         options = PopulationOptions(policies, payers_file, now, spec, payer, lob)
+        # Imported here: population replay brings Dask, pyarrow and Altair (about 70 MB), which every other command,
+        # the server above all, never needs.
+        from .population_command import run_population_command
+
         failed = run_population_command(
             source,
             options,

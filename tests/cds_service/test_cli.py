@@ -3,6 +3,8 @@ determination behind a PA number) and `audit purge` (retention)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +16,8 @@ from typer.testing import CliRunner
 from cds_service.__main__ import cli
 from cds_service.audit.store import SqliteAuditStore
 from tests.support.audit_records import approval_candidate, approved_call
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_audit_prints_the_stored_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,3 +92,14 @@ def test_audit_purge_deletes_what_is_older_than_the_retention(audit_db: Path, mo
     monkeypatch.setenv("CDS_AUDIT_RETENTION_DAYS", "5")  # the setting is the default
     by_setting = CliRunner().invoke(cli, ["audit", "purge"]).stdout
     assert f"before {(today - timedelta(days=5)).isoformat()}: 0 hook calls" in by_setting
+
+
+def test_the_server_command_does_not_load_the_population_replay_stack() -> None:
+    # Dask, pyarrow and Altair are ~70 MB of every server worker's memory when imported at start-up; only
+    # `replay --population` needs them.
+    probe = (
+        "import sys, cds_service.__main__; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed', 'pyarrow', 'altair'}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO)
+    assert loaded.stdout.strip() == "[]"
