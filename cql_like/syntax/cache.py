@@ -11,6 +11,7 @@ included libraries is compiled after the parse, on every load, so no entry can d
 Safe to share between processes: an entry is written to a temporary file in the same directory and renamed into
 place (atomic on POSIX), so a reader sees a whole entry or none; an unreadable entry is ignored and rewritten.
 The directory must be writable only by the service's own user: entries are pickles, and loading a pickle runs code.
+It is created owner-only, and one that another user owns or may write is not used (the cache is then off).
 
 The same directory holds other kinds of entries under their own folders (codegen/code_cache.py: compiled code;
 compiled_cache.py: compiled libraries; the service's parsed policy metadata), each written by write_checked: its
@@ -25,8 +26,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import logging
 import os
 import pickle
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -38,6 +41,7 @@ from . import nodes as n
 from .parser import parse_text
 
 ENV_VAR = "CQL_LIKE_CACHE_DIR"
+log = logging.getLogger("cql_like.cache")
 _ENGINE_FILES = ("grammar.lark", "parser.py", "nodes.py", "cache.py")
 
 
@@ -52,11 +56,32 @@ def engine_fingerprint() -> str:
 
 
 def default_directory() -> Path | None:
+    """The cache directory, or None when the cache is off or the directory is not private to this user."""
     configured = os.environ.get(ENV_VAR)
     if configured is not None:
-        return None if configured.strip() in ("", "off") else Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cql_like"
+        if configured.strip() in ("", "off"):
+            return None
+        directory = Path(configured)
+    else:
+        directory = Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "cql_like"
+    return directory if _private(str(directory)) else None
+
+
+@functools.lru_cache(maxsize=32)
+def _private(directory: str) -> bool:
+    """Created owner-only when missing; an existing one is used only when this user owns it and nobody else may
+    write it: its entries are pickles and code objects, and loading them runs them. Checked once per directory."""
+    path = Path(directory)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = path.stat()
+    except OSError as exc:
+        log.warning("cql_like cache off: cannot use %s (%s)", path, exc.strerror)
+        return False
+    if status.st_uid != os.geteuid() or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        log.warning("cql_like cache off: %s is writable by other users or not owned by this one", path)
+        return False
+    return True
 
 
 def keyed_entry(kind: str, key: bytes, suffix: str) -> Path | None:

@@ -125,3 +125,22 @@ def test_a_copy_in_another_folder_reads_the_entry_with_its_own_locations(tmp_pat
     assert tree.file == str(second)
     assert {d.loc.file for d in tree.defines} == {str(second)}
     assert [d.loc.line for d in tree.defines] == [6, 7]
+
+
+def test_the_cache_directory_is_made_owner_only_and_one_others_may_write_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # entries are pickles and code objects that loading runs: another user able to write them could run code as
+    # the service
+    fresh = tmp_path / "fresh" / "cql_like"
+    monkeypatch.setenv(parse_cache.ENV_VAR, str(fresh))
+    assert parse_cache.default_directory() == fresh
+    assert fresh.stat().st_mode & 0o777 == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv(parse_cache.ENV_VAR, str(shared))
+    assert parse_cache.default_directory() is None
+    library = load_library(_write(tmp_path / "cql"), terminology=LocalTerminology())
+    assert library.evaluate(RECORD, now=NOW).values["Adult"] is True  # still loads, compiled without the cache
+    assert list(shared.iterdir()) == []  # and wrote nothing there
