@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cql_like import Library, LibraryPool, LocalTerminology, ValueSet, load_library
+from cql_like import Library, LibraryPool, LocalTerminology, ValueSet, ValueSetReader, load_library
 
 from .metadata import PolicyMetadata, PolicyMetadataError, load_metadata
 
@@ -111,11 +111,13 @@ def shared_dirs(folder: Path) -> list[Path]:
 
 
 class SharedLoads:
-    """What the policies of one registry share as they load: the libraries of `_shared` compiled once (a pool), and
-    the value sets of `_shared/valuesets` read once, not once per policy (a payer has about a thousand)."""
+    """What the policies of one registry share as they load: the libraries of `_shared` compiled once (a pool), the
+    value sets of `_shared/valuesets` read once, not once per policy (a payer has about a thousand), and each text of
+    a policy's value-set file parsed once (policies copied from one template share most of theirs)."""
 
     def __init__(self) -> None:
         self.pool = LibraryPool()
+        self.reader = ValueSetReader()
         self._value_sets: dict[Path, list[ValueSet]] = {}
         # a policy's value sets that another policy already has (policies copied from one template): one object
         self._interned: dict[tuple[str, str | None, frozenset[tuple[str | None, str]], str | None], ValueSet] = {}
@@ -125,10 +127,10 @@ class SharedLoads:
         found: list[ValueSet] = []
         for directory in valueset_dirs:
             if directory.parent == folder:
-                found += [self._intern(vs) for vs in LocalTerminology.read_dir(directory)]
+                found += [self._intern(vs) for vs in self.reader.read_dir(directory)]
             else:
                 if directory not in self._value_sets:
-                    self._value_sets[directory] = LocalTerminology.read_dir(directory)
+                    self._value_sets[directory] = self.reader.read_dir(directory)
                 found += self._value_sets[directory]
         return LocalTerminology(found)
 
