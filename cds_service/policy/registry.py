@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,12 +19,50 @@ SHARED_FOLDER = "_shared"
 METADATA_FILE = "policy.yaml"
 
 
+@dataclass(frozen=True)
+class ShippedQuestionnaire:
+    """A policy's Questionnaire as its folder shipped it: its id and url at hand (cards name it), the resource kept
+    as compressed JSON text and parsed on each use (DTR requests), because a thousand parsed questionnaires would be
+    ~30 MB of every worker. The text is the one read and checked at load, not the file as it may be later."""
+
+    id: Any  # the resource's `id` as written
+    url: str | None
+    packed: bytes = field(repr=False)  # zlib-compressed JSON text of the resource
+
+    @classmethod
+    def of(cls, resource: dict[str, Any]) -> ShippedQuestionnaire:
+        return cls._of(resource, json.dumps(resource).encode())
+
+    @classmethod
+    def read(cls, path: Path) -> ShippedQuestionnaire:
+        """The questionnaire of a policy folder; PolicyMetadataError when it cannot be read or is not a JSON
+        object."""
+        try:
+            text = path.read_bytes()
+            resource = json.loads(text.decode("utf-8"))
+            if not isinstance(resource, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            raise PolicyMetadataError(f"{path}: cannot read questionnaire: {exc}") from exc
+        return cls._of(resource, text)
+
+    @classmethod
+    def _of(cls, resource: dict[str, Any], text: bytes) -> ShippedQuestionnaire:
+        url = resource.get("url")
+        return cls(resource.get("id"), str(url) if url else None, zlib.compress(text))
+
+    def resource(self) -> dict[str, Any]:
+        """The resource, parsed anew: the caller's to change."""
+        resource: dict[str, Any] = json.loads(zlib.decompress(self.packed))
+        return resource
+
+
 @dataclass(frozen=True, kw_only=True)
 class PolicyContent:
     """What cards, suggestions and coverage-information read of a policy: its metadata and shipped files."""
 
     metadata: PolicyMetadata
-    questionnaire: dict[str, Any] | None = None
+    shipped_questionnaire: ShippedQuestionnaire | None = None
     template_dir: Path | None = None
 
     @property
@@ -35,11 +74,13 @@ class PolicyContent:
         return self.metadata.version
 
     @property
+    def questionnaire(self) -> dict[str, Any] | None:
+        """The policy's Questionnaire resource (parsed on each access: the caller's to change)."""
+        return None if self.shipped_questionnaire is None else self.shipped_questionnaire.resource()
+
+    @property
     def questionnaire_url(self) -> str | None:
-        if self.questionnaire is None:
-            return None
-        url = self.questionnaire.get("url")
-        return str(url) if url else None
+        return None if self.shipped_questionnaire is None else self.shipped_questionnaire.url
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,8 +133,9 @@ class PolicyRegistry:
 
     def questionnaire(self, questionnaire_id: str) -> dict[str, Any] | None:
         for policy in self.policies.values():
-            if policy.questionnaire and policy.questionnaire.get("id") == questionnaire_id:
-                return policy.questionnaire
+            shipped = policy.shipped_questionnaire
+            if shipped is not None and shipped.id == questionnaire_id:
+                return shipped.resource()
         return None
 
     def __iter__(self) -> Iterator[Policy]:
@@ -170,18 +212,12 @@ def load_policy(folder: Path, shared: SharedLoads | None = None) -> Policy:
         library_paths=library_dirs,
         pool=shared.pool,
     )
-    questionnaire = None
-    if metadata.questionnaire:
-        questionnaire_path = folder / metadata.questionnaire
-        try:
-            questionnaire = json.loads(questionnaire_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PolicyMetadataError(f"{questionnaire_path}: cannot read questionnaire: {exc}") from exc
+    questionnaire = ShippedQuestionnaire.read(folder / metadata.questionnaire) if metadata.questionnaire else None
     template_dir = folder / "templates"
     return Policy(
         metadata=metadata,
         library=library,
         folder=folder,
-        questionnaire=questionnaire,
+        shipped_questionnaire=questionnaire,
         template_dir=template_dir if template_dir.is_dir() else None,
     )
