@@ -7,20 +7,27 @@ digest), in the cache directory of the engine's other entries (syntax/cache.py: 
 write_checked (atomically, behind its payload's digest): a changed file finds no entry, a corrupt one is parsed
 again. The payload is marshal (plain data; nothing runs on loading); a parsed form marshal cannot store (a YAML
 timestamp) is simply parsed every time. Errors are never cached: `parse` raises again on the next read.
+
+Every string of an entry is stored interned, which marshal keeps: loading interns it again, so the texts that a
+thousand policies copied from a few templates repeat (criteria, questions, code systems, codes) are one object
+each in a worker, not one per policy.
 """
 
 from __future__ import annotations
 
 import marshal
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from .syntax.cache import keyed_entry, read_checked, write_checked
 
+FORMAT = b"parsed-document-2"  # bump when an entry's payload changes for the same parsed form (2: interned strings)
+
 
 def parsed(kind: str, key: bytes, parse: Callable[[], Any]) -> Any:
     """parse(), or what it returned for the same `key` before, from the entry of `kind` (a folder of the cache)."""
-    entry = keyed_entry(kind, key, ".marshal")
+    entry = keyed_entry(kind, FORMAT + b"\0" + key, ".marshal")
     if entry is not None:
         payload = read_checked(entry)
         if payload is not None:
@@ -31,8 +38,20 @@ def parsed(kind: str, key: bytes, parse: Callable[[], Any]) -> Any:
     document = parse()
     if entry is not None:
         try:
-            payload = marshal.dumps(document)
+            payload = marshal.dumps(_interned(document))
         except ValueError:
             return document
         write_checked(entry, payload)
     return document
+
+
+def _interned(value: Any) -> Any:
+    """`value` with every string in it interned (containers rebuilt; anything else as it is)."""
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value)
+    if kind is dict:
+        return {_interned(k): _interned(v) for k, v in value.items()}
+    if kind in (list, tuple, set, frozenset):
+        return kind(_interned(item) for item in value)
+    return value

@@ -63,3 +63,15 @@ def test_with_the_cache_off_every_read_parses(monkeypatch: pytest.MonkeyPatch) -
     calls, parse = _counting("document")
     assert parsed("kind", b"key", parse) == parsed("kind", b"key", parse) == "document"
     assert len(calls) == 2
+
+
+def test_strings_read_back_are_one_object_across_entries(cache_dir: Path) -> None:
+    def parse(number: int) -> object:
+        return {"text": "".join(["shared ", "criterion"]), "codes": frozenset({("".join(["sys", "tem"]), str(number))})}
+
+    parsed("kind", b"one", lambda: parse(1))
+    parsed("kind", b"two", lambda: parse(2))
+    one, two = parsed("kind", b"one", lambda: parse(1)), parsed("kind", b"two", lambda: parse(2))
+    assert one["text"] is two["text"]
+    [(system_one, _)], [(system_two, _)] = one["codes"], two["codes"]
+    assert system_one is system_two
