@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,11 +100,10 @@ class PolicyRegistry:
     def load(cls, policies_dir: Path) -> PolicyRegistry:
         registry = cls()
         shared = SharedLoads()
-        with _without_cycle_collection():
-            for metadata_path in sorted(policies_dir.rglob(METADATA_FILE)):
-                if SHARED_FOLDER in metadata_path.relative_to(policies_dir).parts:
-                    continue
-                registry.add(load_policy(metadata_path.parent, shared=shared))
+        for metadata_path in sorted(policies_dir.rglob(METADATA_FILE)):
+            if SHARED_FOLDER in metadata_path.relative_to(policies_dir).parts:
+                continue
+            registry.add(load_policy(metadata_path.parent, shared=shared))
         return registry
 
     def add(self, policy: Policy) -> None:
@@ -143,23 +140,6 @@ class PolicyRegistry:
 
     def __len__(self) -> int:
         return len(self.policies)
-
-
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """The cycle collector paused while policies load, and what they loaded moved to its oldest generation after:
-    a thousand policies are millions of objects that live as long as the registry, and the young collections they
-    would trigger traverse every one of them again and again (~40% of a warm start). Only a full collection visits
-    them (the service's freeze_heap then skips them: a young collection and gc.freeze)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()  # every tracked object to the permanent generation, without traversing it,
-        gc.unfreeze()  # and back into the oldest one
-        if enabled:
-            gc.enable()
 
 
 def shared_dirs(folder: Path) -> list[Path]:
