@@ -13,7 +13,7 @@ from .runtime.clinical import Code, Concept
 from .runtime.interval import Interval
 from .runtime.quantity import Quantity
 from .runtime.temporal import Date, DateTime
-from .terminology import LocalTerminology, ValueSet, ValueSetReader
+from .terminology import LocalTerminology, ValueSet
 
 __all__ = [
     "Code",
@@ -32,6 +32,5 @@ __all__ = [
     "Results",
     "SourceLocation",
     "ValueSet",
-    "ValueSetReader",
     "load_library",
 ]

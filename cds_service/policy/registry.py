@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cql_like import Library, LibraryPool, LocalTerminology, ValueSet, ValueSetReader, load_library
+from cql_like import Library, LibraryPool, LocalTerminology, ValueSet, load_library
+from cql_like.terminology import ValueSetReader
 
 from .metadata import PolicyMetadata, PolicyMetadataError, load_metadata
 

@@ -119,6 +119,7 @@ def test_a_later_pool_loads_every_library_from_its_entry_and_answers_alike(
 def test_a_loaded_library_is_in_the_collectors_oldest_generation_and_the_collector_runs(
     cache_dir: Path, tmp_path: Path
 ) -> None:
+    gc.unfreeze()  # another test's app froze its heap: a frozen process keeps loaded objects young (never thawed)
     tree = Tree(tmp_path / "tree")
     main = tree.policy("PolicyA")
     tree.load(main, _pool(cache_dir))

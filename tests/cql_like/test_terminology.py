@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from cql_like import LocalTerminology, ValueSetReader, terminology
+from cql_like import LocalTerminology, terminology
 from cql_like.ops.clinical import in_value_set
 from cql_like.runtime.clinical import Code, Concept
 from cql_like.syntax import cache as syntax_cache
+from cql_like.terminology import ValueSetReader
 
 
 def _write(folder: Path, name: str, resource: dict[str, Any]) -> None:
