@@ -12,7 +12,6 @@ Timing happens inside the coroutine, so the event loop's own start-up per call i
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from cds_service.app import create_app
+from cds_service.app import create_app, freeze_heap
 from cds_service.hook.discovery import SERVICES
 from cds_service.hook.request_model import parse_hook_request
 from cds_service.pipeline import Answer, answer
@@ -49,8 +48,7 @@ class InProcessService:
         self.app = create_app(bench_settings(policies_dir, workdir), clock=clock)
         # As the server's app_from_env does: the compiled policies leave the garbage collector's scans, which
         # otherwise double the p90 of the 5,001-resource request.
-        gc.collect()
-        gc.freeze()
+        freeze_heap()
         self.startup_s = time.perf_counter() - started
         self.state = self.app.state.cds
         self.service = SERVICES[SERVICE_PATH.rsplit("/", 1)[1]]

@@ -167,6 +167,7 @@ def app_from_env() -> FastAPI:
 
 def freeze_heap() -> None:
     """The compiled policies are large, long-lived object graphs; freezing them keeps every full garbage collection
-    during a request from re-scanning them (p99 spikes of tens of ms otherwise)."""
+    during a request from re-scanning them (p99 spikes of tens of ms otherwise). A full collection first, so that
+    what a cold start's compiles left as garbage is not frozen with them (~0.7 s over 1,000 policies)."""
     gc.collect()
     gc.freeze()

@@ -11,7 +11,6 @@ PostgreSQL), its group-commit writer thread, the EHR HTTP client, the metrics va
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -69,8 +68,7 @@ class PreforkServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no
         _file_backed_metrics_if_configured()
         settings = Settings.from_env()
         catalog, evaluator, count = load_policies(settings)
-        gc.collect()
-        gc.freeze()
+        freeze_heap()
         log.info("%d policies loaded in the master, shared by the forked workers", count)
         return ForkedWorkerApp(settings, (catalog, evaluator))
 

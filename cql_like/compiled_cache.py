@@ -30,7 +30,9 @@ only by the service's own user.
 
 from __future__ import annotations
 
+import builtins
 import functools
+import gc
 import hashlib
 import importlib
 import io
@@ -38,20 +40,22 @@ import json
 import marshal
 import pickle
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import BuiltinFunctionType, CodeType, FunctionType, ModuleType
+from types import BuiltinFunctionType, CellType, CodeType, FunctionType, ModuleType
 from typing import Any
 
 import cloudpickle
+from cloudpickle.cloudpickle import _function_getstate, _should_pickle_by_reference
 
 from .compile.host import Backend
 from .compile.stages import CompiledFunction, CompiledLibrary
 from .syntax.cache import default_directory, read_checked, write_checked
 from .terminology import LocalTerminology, ValueSet
 
-FORMAT = "library-cache-1"  # bump when the entry layout or the key changes
+FORMAT = "library-cache-2"  # bump when the entry layout or the key changes
 KIND = "libraries"
 _ENGINE_SUFFIXES = frozenset({".py", ".lark", ".json", ".txt"})
 _IMMUTABLE_SCALARS = (str, bytes, int, float, complex, bool, type(None))
@@ -200,7 +204,8 @@ class LibraryCache:
                shared: bool) -> tuple[CompiledLibrary, Stored | None] | None:  # fmt: skip
         unpickler = _Unpickler(io.BytesIO(payload), within, terminology)
         try:
-            library = unpickler.load()  # our own entry, in a directory only this service writes
+            with _collector_paused():
+                library = unpickler.load()  # our own entry, in a directory only this service writes
         except Exception:  # noqa: BLE001 - a foreign or stale entry is a miss, never a failure
             return None
         if not isinstance(library, CompiledLibrary):
@@ -232,6 +237,24 @@ class LibraryCache:
                         ids[id(obj)] = (position, index)
             self._shared_ids[signature] = ids
         return ids
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector paused while a library unpickles, and what it made moved to the collector's oldest
+    generation after. A library is thousands of objects that live as long as it does; the young collections they
+    would trigger, over a registry of a thousand, traverse the growing heap again and again (~40% of a warm start).
+    Only a full collection visits them (the service's freeze_heap skips them: a young collection, then gc.freeze)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:  # never thaw what a process froze on purpose (app.freeze_heap)
+            gc.freeze()  # every tracked object to the permanent generation, without traversing it,
+            gc.unfreeze()  # and back into the oldest one
+        if enabled:
+            gc.enable()
 
 
 def _by_name(obj: object) -> bool:
@@ -299,6 +322,10 @@ class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]
         super().__init__(file, protocol=5)
         self._ids = ids
         self._functions = functions
+        self._namespaces: dict[int, dict[str, Any]] = {}  # id(a function's globals) -> the namespace it loads in
+        self._closure_cells: set[int] = set()  # ids of the cells of closures reduced so far
+        self._bound: dict[int, dict[str, Any]] = {}  # id(a function's globals) -> the names states set in it
+        self._kept: list[Any] = []  # what those ids name, alive while the pickler is
 
     def persistent_id(self, obj: Any) -> Any:
         pid = self._ids.get(id(obj))
@@ -313,49 +340,81 @@ class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]
             data = marshal.dumps(obj)
             return shared_code, (hashlib.sha256(data).digest(), data)
         if type(obj) is FunctionType:
-            if obj.__module__ is None:
-                # generated code (exec'd in a namespace of its own): by value, without cloudpickle's search of
-                # every loaded module for one that might hold it, most of storing a library's time
-                return _lean(obj, self._dynamic_function_reduce(obj))
-            reduced = super().reducer_override(obj)
-            return reduced if reduced is NotImplemented else _lean(obj, reduced)
+            # generated code (exec'd in a namespace of its own) is stored by value without asking cloudpickle,
+            # whose search of every loaded module for one that might hold it is most of storing a library's time
+            if obj.__module__ is not None and _should_pickle_by_reference(obj):
+                return NotImplemented  # importable: by name
+            return self._function_reduce_lean(obj)
+        if type(obj) is CellType and id(obj) in self._closure_cells:
+            return CellType, ()  # filled by the state of the function whose closure holds it
         return super().reducer_override(obj)
 
+    def _function_reduce_lean(self, function: FunctionType) -> Any:
+        """A function by value, built by FunctionType itself around its own closure cells, created empty; their
+        contents, its globals and attributes are its state, set once it exists (a closure reaching back to its
+        function, or to a function sharing its cells, finds them). cloudpickle's reduction makes every cell twice
+        (an empty one for the function, then the original with its contents, copied over on loading), sets a name,
+        module and two empty dicts on every function, and runs its setter over all of it: most of a warm load."""
+        code = function.__code__
+        namespace = self._namespaces.get(id(function.__globals__))
+        if namespace is None:
+            namespace = {k: function.__globals__[k] for k in _NAMESPACE_KEYS if k in function.__globals__}
+            namespace["__builtins__"] = builtins  # as cloudpickle sets it: not left to the loading frame
+            self._namespaces[id(function.__globals__)] = namespace
+            self._kept.append(function.__globals__)  # its id stays its own while this pickler lives
+        closure = function.__closure__
+        contents: tuple[Any, ...] = ()
+        if closure is not None:
+            self._closure_cells.update(id(cell) for cell in closure)
+            self._kept.append(closure)
+            contents = tuple(_cell_contents(cell) for cell in closure)
+        state, slots = _function_getstate(function)
+        # a global name set by an earlier function's state is set in the one namespace they share
+        bound = self._bound.setdefault(id(function.__globals__), {})
+        names = {k: v for k, v in slots["__globals__"].items() if bound.get(k, _UNSET) is not v}
+        bound.update(names)
+        attributes = dict(state)
+        # annotations are left out: nothing reads them at run time, and each would be a dict of its own
+        for name, default in (("__name__", code.co_name), ("__qualname__", code.co_qualname),
+                              ("__module__", namespace.get("__name__")), ("__doc__", None), ("__defaults__", None),
+                              ("__kwdefaults__", None)):  # fmt: skip
+            if slots[name] != default:
+                attributes[name] = slots[name]
+        submodules = slots["_cloudpickle_submodules"]  # unpickling them imports them; nothing else needs them
+        filled = (names or None, contents or None, attributes or None, *((submodules,) if submodules else ()))
+        return FunctionType, (code, namespace, None, None, closure), filled, None, None, fill_function
 
-def _lean(function: FunctionType, reduced: Any) -> Any:
-    """cloudpickle's reduction of a function by value, without what the function has already: a name and module
-    its code and globals give, no annotations, no attributes. cloudpickle would set each anew, and give every
-    loaded function two empty dicts of its own (`__dict__`, `__annotations__`): tens of MB over 1,000 policies."""
-    make, arguments, (attributes, slots), *_ = reduced
-    code, base_globals = arguments[0], arguments[1]
-    slots = dict(slots)
-    for name, default in (("__name__", code.co_name), ("__qualname__", code.co_qualname),
-                          ("__module__", base_globals.get("__name__")), ("__doc__", None), ("__defaults__", None),
-                          ("__kwdefaults__", None)):  # fmt: skip
-        if slots.get(name) == default:
-            del slots[name]
-    if not slots.get("__annotations__"):
-        slots.pop("__annotations__", None)
-    return make, arguments, (attributes, slots), None, None, restore_function
+
+_NAMESPACE_KEYS = ("__package__", "__name__", "__path__", "__file__")  # what relative imports in a function read
 
 
-def restore_function(function: FunctionType, state: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    """cloudpickle's _function_setstate, touching only what the state holds (no empty `__dict__`)."""
-    attributes, slots = state
+class _Unset:
+    """The contents of a cell not yet bound when the library was stored."""
+
+
+_UNSET = _Unset()
+
+
+def _cell_contents(cell: CellType) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return _UNSET
+
+
+def fill_function(function: FunctionType, state: tuple[Any, ...]) -> None:
+    """The state of a function stored by _function_reduce_lean: the globals it reads, its cells' contents, the
+    attributes that differ from what FunctionType gives."""
+    names, contents, attributes = state[:3]
+    if names:
+        function.__globals__.update(names)
+    if contents:
+        for cell, value in zip(function.__closure__ or (), contents, strict=True):
+            if value is not _UNSET:
+                cell.cell_contents = value
     if attributes:
-        function.__dict__.update(attributes)
-    function.__globals__.update(slots.pop("__globals__"))
-    function.__globals__["__builtins__"] = __builtins__
-    closure = slots.pop("__closure__")
-    slots.pop("_cloudpickle_submodules", None)  # held only so that unpickling them imported them
-    if closure is not None:
-        for cell, target in zip(closure, function.__closure__ or (), strict=True):
-            try:
-                target.cell_contents = cell.cell_contents
-            except ValueError:  # an empty cell
-                continue
-    for name, value in slots.items():
-        setattr(function, name, value)
+        for name, value in attributes.items():
+            setattr(function, name, value)
 
 
 class _Unpickler(pickle.Unpickler):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cql_like import Library, LibraryPool, LocalTerminology, ValueSet, load_library
+from cql_like.terminology import ValueSetReader
 
 from .metadata import PolicyMetadata, PolicyMetadataError, load_metadata
 
@@ -16,12 +18,50 @@ SHARED_FOLDER = "_shared"
 METADATA_FILE = "policy.yaml"
 
 
+@dataclass(frozen=True)
+class ShippedQuestionnaire:
+    """A policy's Questionnaire as its folder shipped it: its id and url at hand (cards name it), the resource kept
+    as compressed JSON text and parsed on each use (DTR requests), because a thousand parsed questionnaires would be
+    ~30 MB of every worker. The text is the one read and checked at load, not the file as it may be later."""
+
+    id: Any  # the resource's `id` as written
+    url: str | None
+    packed: bytes = field(repr=False)  # zlib-compressed JSON text of the resource
+
+    @classmethod
+    def of(cls, resource: dict[str, Any]) -> ShippedQuestionnaire:
+        return cls._of(resource, json.dumps(resource).encode())
+
+    @classmethod
+    def read(cls, path: Path) -> ShippedQuestionnaire:
+        """The questionnaire of a policy folder; PolicyMetadataError when it cannot be read or is not a JSON
+        object."""
+        try:
+            text = path.read_bytes()
+            resource = json.loads(text.decode("utf-8"))
+            if not isinstance(resource, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            raise PolicyMetadataError(f"{path}: cannot read questionnaire: {exc}") from exc
+        return cls._of(resource, text)
+
+    @classmethod
+    def _of(cls, resource: dict[str, Any], text: bytes) -> ShippedQuestionnaire:
+        url = resource.get("url")
+        return cls(resource.get("id"), str(url) if url else None, zlib.compress(text))
+
+    def resource(self) -> dict[str, Any]:
+        """The resource, parsed anew: the caller's to change."""
+        resource: dict[str, Any] = json.loads(zlib.decompress(self.packed))
+        return resource
+
+
 @dataclass(frozen=True, kw_only=True)
 class PolicyContent:
     """What cards, suggestions and coverage-information read of a policy: its metadata and shipped files."""
 
     metadata: PolicyMetadata
-    questionnaire: dict[str, Any] | None = None
+    shipped_questionnaire: ShippedQuestionnaire | None = None
     template_dir: Path | None = None
 
     @property
@@ -33,11 +73,13 @@ class PolicyContent:
         return self.metadata.version
 
     @property
+    def questionnaire(self) -> dict[str, Any] | None:
+        """The policy's Questionnaire resource (parsed on each access: the caller's to change)."""
+        return None if self.shipped_questionnaire is None else self.shipped_questionnaire.resource()
+
+    @property
     def questionnaire_url(self) -> str | None:
-        if self.questionnaire is None:
-            return None
-        url = self.questionnaire.get("url")
-        return str(url) if url else None
+        return None if self.shipped_questionnaire is None else self.shipped_questionnaire.url
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,8 +131,9 @@ class PolicyRegistry:
 
     def questionnaire(self, questionnaire_id: str) -> dict[str, Any] | None:
         for policy in self.policies.values():
-            if policy.questionnaire and policy.questionnaire.get("id") == questionnaire_id:
-                return policy.questionnaire
+            shipped = policy.shipped_questionnaire
+            if shipped is not None and shipped.id == questionnaire_id:
+                return shipped.resource()
         return None
 
     def __iter__(self) -> Iterator[Policy]:
@@ -111,11 +154,13 @@ def shared_dirs(folder: Path) -> list[Path]:
 
 
 class SharedLoads:
-    """What the policies of one registry share as they load: the libraries of `_shared` compiled once (a pool), and
-    the value sets of `_shared/valuesets` read once, not once per policy (a payer has about a thousand)."""
+    """What the policies of one registry share as they load: the libraries of `_shared` compiled once (a pool), the
+    value sets of `_shared/valuesets` read once, not once per policy (a payer has about a thousand), and each text of
+    a policy's value-set file parsed once (policies copied from one template share most of theirs)."""
 
     def __init__(self) -> None:
         self.pool = LibraryPool()
+        self.reader = ValueSetReader()
         self._value_sets: dict[Path, list[ValueSet]] = {}
         # a policy's value sets that another policy already has (policies copied from one template): one object
         self._interned: dict[tuple[str, str | None, frozenset[tuple[str | None, str]], str | None], ValueSet] = {}
@@ -125,10 +170,10 @@ class SharedLoads:
         found: list[ValueSet] = []
         for directory in valueset_dirs:
             if directory.parent == folder:
-                found += [self._intern(vs) for vs in LocalTerminology.read_dir(directory)]
+                found += [self._intern(vs) for vs in self.reader.read_dir(directory)]
             else:
                 if directory not in self._value_sets:
-                    self._value_sets[directory] = LocalTerminology.read_dir(directory)
+                    self._value_sets[directory] = self.reader.read_dir(directory)
                 found += self._value_sets[directory]
         return LocalTerminology(found)
 
@@ -148,18 +193,12 @@ def load_policy(folder: Path, shared: SharedLoads | None = None) -> Policy:
         library_paths=library_dirs,
         pool=shared.pool,
     )
-    questionnaire = None
-    if metadata.questionnaire:
-        questionnaire_path = folder / metadata.questionnaire
-        try:
-            questionnaire = json.loads(questionnaire_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PolicyMetadataError(f"{questionnaire_path}: cannot read questionnaire: {exc}") from exc
+    questionnaire = ShippedQuestionnaire.read(folder / metadata.questionnaire) if metadata.questionnaire else None
     template_dir = folder / "templates"
     return Policy(
         metadata=metadata,
         library=library,
         folder=folder,
-        questionnaire=questionnaire,
+        shipped_questionnaire=questionnaire,
         template_dir=template_dir if template_dir.is_dir() else None,
     )

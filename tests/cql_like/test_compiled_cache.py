@@ -116,6 +116,21 @@ def test_a_later_pool_loads_every_library_from_its_entry_and_answers_alike(
     assert _values(library) == fresh
 
 
+def test_a_loaded_library_is_in_the_collectors_oldest_generation_and_the_collector_runs(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    gc.unfreeze()  # another test's app froze its heap: a frozen process keeps loaded objects young (never thawed)
+    tree = Tree(tmp_path / "tree")
+    main = tree.policy("PolicyA")
+    tree.load(main, _pool(cache_dir))
+    gc.collect()
+    library = tree.load(main, _pool(cache_dir))
+    assert gc.isenabled()
+    oldest = {id(obj) for obj in gc.get_objects(generation=2)}
+    assert id(library._compiled) in oldest  # young collections never traverse it
+    assert _values(library) == {"Ordered": True, "Ordered Here": True, "Four": 4}
+
+
 def test_included_libraries_stay_one_object_across_policies_loaded_from_the_cache(
     cache_dir: Path, tmp_path: Path
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from cds_service.policy.decision import OrderDecision, decide, path_results
 from cds_service.policy.metadata import CriterionStatus, PolicyMetadata
-from cds_service.policy.registry import PolicyContent
+from cds_service.policy.registry import PolicyContent, ShippedQuestionnaire
 
 SOTORASIB_METADATA: dict[str, Any] = {
     "id": "centene-cp-phar-549",
@@ -72,11 +72,13 @@ SOTORASIB_METADATA: dict[str, Any] = {
 def sotorasib_policy() -> PolicyContent:
     return PolicyContent(
         metadata=PolicyMetadata.model_validate(SOTORASIB_METADATA),
-        questionnaire={
-            "resourceType": "Questionnaire",
-            "id": "centene-cp-phar-549",
-            "url": "https://coverage-hooks.example.org/fhir/Questionnaire/centene-cp-phar-549",
-        },
+        shipped_questionnaire=ShippedQuestionnaire.of(
+            {
+                "resourceType": "Questionnaire",
+                "id": "centene-cp-phar-549",
+                "url": "https://coverage-hooks.example.org/fhir/Questionnaire/centene-cp-phar-549",
+            }
+        ),
     )
 
 

@@ -7,6 +7,8 @@ import pytest
 
 from cds_service.policy.metadata import PolicyMetadataError, add_duration, load_metadata
 
+REPO = Path(__file__).resolve().parents[3]
+
 MINIMAL = """
 id: test-policy
 version: "1"
@@ -141,3 +143,16 @@ def test_continuing_therapy_without_a_continued_path_is_rejected(tmp_path: Path)
     path.write_text(MINIMAL + "continuing_therapy: On Drug\n")
     with pytest.raises(PolicyMetadataError, match="policy.yaml: continuing_therapy is set but no path"):
         load_metadata(path)
+
+
+def test_models_given_the_same_fields_share_one_set_of_their_names() -> None:
+    one, two = (load_metadata(REPO / "policies/centene/CP.PHAR.549/policy.yaml") for _ in range(2))
+    criteria = [c for path in one.paths for c in path.criteria] + [c for path in two.paths for c in path.criteria]
+    by_fields = {frozenset(c.model_fields_set): c.model_fields_set for c in criteria}
+    for criterion in criteria:
+        assert criterion.model_fields_set is by_fields[frozenset(criterion.model_fields_set)]
+    assert one == two
+    before = set(one.model_fields_set)
+    unset = next(name for name in type(one).model_fields if name not in before)
+    assert unset in one.model_copy(update={unset: None}).model_fields_set  # a copy's set is its own
+    assert one.model_fields_set == before and two.model_fields_set == before
