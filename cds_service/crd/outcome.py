@@ -80,6 +80,7 @@ def decided_outcome(
 
 
 def questionnaire_url(policy: Policy) -> str | None:
-    if policy.questionnaire is None:
+    shipped = policy.shipped_questionnaire  # its id and url at hand: every answer names it, none parses it
+    if shipped is None:
         return None
-    return policy.questionnaire_url or QUESTIONNAIRE_BASE + str(policy.questionnaire.get("id"))
+    return shipped.url or QUESTIONNAIRE_BASE + str(shipped.id)

@@ -127,7 +127,7 @@ async def _from_context(
     if decision in _NOTHING_TO_ASK:
         raise NothingToAskError(_NOTHING_TO_ASK[decision].format(pa=determination.get("pa_number")))
     policy = registry.policies.get(str(determination["policy_id"]))
-    if policy is None or policy.questionnaire is None:
+    if policy is None or policy.shipped_questionnaire is None:
         raise NothingToAskError("the policy the context was decided under is no longer offered; sign the order again")
     return Target(policy, str(determination["order_ref"]), f"Patient/{determination['patient_id']}", context)
 
@@ -147,7 +147,7 @@ def _from_orders(
         data.add(order)
         codings = identify_medication(order, data, engine.crosswalk).codings
         policy = registry.find(payer.key, codings)
-        if policy is not None and policy.questionnaire is not None and patient is not None:
+        if policy is not None and policy.shipped_questionnaire is not None and patient is not None:
             found.append(Target(policy, _ref(order), patient, inputs.context))
     return found
 
