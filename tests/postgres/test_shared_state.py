@@ -142,8 +142,8 @@ def test_two_uvicorn_workers_on_one_database_accept_a_token_once_and_audit_every
                 return list(replays), list(answered)
 
         replays, answered = asyncio.run(drive())
-        pids = {
-            line.split("[")[1].split("]")[0]
+        pids = {  # "... Started server process [1234]", whatever the log prefix (gunicorn's has brackets too)
+            line.rsplit("[", 1)[1].split("]")[0]
             for line in server.log_text().splitlines()
             if "Started server process" in line
         }
