@@ -167,10 +167,12 @@ async def keep_dtr_approvals(
             list(outcome.codings), routed.data, now,
         )  # fmt: skip
         remade = await keep_dtr_approval(
-            engine.determinations, order_ref=outcome.order_ref, order=outcome.order, codings=outcome.codings,
-            patient_id=request.patient_id, payer_route=routed.route, decision=decision, today=now.date(),
+            engine.determinations,
+            _determined(outcome, request, routed),
+            decision=decision,
+            today=now.date(),
             reevaluate=reevaluate,
-        )  # fmt: skip
+        )
         if remade is decision:
             kept.append(outcome)
             continue
@@ -486,6 +488,10 @@ def _evidence_gaps(data: GatheredData, policy: Policy) -> list[str]:
     return sorted(k for k in data.unavailable if ":" not in k and (read is None or k in read))
 
 
+def _determined(outcome: OrderOutcome, request: HookRequest, routed: Routed) -> dt.DeterminedOrder:
+    return dt.DeterminedOrder(outcome.order_ref, outcome.order, outcome.codings, request.patient_id, routed.route)
+
+
 async def _determine(
     outcomes: list[OrderOutcome],
     request: HookRequest,
@@ -499,11 +505,7 @@ async def _determine(
     today = now.date()
     candidates = [
         dt.candidate(
-            order_ref=outcome.order_ref,
-            order=outcome.order,
-            codings=list(outcome.codings),
-            patient_id=request.patient_id,
-            payer_route=routed.route,
+            _determined(outcome, request, routed),
             label=outcome.outcome,
             assertion=outcome.assertion,
             decision=outcome.decision,

@@ -218,7 +218,7 @@ class LibraryCache:
     def _persistent_ids(self, library: CompiledLibrary, within: tuple[Stored, ...]) -> dict[int, Any]:
         ids: dict[int, Any] = dict(_module_globals())
         ids.update(self._included_ids(within))
-        for lib in _libraries(library):
+        for lib in library.with_includes():
             for vs in lib.value_sets.values():
                 ids[id(vs)] = ("valueset", vs.url, vs.version, "")
                 ids[id(vs.codes)] = ("valueset", vs.url, vs.version, "codes")
@@ -269,21 +269,9 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(f"{engine_fingerprint()}\0dependencies\0{text}".encode()).hexdigest()
 
 
-def _libraries(library: CompiledLibrary) -> list[CompiledLibrary]:
-    """The library and everything it includes, each once."""
-    found: dict[int, CompiledLibrary] = {}
-    stack = [library]
-    while stack:
-        lib = stack.pop()
-        if id(lib) not in found:
-            found[id(lib)] = lib
-            stack.extend(lib.includes.values())
-    return list(found.values())
-
-
 def _function_ids(library: CompiledLibrary) -> dict[int, CompiledFunction]:
     """id(function) -> function, for every function a memo key of this library can name."""
-    return {id(f): f for lib in _libraries(library) for overloads in lib.functions.values() for f in overloads}
+    return {id(f): f for lib in library.with_includes() for overloads in lib.functions.values() for f in overloads}
 
 
 @functools.cache

@@ -42,44 +42,21 @@ class Library:
 
     @property
     def value_set_urls(self) -> tuple[str, ...]:
-        urls: set[str] = set()
-        stack = [self._compiled]
-        while stack:
-            lib = stack.pop()
-            urls.update(vs.url for vs in lib.value_sets.values())
-            stack.extend(lib.includes.values())
-        return tuple(sorted(urls))
+        return tuple(sorted({vs.url for lib in self._compiled.with_includes() for vs in lib.value_sets.values()}))
 
     @property
     def retrieved_types(self) -> frozenset[str]:
         """The FHIR resource types an evaluation can read: every retrieve (`[Observation: ...]`) and the Patient
         context, in this library and every library it includes. What a service must gather before evaluating."""
-        found: set[str] = set()
-        seen: set[int] = set()
-        stack = [self._compiled]
-        while stack:
-            lib = stack.pop()
-            if id(lib) in seen:
-                continue
-            seen.add(id(lib))
-            found.update(lib.retrieved_types)
-            stack.extend(lib.includes.values())
-        return frozenset(found)
+        return frozenset(t for lib in self._compiled.with_includes() for t in lib.retrieved_types)
 
     def forget_kept_results(self) -> None:
         """Drop the results pure functions keep across evaluations (codegen/function_call.py): the next
         evaluation starts cold. For benchmarks and tests; evaluation never needs it."""
-        seen: set[int] = set()
-        stack = [self._compiled]
-        while stack:
-            lib = stack.pop()
-            if id(lib) in seen:
-                continue
-            seen.add(id(lib))
+        for lib in self._compiled.with_includes():
             for overloads in lib.functions.values():
                 for function in overloads:
                     function.kept.clear()
-            stack.extend(lib.includes.values())
 
     def define_type(self, name: str) -> str:
         return self._compiled.defines[name].type

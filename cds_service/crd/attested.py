@@ -16,7 +16,7 @@ Otherwise the record's own decision stands (a not-met, a changed order: a new de
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,6 @@ from ..policy.metadata import CriterionStatus
 from . import determinations as dt
 
 if TYPE_CHECKING:
-    from ..payers.directory import PayerRoute
     from ..policy.decision import OrderDecision
 
 ATTESTED_EVIDENCE = "QuestionnaireResponse/"
@@ -69,30 +68,24 @@ def kept_statuses(stored: Mapping[str, Any], decision: OrderDecision) -> Overrid
 
 async def keep_dtr_approval(
     store: dt.DeterminationStore,
+    subject: dt.DeterminedOrder,
     *,
-    order_ref: str,
-    order: Mapping[str, Any],
-    codings: Sequence[tuple[str, str]],
-    patient_id: str,
-    payer_route: PayerRoute,
     decision: OrderDecision,
     today: date,
     reevaluate: Callable[..., OrderDecision],
 ) -> OrderDecision:
     """The decision to assert: the DTR approval remade (module docstring) when it holds, else `decision`.
     `reevaluate(overrides=...)` decides the order again with criteria statuses replaced."""
-    stored = await asyncio.to_thread(store.current_determination, order_ref, patient_id, payer_route.coverage_reference)
+    stored = await asyncio.to_thread(
+        store.current_determination, subject.order_ref, subject.patient_id, subject.payer_route.coverage_reference
+    )
     if stored is None or not dtr_approval(stored, today):
         return decision
     if (stored["policy_id"], stored["policy_version"]) != (decision.policy_id, decision.policy_version):
         return decision
     same_identity = (
         dt.determination_key(
-            order_ref=order_ref,
-            order=order,
-            codings=codings,
-            patient_id=patient_id,
-            payer_route=payer_route,
+            subject,
             policy=(decision.policy_id, decision.policy_version),
             snapshot=stored["criteria"],
             covered=stored["covered"],

@@ -97,28 +97,37 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+@dataclass(frozen=True)
+class DeterminedOrder:
+    """The order a determination is of: the draft as sent, the drug codings it was identified by, its patient and the
+    Coverage (with payer and line of business) it was decided under."""
+
+    order_ref: str
+    order: Mapping[str, Any]
+    codings: Sequence[tuple[str, str]]
+    patient_id: str
+    payer_route: PayerRoute
+
+
 def determination_key(
+    subject: DeterminedOrder,
     *,
-    order_ref: str,
-    order: Mapping[str, Any],
-    codings: Sequence[tuple[str, str]],
-    patient_id: str,
-    payer_route: PayerRoute,
     policy: tuple[str, str] | None,
     snapshot: Mapping[str, Any],
     covered: str,
     pa_needed: str | None,
 ) -> str:
     """What a determination is keyed on (module docstring); `policy` is (id, version)."""
+    route = subject.payer_route
     return _digest(
         {
             "v": KEY_VERSION,
-            "order": order_ref,
-            "content": _digest(order_content(order, codings)),
-            "patient": patient_id,
-            "coverage": payer_route.coverage_reference,
-            "payer": payer_route.payer.key,
-            "line": payer_route.line_of_business,
+            "order": subject.order_ref,
+            "content": _digest(order_content(subject.order, subject.codings)),
+            "patient": subject.patient_id,
+            "coverage": route.coverage_reference,
+            "payer": route.payer.key,
+            "line": route.line_of_business,
             "policy": list(policy) if policy else None,
             "record": _digest(snapshot),
             "covered": covered,
@@ -128,12 +137,8 @@ def determination_key(
 
 
 def candidate(
+    subject: DeterminedOrder,
     *,
-    order_ref: str,
-    order: Mapping[str, Any],
-    codings: Sequence[tuple[str, str]],
-    patient_id: str,
-    payer_route: PayerRoute,
     label: str,
     assertion: CoverageAssertion,
     decision: OrderDecision | None,
@@ -143,20 +148,17 @@ def candidate(
     snapshot = criteria_snapshot(label, decision, evidence_gaps)
     issues_pa_number = assertion.pa_needed == "satisfied"
     key = determination_key(
-        order_ref=order_ref,
-        order=order,
-        codings=codings,
-        patient_id=patient_id,
-        payer_route=payer_route,
+        subject,
         policy=(decision.policy_id, decision.policy_version) if decision else None,
         snapshot=snapshot,
         covered=assertion.covered,
         pa_needed=assertion.pa_needed,
     )
+    payer_route = subject.payer_route
     return DeterminationRecord(
         key=key,
-        order_ref=order_ref,
-        patient_id=patient_id,
+        order_ref=subject.order_ref,
+        patient_id=subject.patient_id,
         coverage_ref=payer_route.coverage_reference,
         payer=payer_route.payer.key,
         line_of_business=payer_route.line_of_business,

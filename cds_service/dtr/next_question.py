@@ -27,7 +27,7 @@ from .fhir import INTENDED_USE, ISSUE_PA_LINK_ID, PROFILE_QR_ADAPT, intended_use
 from .package import registry_of
 from .params import DtrInput
 from .questionnaires import adaptive_contained, question
-from .record_request import find_order, hook_request
+from .record_request import hook_request, required_order
 from .responses import contained_questionnaire, is_adaptive, policy_of, subjects
 
 ISSUE_PA_QUESTION = {
@@ -47,9 +47,7 @@ async def next_question(inputs: DtrInput, engine: Engine) -> tuple[dict[str, Any
         raise BadRequestError("$next-question takes an adaptive QuestionnaireResponse (questionnaire '#adaptive')")
     policy = policy_of(response, registry)
     patient_id, order_ref, _ = subjects(response)
-    order = find_order(inputs, order_ref)
-    if order is None:
-        raise BadRequestError(f"the order {order_ref} is neither an 'order' parameter nor in the 'record'")
+    order = required_order(inputs, order_ref)
     answers = criterion_answers(policy.metadata, response)
     issue = boolean_answers(response).get(ISSUE_PA_LINK_ID)
     evidence = f"QuestionnaireResponse/{response.get('id', 'adaptive')}"

@@ -17,7 +17,7 @@ from .fhir import PROFILE_QR, QR_CONTEXT, QR_COVERAGE, intended_use, origin, out
 from .package import registry_of, response_id
 from .params import DtrInput
 from .questionnaires import canonical, standard
-from .record_request import find_order, hook_request
+from .record_request import hook_request, required_order
 from .responses import policy_of, subjects
 
 EVIDENCE_URL = "https://coverage-hooks.example.org/fhir/StructureDefinition/evidence"
@@ -68,9 +68,7 @@ async def populate(inputs: DtrInput, engine: Engine) -> dict[str, Any]:
         raise BadRequestError("send the draft QuestionnaireResponse from the package ('questionnaire-response')")
     policy = policy_of(response, registry)
     patient_id, order_ref, coverage_ref = subjects(response)
-    order = find_order(inputs, order_ref)
-    if order is None:
-        raise BadRequestError(f"the order {order_ref} is neither an 'order' parameter nor in the 'record'")
+    order = required_order(inputs, order_ref)
     base = {
         "resourceType": "QuestionnaireResponse",
         "id": response_id(order_ref, policy, "standard") if response.get("id") is None else response["id"],

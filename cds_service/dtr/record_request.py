@@ -51,6 +51,14 @@ def find_order(inputs: DtrInput, reference: str | None) -> dict[str, Any] | None
     return None
 
 
+def required_order(inputs: DtrInput, reference: str | None) -> dict[str, Any]:
+    """find_order, or a 400 naming the order a QuestionnaireResponse is about and where it was looked for."""
+    order = find_order(inputs, reference)
+    if order is None:
+        raise BadRequestError(f"the order {reference} is neither an 'order' parameter nor in the 'record'")
+    return order
+
+
 def _user(order: Mapping[str, Any]) -> str | None:
     requester = order.get("requester")
     reference = requester.get("reference") if isinstance(requester, dict) else None

@@ -18,6 +18,7 @@ from ..ops import interval as interval_ops
 from ..runtime import temporal as t
 from ..runtime.clinical import Code, Concept
 from ..runtime.interval import Interval
+from ..runtime.logic import DOMINANT, short_circuit_text
 from ..runtime.quantity import Quantity
 from ..syntax import nodes as n
 from .closures import calling
@@ -286,19 +287,8 @@ def _logical(ec: Emitter, e: n.Binary, scope: Scope) -> Compiled:
         return Compiled(_logical_closure(e.op, left.fn, right.fn), "Boolean")
     ls, rs = fused.of(left), fused.of(right)
     a, b = fused.fresh("a"), fused.fresh("b")
-    if e.op == "and":
-        # runtime.logic.and3, skipping the right operand once the left is false (CQL allows it)
-        return Compiled.fused(
-            f"(False if ({a} := {ls.text}) is False else (False if ({b} := {rs.text}) is False"
-            f" else (True if {a} is True and {b} is True else None)))",
-            (ls, rs), "Boolean",
-        )  # fmt: skip
-    if e.op == "or":
-        return Compiled.fused(
-            f"(True if ({a} := {ls.text}) is True else (True if ({b} := {rs.text}) is True"
-            f" else (False if {a} is False and {b} is False else None)))",
-            (ls, rs), "Boolean",
-        )  # fmt: skip
+    if e.op in DOMINANT:
+        return Compiled.fused(short_circuit_text(e.op, a, ls.text, b, rs.text), (ls, rs), "Boolean")
     impl = fused.constant(logical.xor if e.op == "xor" else logical.implies)
     return Compiled.fused(f"{impl.text}({ls.text}, {rs.text})", (impl, ls, rs), "Boolean")
 

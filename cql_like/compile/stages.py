@@ -76,6 +76,17 @@ class CompiledLibrary:
     is_fhirhelpers: bool = False
     backend: Backend = "generated"  # how its defines and functions were compiled (host.Backend)
 
+    def with_includes(self) -> list[CompiledLibrary]:
+        """This library and every library it includes, directly or not, each once."""
+        found: dict[int, CompiledLibrary] = {}
+        stack = [self]
+        while stack:
+            lib = stack.pop()
+            if id(lib) not in found:
+                found[id(lib)] = lib
+                stack.extend(lib.includes.values())
+        return list(found.values())
+
 
 Loader = Callable[[str, str | None, SourceLocation], "CompiledLibrary | None"]
 

@@ -27,6 +27,20 @@ def or3(a: Bool3, b: Bool3) -> Bool3:
     return None
 
 
+# The value that decides `and` (False) or `or` (True) on its own, whatever the other operand is.
+DOMINANT = {"and": False, "or": True}
+
+
+def short_circuit_text(op: str, a: str, left: str, b: str, right: str) -> str:
+    """and3 (op "and") or or3 ("or") as one Python expression over the operand texts `left` and `right`, bound to
+    the names `a` and `b`: the generated backend's form, which skips `right` once `left` decides (CQL allows it)."""
+    d, other = repr(DOMINANT[op]), repr(not DOMINANT[op])
+    return (
+        f"({d} if ({a} := {left}) is {d} else ({d} if ({b} := {right}) is {d}"
+        f" else ({other} if {a} is {other} and {b} is {other} else None)))"
+    )
+
+
 def not3(a: Bool3) -> Bool3:
     return None if a is None else not a
 

@@ -7,6 +7,14 @@ from pathlib import Path
 from cql_like import Library, LocalTerminology, load_library
 
 CONFORMANCE = Path(__file__).parent / "conformance"
+# A library that policies include, as the pool and cache tests share it: a value set, a retrieve, a define
+SHARED_LIBRARY = """library Shared version '1'
+using FHIR version '4.0.1'
+include FHIRHelpers version '4.0.1' called FHIRHelpers
+valueset "Drugs": 'https://example.org/ValueSet/drugs'
+context Patient
+define "Ordered": exists ([MedicationRequest] M where M.medication in "Drugs")
+"""
 
 
 def write_library(folder: Path, name: str, body: str) -> Path:

@@ -24,19 +24,13 @@ from cql_like.codegen import code_cache
 from cql_like.compile.host import Backend
 from cql_like.compile.stages import CompiledFunction, CompiledLibrary
 from cql_like.syntax import cache as parse_cache
+from tests.cql_like.helpers import SHARED_LIBRARY
 
 REPO = Path(__file__).resolve().parents[2]
 POLICIES = [REPO / "policies/centene/CP.PHAR.549", REPO / "policies/centene/CP.PHAR.63",
             REPO / "policies/fep-blue/5.21.177"]  # fmt: skip
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
-SHARED = """library Shared version '1'
-using FHIR version '4.0.1'
-include FHIRHelpers version '4.0.1' called FHIRHelpers
-valueset "Drugs": 'https://example.org/ValueSet/drugs'
-context Patient
-define "Ordered": exists ([MedicationRequest] M where M.medication in "Drugs")
-define function "Twice"(value Integer): value * 2
-"""
+SHARED = SHARED_LIBRARY + 'define function "Twice"(value Integer): value * 2\n'
 MAIN = """library {name} version '1'
 using FHIR version '4.0.1'
 include Shared version '1' called S

@@ -8,15 +8,10 @@ from pathlib import Path
 
 from cql_like import LibraryPool, LocalTerminology, PatientRecord, load_library
 from cql_like.syntax.cache import ParseCache
+from tests.cql_like.helpers import SHARED_LIBRARY
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
-SHARED = """library Shared version '1'
-using FHIR version '4.0.1'
-include FHIRHelpers version '4.0.1' called FHIRHelpers
-valueset "Drugs": 'https://example.org/ValueSet/drugs'
-context Patient
-define "Ordered": exists ([MedicationRequest] M where M.medication in "Drugs")
-"""
+SHARED = SHARED_LIBRARY
 MAIN = """library {name} version '1'
 using FHIR version '4.0.1'
 include Shared version '1' called S

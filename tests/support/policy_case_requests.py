@@ -6,20 +6,12 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from cds_service.hook.discovery import RECORD_QUERIES
 from cds_service.policy.cases import PolicyCase, case_resources
 from tests.support.hook_requests import coverage, organization, searchset
 
-PREFETCH_KEY_BY_TYPE = {
-    "Condition": "conditions",
-    "Observation": "observations",
-    "MedicationRequest": "medicationRequests",
-    "MedicationStatement": "medicationStatements",
-    "MedicationAdministration": "medicationAdministrations",
-    "MedicationDispense": "medicationDispenses",
-    "Procedure": "procedures",
-    "ServiceRequest": "serviceRequests",
-    "PractitionerRole": "practitionerRoles",
-}
+# the prefetch key our discovery document gives each record type
+PREFETCH_KEY_BY_TYPE = {kind: key for kind, (key, _) in RECORD_QUERIES.items()}
 TEMPLATE_KEYS = tuple(PREFETCH_KEY_BY_TYPE.values())
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from cds_service.hook.discovery import RECORD_QUERIES
 from tests.support.hook_requests import PAYER_ID_SYSTEM, SOPT, searchset
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,17 +31,8 @@ REAL_BREAST_APPROVED = (
 )
 SOPT_BY_LINE = {"medicaid": "21", "marketplace": "5", "commercial": "512"}
 
-_PREFETCH_KEY_BY_TYPE = {
-    "Condition": "conditions",
-    "Observation": "observations",
-    "MedicationRequest": "medicationRequests",
-    "MedicationStatement": "medicationStatements",
-    "MedicationAdministration": "medicationAdministrations",
-    "MedicationDispense": "medicationDispenses",
-    "Procedure": "procedures",
-    "ServiceRequest": "serviceRequests",
-    "PractitionerRole": "practitionerRoles",
-}
+# the prefetch key our discovery document gives each record type
+_PREFETCH_KEY_BY_TYPE = {kind: key for kind, (key, _) in RECORD_QUERIES.items()}
 
 
 def load_resources(paths: Iterable[Path]) -> list[dict[str, Any]]:

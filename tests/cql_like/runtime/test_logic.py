@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pytest
 
-from cql_like.runtime.logic import Bool3, all3, and3, any3, implies3, not3, or3, xor3
+from cql_like.runtime.logic import Bool3, all3, and3, any3, implies3, not3, or3, short_circuit_text, xor3
 
 VALUES: list[Bool3] = [True, False, None]
 
@@ -34,3 +35,10 @@ def test_all_and_any_over_lists() -> None:
     assert any3([False, None]) is None
     assert any3([None, True]) is True
     assert any3([]) is False
+
+
+@pytest.mark.parametrize(("op", "table"), [("and", and3), ("or", or3)])
+def test_the_generated_text_of_and_and_or_is_their_table(op: str, table: Callable[[Bool3, Bool3], Bool3]) -> None:
+    text = short_circuit_text(op, "_a", "left", "_b", "right")
+    for left, right in itertools.product([True, False, None], repeat=2):
+        assert eval(text, {"left": left, "right": right}) is table(left, right)  # noqa: S307 - our own text
